@@ -1,0 +1,237 @@
+import { type AddressKind, addressKindFor, isKnownCountry, normalizeAddress } from './address.js';
+import { type ApiError, apiError } from './errors.js';
+import type { ChannelType, MessagingMedium } from './model.js';
+import { defaultQueueSlaMinutes, parseSlaMinutes } from './sla.js';
+
+/**
+ * Pure validation of configuration objects. Each function takes the object as it will be stored
+ * (after merging an update into the current one), collects every problem at once and returns the
+ * normalised fields. Lookups in the rest of the tenant are done by the caller and passed in.
+ */
+
+export type Checked<T> = { ok: true; value: T } | { ok: false; errors: ApiError[] };
+
+function done<T>(errors: ApiError[], value: () => T): Checked<T> {
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: value() };
+}
+
+function requiredText(value: unknown, field: string, errors: ApiError[]): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text === '') errors.push(apiError('REQUIRED', `${field} is required.`, field));
+  return text;
+}
+
+function optionalText(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+const devNamePattern = /^[A-Za-z][A-Za-z0-9_]{0,79}$/;
+
+/** A devName made from a name: "VIP Support (EU)" → "VIP_Support_EU". */
+export function devNameFrom(name: string): string {
+  const base = name
+    .normalize('NFKD')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  const prefixed = /^[A-Za-z]/.test(base) ? base : `X_${base}`;
+  return prefixed.slice(0, 80).replace(/_+$/, '') || 'X';
+}
+
+function checkDevName(devName: unknown, name: string, errors: ApiError[]): string {
+  if (devName === undefined || devName === null) return devNameFrom(name);
+  if (typeof devName !== 'string' || !devNamePattern.test(devName)) {
+    errors.push(
+      apiError(
+        'INVALID_DEV_NAME',
+        'devName must start with a letter and hold only letters, digits and _ (at most 80).',
+        'devName',
+      ),
+    );
+    return '';
+  }
+  return devName;
+}
+
+export interface TenantFields {
+  name: string;
+  defaultCountry: string | null;
+  timeZone: string;
+}
+
+/** True for an IANA time zone name the runtime knows. */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function checkTenant(input: { name?: unknown; defaultCountry?: unknown; timeZone?: unknown }): Checked<TenantFields> {
+  const errors: ApiError[] = [];
+  const name = requiredText(input.name, 'name', errors);
+  let defaultCountry: string | null = null;
+  if (input.defaultCountry !== undefined && input.defaultCountry !== null) {
+    const code = String(input.defaultCountry).toUpperCase();
+    if (isKnownCountry(code)) defaultCountry = code;
+    else
+      errors.push(
+        apiError('INVALID_COUNTRY', 'defaultCountry must be an ISO 3166-1 alpha-2 code such as US or GB.', 'defaultCountry'),
+      );
+  }
+  const timeZone = input.timeZone === undefined || input.timeZone === null ? 'UTC' : String(input.timeZone);
+  if (!isTimeZone(timeZone)) {
+    errors.push(apiError('INVALID_TIME_ZONE', 'timeZone must be an IANA time zone such as Europe/Paris.', 'timeZone'));
+  }
+  return done(errors, () => ({ name, defaultCountry, timeZone }));
+}
+
+export interface QueueFields {
+  name: string;
+  devName: string;
+  description: string | null;
+  slaMinutes: number;
+}
+
+/** `slaMinutes` absent on create takes the default; blank or null is refused (CONTRACT 2(c) 18). */
+export function checkQueue(
+  input: { name?: unknown; devName?: unknown; description?: unknown; slaMinutes?: unknown },
+  slaGiven: boolean,
+): Checked<QueueFields> {
+  const errors: ApiError[] = [];
+  const name = requiredText(input.name, 'name', errors);
+  const devName = checkDevName(input.devName, name, errors);
+  let slaMinutes = defaultQueueSlaMinutes;
+  if (slaGiven) {
+    const sla = parseSlaMinutes(input.slaMinutes);
+    if (!sla.ok) errors.push(sla.error);
+    else if (sla.minutes === null) errors.push(apiError('SLA_REQUIRED', 'A queue must have an SLA.', 'slaMinutes'));
+    else slaMinutes = sla.minutes;
+  }
+  return done(errors, () => ({ name, devName, description: optionalText(input.description), slaMinutes }));
+}
+
+export interface ChannelFields {
+  name: string;
+  type: ChannelType;
+  medium: MessagingMedium | null;
+  defaultQueueId: string;
+  defaultEntryPointSlaMinutes: number | null;
+}
+
+export function checkChannel(
+  input: { name?: unknown; type: ChannelType; medium?: unknown; defaultQueueId?: unknown; defaultEntryPointSlaMinutes?: unknown },
+  facts: { defaultQueueExists: boolean },
+): Checked<ChannelFields> {
+  const errors: ApiError[] = [];
+  const name = requiredText(input.name, 'name', errors);
+  const medium = (input.medium ?? null) as MessagingMedium | null;
+  if (input.type === 'messaging' && medium === null) {
+    errors.push(apiError('MEDIUM_REQUIRED', 'A messaging channel needs a medium.', 'medium'));
+  }
+  if (input.type !== 'messaging' && medium !== null) {
+    errors.push(apiError('MEDIUM_NOT_ALLOWED', 'Only messaging channels have a medium.', 'medium'));
+  }
+  const defaultQueueId = requiredText(input.defaultQueueId, 'defaultQueueId', errors);
+  if (defaultQueueId !== '' && !facts.defaultQueueExists) {
+    errors.push(apiError('QUEUE_NOT_FOUND', 'No queue with this id in the tenant.', 'defaultQueueId'));
+  }
+  const sla = parseSlaMinutes(input.defaultEntryPointSlaMinutes, 'defaultEntryPointSlaMinutes');
+  if (!sla.ok) errors.push(sla.error);
+  return done(errors, () => ({
+    name,
+    type: input.type,
+    medium,
+    defaultQueueId,
+    defaultEntryPointSlaMinutes: sla.ok ? sla.minutes : null,
+  }));
+}
+
+const addressErrors: Record<AddressKind, { code: ApiError['code']; message: string }> = {
+  'phone-or-sip': {
+    code: 'INVALID_E164_OR_SIP',
+    message: 'The address must be a phone number (E.164, or national with the tenant default country) or a SIP URI.',
+  },
+  phone: { code: 'INVALID_E164', message: 'The address must be a phone number in E.164 format.' },
+  email: { code: 'INVALID_EMAIL', message: 'The address must be an email address.' },
+  opaque: { code: 'REQUIRED', message: 'address is required.' },
+};
+
+/** Normalises an entry-point address for its channel (E.164, SIP URI, lower-case email or an id). */
+export function checkEntryPointAddress(
+  address: unknown,
+  channel: { type: ChannelType; medium: MessagingMedium | null },
+  defaultCountry: string | null,
+): Checked<string> {
+  const raw = typeof address === 'string' ? address : '';
+  if (raw.trim() === '') return { ok: false, errors: [apiError('REQUIRED', 'address is required.', 'address')] };
+  const kind = addressKindFor(channel.type, channel.medium);
+  const normalized = normalizeAddress(raw, kind, defaultCountry);
+  if (normalized !== null) return { ok: true, value: normalized };
+  const { code, message } = addressErrors[kind];
+  return { ok: false, errors: [apiError(code, message, 'address')] };
+}
+
+const integrationTypePattern = /^[a-z][a-z0-9-]{0,39}$/;
+
+export function checkIntegration(input: { name?: unknown; type?: unknown }): Checked<{ name: string; type: string }> {
+  const errors: ApiError[] = [];
+  const name = requiredText(input.name, 'name', errors);
+  const type = typeof input.type === 'string' ? input.type : '';
+  if (type === '') errors.push(apiError('REQUIRED', 'type is required.', 'type'));
+  else if (!integrationTypePattern.test(type)) {
+    errors.push(apiError('INVALID_INTEGRATION_TYPE', 'type must be a lower-case slug such as twilio or salesforce.', 'type'));
+  }
+  return done(errors, () => ({ name, type }));
+}
+
+export interface FlowFields {
+  name: string;
+  devName: string;
+  description: string | null;
+  reusable: boolean;
+  fallbackQueueId: string | null;
+}
+
+export function checkFlow(
+  input: { name?: unknown; devName?: unknown; description?: unknown; reusable?: unknown; fallbackQueueId?: unknown },
+  facts: { fallbackQueueExists: boolean },
+): Checked<FlowFields> {
+  const errors: ApiError[] = [];
+  const name = requiredText(input.name, 'name', errors);
+  const devName = checkDevName(input.devName, name, errors);
+  const fallbackQueueId =
+    typeof input.fallbackQueueId === 'string' && input.fallbackQueueId !== '' ? input.fallbackQueueId : null;
+  if (fallbackQueueId !== null && !facts.fallbackQueueExists) {
+    errors.push(apiError('QUEUE_NOT_FOUND', 'No queue with this id in the tenant.', 'fallbackQueueId'));
+  }
+  return done(errors, () => ({
+    name,
+    devName,
+    description: optionalText(input.description),
+    reusable: input.reusable === true,
+    fallbackQueueId,
+  }));
+}
+
+export interface ExceptionFields {
+  queueId: string;
+  slaMinutes: number | null;
+}
+
+/** An entry-point exception: a queue that must exist and an optional SLA (blank inherits). */
+export function checkException(
+  input: { queueId?: unknown; slaMinutes?: unknown },
+  facts: { queueExists: boolean },
+  fieldPrefix = '',
+): Checked<ExceptionFields> {
+  const errors: ApiError[] = [];
+  const queueId = requiredText(input.queueId, `${fieldPrefix}queueId`, errors);
+  if (queueId !== '' && !facts.queueExists) {
+    errors.push(apiError('QUEUE_NOT_FOUND', 'No queue with this id in the tenant.', `${fieldPrefix}queueId`));
+  }
+  const sla = parseSlaMinutes(input.slaMinutes, `${fieldPrefix}slaMinutes`);
+  if (!sla.ok) errors.push(sla.error);
+  return done(errors, () => ({ queueId, slaMinutes: sla.ok ? sla.minutes : null }));
+}

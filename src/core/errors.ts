@@ -1,0 +1,147 @@
+/**
+ * The error catalog: every error code the API can answer with, its HTTP status and what it means.
+ * `docs/errors.md` is kept in sync with this table by a test, so a new code needs a line there too.
+ */
+export const errorCatalog = {
+  // Request shape
+  MALFORMED_JSON: { status: 400, description: 'The body is not valid JSON (or YAML where accepted).' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The Content-Type is not one the endpoint accepts.' },
+  BODY_TOO_LARGE: { status: 413, description: 'The body is larger than the server accepts.' },
+  REQUIRED: { status: 400, description: 'A required field is missing, empty or only whitespace.' },
+  INVALID_TYPE: { status: 400, description: 'A field has the wrong JSON type.' },
+  INVALID_ENUM: { status: 400, description: 'A field is not one of its allowed values.' },
+  INVALID_VALUE: { status: 400, description: 'A field has a value outside its allowed range or format.' },
+  UNKNOWN_FIELD: { status: 400, description: 'The body has a field the endpoint does not know. Nothing is silently dropped.' },
+  INVALID_CURSOR: { status: 400, description: 'The pagination cursor was not issued by this server for this list.' },
+  NOT_FOUND: { status: 404, description: 'No such object in this tenant (objects of other tenants are reported the same way).' },
+  ROUTE_NOT_FOUND: { status: 404, description: 'No such endpoint.' },
+  METHOD_NOT_ALLOWED: { status: 405, description: 'The endpoint exists but not with this HTTP method.' },
+  // Authentication
+  UNAUTHENTICATED: { status: 401, description: 'No credentials, or credentials that are unknown, revoked or malformed.' },
+  FORBIDDEN: {
+    status: 403,
+    description: 'The credentials are valid but do not allow this operation (e.g. a tenant key creating tenants).',
+  },
+  // Tenants
+  INVALID_COUNTRY: { status: 400, description: 'defaultCountry is not an ISO 3166-1 alpha-2 code with a known calling code.' },
+  INVALID_TIME_ZONE: { status: 400, description: 'timeZone is not an IANA time zone name.' },
+  PARENT_TENANT_NOT_FOUND: { status: 400, description: 'parentTenantId names no tenant.' },
+  // Queues and SLAs
+  INVALID_DEV_NAME: {
+    status: 400,
+    description: 'devName must start with a letter and contain only letters, digits and underscores (at most 80).',
+  },
+  DUPLICATE_DEV_NAME: { status: 409, description: 'Another object of this kind in the tenant already has this devName.' },
+  QUEUE_IN_USE: {
+    status: 409,
+    description: 'The queue is still referenced (channel default, entry-point exception, flow fallback or waiting interactions).',
+  },
+  SLA_REQUIRED: { status: 400, description: 'A queue SLA cannot be blank or null.' },
+  SLA_MUST_BE_POSITIVE: { status: 400, description: 'An SLA of zero minutes is not allowed.' },
+  SLA_INVALID_CHARACTERS: { status: 400, description: 'An SLA cannot contain a sign ("-" or "+").' },
+  SLA_INVALID_FORMAT: {
+    status: 400,
+    description: 'An SLA must be plain decimal minutes such as 5, 90 or 0.66 (no exponent, separators or spaces).',
+  },
+  SLA_TOO_SMALL: { status: 400, description: 'An SLA must round to at least one second.' },
+  SLA_TOO_LARGE: { status: 400, description: 'An SLA cannot exceed 525600 minutes (365 days).' },
+  // Channels, entry points and exceptions
+  QUEUE_NOT_FOUND: { status: 400, description: 'A referenced queue does not exist in this tenant.' },
+  MEDIUM_REQUIRED: {
+    status: 400,
+    description: 'A messaging channel needs a medium (whatsapp, apple-business-chat, facebook or chat).',
+  },
+  MEDIUM_NOT_ALLOWED: { status: 400, description: 'Only messaging channels have a medium.' },
+  FIELD_IMMUTABLE: { status: 400, description: 'This field cannot change after creation.' },
+  CHANNEL_IN_USE: { status: 409, description: 'The channel still has entry points; delete them first.' },
+  CHANNEL_NOT_FOUND: { status: 400, description: 'A referenced channel does not exist in this tenant.' },
+  INVALID_ADDRESS: { status: 400, description: 'The entry-point address is not valid for the channel.' },
+  INVALID_E164: {
+    status: 400,
+    description: 'Not a phone number that can be normalised to E.164 (a national number needs the tenant default country).',
+  },
+  INVALID_E164_OR_SIP: { status: 400, description: 'Neither an E.164 phone number (+ and up to 15 digits) nor a SIP URI.' },
+  INVALID_EMAIL: { status: 400, description: 'Not a valid email address.' },
+  DUPLICATE_ENTRY_POINT: { status: 409, description: 'Another entry point of the same channel type already has this address.' },
+  ENTRY_POINT_NOT_FOUND: { status: 400, description: 'A referenced entry point does not exist in this tenant.' },
+  ENTRY_POINT_WRONG_CHANNEL: {
+    status: 400,
+    description: 'The entry point belongs to another channel than the one being configured.',
+  },
+  EXCEPTION_EXISTS: { status: 409, description: 'The entry point already has an exception; an entry point has at most one.' },
+  // Flows and integrations
+  FLOW_NOT_FOUND: { status: 400, description: 'A referenced flow does not exist in this tenant.' },
+  FLOW_NOT_DISPATCHABLE: { status: 400, description: 'Reusable flows (subflows) cannot be the target of a dispatch mapping.' },
+  FLOW_VERSION_NOT_FOUND: {
+    status: 400,
+    description: 'The version is not a version of the flow (or, at dispatch, the flow has no usable version).',
+  },
+  FLOW_IN_USE: { status: 409, description: 'The flow is still the target of dispatch mappings.' },
+  INVALID_INTEGRATION_TYPE: {
+    status: 400,
+    description: 'An integration type is a lower-case slug such as twilio or salesforce.',
+  },
+  INTEGRATION_IN_USE: { status: 409, description: 'The integration is named by a source dispatch mapping.' },
+  // Dispatch mappings
+  INTEGRATION_NOT_FOUND: {
+    status: 400,
+    description: 'A source mapping value must be the id or type of an integration of the tenant.',
+  },
+  INVALID_DIRECTION: { status: 400, description: 'direction must be inbound, outbound or agent-initiated.' },
+  DUPLICATE_DISPATCH_MAPPING: {
+    status: 409,
+    description: 'Another active mapping has the same channelType, interactionField and value.',
+  },
+  INHERITED_READ_ONLY: { status: 403, description: 'The mapping is inherited from a parent tenant and cannot be changed here.' },
+  // Interactions
+  IDEMPOTENCY_KEY_REUSED: { status: 422, description: 'The Idempotency-Key was already used with a different request body.' },
+  INTERACTION_CLOSED: { status: 422, description: 'The interaction is in a final state and cannot change.' },
+  CONCURRENT_MODIFICATION: { status: 409, description: 'The object changed while the request ran; read it again and retry.' },
+  // Dispatch outcomes recorded on interactions (never HTTP errors)
+  NO_DISPATCH_MAPPING: { status: 422, description: 'Recorded as dispatchError: no active mapping matched the interaction.' },
+  NO_QUEUE: {
+    status: 422,
+    description: 'Recorded on placement: neither an entry point, a single channel of the type nor a flow fallback gave a queue.',
+  },
+  // Server
+  INTERNAL: { status: 500, description: 'A bug. The response carries a request id to find it in the log.' },
+} as const satisfies Record<string, { status: number; description: string }>;
+
+/** A stable error code from the catalog. */
+export type ErrorCode = keyof typeof errorCatalog;
+
+/** One problem, as it appears in `{"errors":[...]}`. */
+export interface ApiError {
+  code: ErrorCode;
+  message: string;
+  field?: string;
+}
+
+/** Thrown by any layer to answer with catalogued errors; the HTTP layer maps it to a response. */
+export class AppError extends Error {
+  readonly errors: ApiError[];
+  readonly status: number;
+
+  constructor(errors: ApiError | ApiError[]) {
+    const list = Array.isArray(errors) ? errors : [errors];
+    super(list.map((e) => `${e.code}: ${e.message}`).join('; '));
+    this.errors = list;
+    // The first error decides the status; validation collects only same-status problems.
+    this.status = list[0] ? errorCatalog[list[0].code].status : 500;
+  }
+}
+
+/** Builds one ApiError. */
+export function apiError(code: ErrorCode, message: string, field?: string): ApiError {
+  return field === undefined ? { code, message } : { code, message, field };
+}
+
+/** Throws an AppError when the list is not empty. */
+export function throwIfAny(errors: ApiError[]): void {
+  if (errors.length > 0) throw new AppError(errors);
+}
+
+/** The 404 every lookup answers for a missing (or another tenant's) object. */
+export function notFound(kind: string): AppError {
+  return new AppError(apiError('NOT_FOUND', `No such ${kind}.`));
+}

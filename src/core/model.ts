@@ -1,0 +1,260 @@
+/**
+ * Domain types shared by every layer. Times are ISO 8601 UTC strings with milliseconds; ids are
+ * opaque sortable strings (UUIDv7).
+ */
+
+export const channelTypes = ['voice', 'sms', 'email', 'messaging', 'work-item'] as const;
+export type ChannelType = (typeof channelTypes)[number];
+
+export const messagingMedia = ['whatsapp', 'apple-business-chat', 'facebook', 'chat'] as const;
+export type MessagingMedium = (typeof messagingMedia)[number];
+
+/** `any` only exists on dispatch mappings: it matches every channel type. */
+export const mappingChannelTypes = ['any', ...channelTypes] as const;
+export type MappingChannelType = (typeof mappingChannelTypes)[number];
+
+export const interactionFields = ['customer', 'contact-point', 'source', 'direction'] as const;
+export type InteractionField = (typeof interactionFields)[number];
+
+export const directions = ['inbound', 'outbound', 'agent-initiated'] as const;
+export type Direction = (typeof directions)[number];
+
+export interface Tenant {
+  id: string;
+  name: string;
+  /** ISO 3166-1 alpha-2, used to read national phone numbers; null means only +E.164 is understood. */
+  defaultCountry: string | null;
+  /** IANA time zone in which schedules and local times are read. */
+  timeZone: string;
+  parentTenantId: string | null;
+  createdAt: string;
+}
+
+export interface ApiKey {
+  id: string;
+  tenantId: string;
+  name: string;
+  /** The first characters of the key, so a person can tell keys apart; never enough to use it. */
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export interface Queue {
+  id: string;
+  tenantId: string;
+  name: string;
+  devName: string;
+  description: string | null;
+  slaMinutes: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Channel {
+  id: string;
+  tenantId: string;
+  name: string;
+  type: ChannelType;
+  medium: MessagingMedium | null;
+  defaultQueueId: string;
+  /** The entry-point SLA of the default queue (Gladly's [B]); null means the queue's SLA applies. */
+  defaultEntryPointSlaMinutes: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EntryPoint {
+  id: string;
+  tenantId: string;
+  channelId: string;
+  /** Copied from the channel (whose type never changes) so lookups by address need no join. */
+  channelType: ChannelType;
+  name: string | null;
+  /** Normalised: E.164, SIP URI with lower-case scheme and host, lower-case email, or an opaque id. */
+  address: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Routes one entry point to another queue than its channel default, optionally with its own SLA. */
+export interface EntryPointException {
+  tenantId: string;
+  channelId: string;
+  entryPointId: string;
+  queueId: string;
+  slaMinutes: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EntryPointSettings {
+  channelId: string;
+  defaultQueueId: string;
+  defaultEntryPointSlaMinutes: number | null;
+  exceptions: EntryPointException[];
+  entryPointCount: number;
+  /** Entry points of the channel that have no exception yet (Gladly's "N of X"). */
+  availableEntryPoints: number;
+}
+
+export interface Flow {
+  id: string;
+  tenantId: string;
+  name: string;
+  devName: string;
+  description: string | null;
+  /** A reusable flow is a subflow: it can be called by other flows but not be dispatched to. */
+  reusable: boolean;
+  fallbackQueueId: string | null;
+  activeVersionId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FlowVersion {
+  id: string;
+  tenantId: string;
+  flowId: string;
+  /** 1, 2, 3… in order of creation within the flow. */
+  number: number;
+  label: string | null;
+  definition: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface Integration {
+  id: string;
+  tenantId: string;
+  name: string;
+  type: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DispatchMapping {
+  id: string;
+  tenantId: string;
+  name: string;
+  description: string | null;
+  channelType: MappingChannelType;
+  interactionField: InteractionField;
+  value: string;
+  flowId: string;
+  /** A pinned flow version, or null for whichever version is active at dispatch time. */
+  version: string | null;
+  active: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A mapping as a tenant sees it: its own, or one of an ancestor tenant's (read-only). */
+export interface VisibleDispatchMapping extends DispatchMapping {
+  inherited: boolean;
+}
+
+export const interactionStates = [
+  'created',
+  'dispatched',
+  'in_flow',
+  'queued',
+  'offered',
+  'connected',
+  'wrap_up',
+  'completed',
+  'undispatched',
+  'abandoned',
+  'voicemail',
+  'callback_requested',
+  'failed',
+  'transferred',
+] as const;
+export type InteractionState = (typeof interactionStates)[number];
+
+/** Why the interaction went to the flow it went to (or why it went nowhere). */
+export interface DispatchDecision {
+  mappingId: string | null;
+  mappingName: string | null;
+  channelType: MappingChannelType | null;
+  interactionField: InteractionField | null;
+  value: string | null;
+  inherited: boolean;
+  flowId: string | null;
+  flowVersionId: string | null;
+  versionPinned: boolean;
+  /** How many active mappings matched; the winner is the most specific. */
+  candidates: number;
+  reason: string;
+}
+
+export type QueueSource = 'exception' | 'channel-default' | 'flow-fallback' | 'transfer';
+export type SlaSource = 'exception' | 'channel-entry-point' | 'queue';
+
+/** Which queue and SLA applied, and why. */
+export interface PlacementDecision {
+  entryPointId: string | null;
+  channelId: string | null;
+  queueId: string;
+  queueSource: QueueSource;
+  slaMinutes: number;
+  slaSource: SlaSource;
+  /** The due date this contact alone would give. */
+  potentialDueAt: string;
+  /** The due date kept: the earlier of the potential one and any existing open due date. */
+  dueAt: string;
+  reason: string;
+}
+
+export interface Interaction {
+  id: string;
+  tenantId: string;
+  channelType: ChannelType;
+  medium: MessagingMedium | null;
+  direction: Direction;
+  customer: string | null;
+  contactPoint: string | null;
+  source: string | null;
+  attributes: Record<string, unknown>;
+  /** Higher is served first (before due date); 0 by default. */
+  priority: number;
+  state: InteractionState;
+  flowId: string | null;
+  flowVersionId: string | null;
+  queueId: string | null;
+  entryPointId: string | null;
+  dueAt: string | null;
+  /** The earliest inbound contact not yet answered: the start of the SLA clock on transfer. */
+  unansweredSince: string | null;
+  noReplyNeeded: boolean;
+  dispatchError: 'NO_DISPATCH_MAPPING' | 'FLOW_VERSION_NOT_FOUND' | null;
+  dispatch: DispatchDecision | null;
+  placement: PlacementDecision | null;
+  /** For a segment created by a transfer: the interaction it continues. */
+  parentInteractionId: string | null;
+  enqueuedAt: string | null;
+  /** Increases with every saved change; stores use it for optimistic concurrency. */
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface InteractionEvent {
+  /** Global, increasing; a cursor for event feeds. */
+  seq: number;
+  interactionId: string;
+  type: string;
+  at: string;
+  data: Record<string, unknown>;
+}
+
+/** A page of a list, with the cursor of the next page when there is one. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  /** The id after which the page starts (ids sort in creation order). */
+  after: string | null;
+}

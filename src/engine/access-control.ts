@@ -1,0 +1,50 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiKey } from '../core/model.js';
+import type { Store } from '../store/store.js';
+
+/** Who is calling. */
+export type Principal = { kind: 'admin' } | { kind: 'tenant'; tenantId: string; keyId: string };
+
+const keyPrefix = 'sbk_';
+
+/** SHA-256 is enough for secrets of 256 random bits: there is nothing to guess by brute force. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** A new random secret: `sbk_` + 43 url-safe characters (256 bits). */
+export function generateApiKeySecret(): string {
+  return keyPrefix + randomBytes(32).toString('base64url');
+}
+
+/** A new bootstrap admin token. */
+export function generateAdminToken(): string {
+  return `sba_${randomBytes(32).toString('base64url')}`;
+}
+
+export interface AccessControl {
+  /** The principal of a bearer token, or null when it is unknown or revoked. */
+  authenticate(token: string): Promise<Principal | null>;
+  /** Creates a tenant API key; the secret is returned once and only its hash is kept. */
+  issueApiKey(tenantId: string, name: string, id: string, now: string): Promise<{ key: ApiKey; secret: string }>;
+}
+
+export function createAccessControl(deps: { store: Store; adminToken: string }): AccessControl {
+  const adminHash = Buffer.from(hashSecret(deps.adminToken), 'hex');
+  return {
+    async authenticate(token) {
+      const hash = hashSecret(token);
+      // Compare hashes in constant time so the admin token cannot be found byte by byte.
+      if (timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) return { kind: 'admin' };
+      if (!token.startsWith(keyPrefix)) return null;
+      const key = await deps.store.findActiveApiKey(hash);
+      return key ? { kind: 'tenant', tenantId: key.tenantId, keyId: key.id } : null;
+    },
+    async issueApiKey(tenantId, name, id, now) {
+      const secret = generateApiKeySecret();
+      const key: ApiKey = { id, tenantId, name, prefix: secret.slice(0, 10), createdAt: now, revokedAt: null };
+      await deps.store.createApiKey(key, hashSecret(secret));
+      return { key, secret };
+    },
+  };
+}

@@ -1,0 +1,547 @@
+import {
+  checkChannel,
+  checkEntryPointAddress,
+  checkException,
+  checkFlow,
+  checkIntegration,
+  checkQueue,
+  checkTenant,
+} from '../core/configuration.js';
+import { validateDispatchMapping } from '../core/dispatch.js';
+import { type ApiError, AppError, apiError, notFound, throwIfAny } from '../core/errors.js';
+import type {
+  ApiKey,
+  Channel,
+  ChannelType,
+  DispatchMapping,
+  EntryPoint,
+  EntryPointException,
+  EntryPointSettings,
+  Flow,
+  FlowVersion,
+  Integration,
+  Page,
+  PageRequest,
+  Queue,
+  Tenant,
+  VisibleDispatchMapping,
+} from '../core/model.js';
+import type { Store } from '../store/store.js';
+import type { AccessControl } from './access-control.js';
+import type { Clock } from './clock.js';
+import type { IdGenerator } from './id-generator.js';
+
+/** A request body after schema validation: known fields, JSON types checked. */
+type Body = Record<string, unknown>;
+
+export interface ConfigurationDeps {
+  store: Store;
+  clock: Clock;
+  newId: IdGenerator;
+  access: AccessControl;
+}
+
+/** How deep tenant inheritance may go; deeper chains are refused when a tenant is created. */
+const maxTenantDepth = 8;
+
+function has(body: Body, field: string): boolean {
+  return Object.hasOwn(body, field);
+}
+
+function refuse(errors: ApiError[]): never {
+  throw new AppError(errors);
+}
+
+/**
+ * Administration of a tenant's configuration: every create and update is validated by the pure
+ * rules in core, with the lookups they need, and stored in one store operation.
+ */
+export function createConfigurationService(deps: ConfigurationDeps) {
+  const { store, clock, newId } = deps;
+
+  async function queueExists(tenantId: string, id: unknown): Promise<boolean> {
+    return typeof id === 'string' && id !== '' && (await store.queues.get(tenantId, id)) !== null;
+  }
+
+  async function requireFound<T>(value: Promise<T | null>, kind: string): Promise<T> {
+    const found = await value;
+    if (found === null) throw notFound(kind);
+    return found;
+  }
+
+  /** The tenant and its ancestors, nearest first. */
+  async function lineage(tenant: Tenant): Promise<Tenant[]> {
+    const chain = [tenant];
+    let current = tenant;
+    while (current.parentTenantId && chain.length <= maxTenantDepth) {
+      const parent = await store.getTenant(current.parentTenantId);
+      if (!parent) break;
+      chain.push(parent);
+      current = parent;
+    }
+    return chain;
+  }
+
+  const tenants = {
+    async create(body: Body): Promise<Tenant> {
+      const checked = checkTenant(body);
+      const errors = checked.ok ? [] : checked.errors;
+      let parentTenantId: string | null = null;
+      if (typeof body.parentTenantId === 'string') {
+        const parent = await store.getTenant(body.parentTenantId);
+        if (!parent) errors.push(apiError('PARENT_TENANT_NOT_FOUND', 'No tenant with this id.', 'parentTenantId'));
+        else if ((await lineage(parent)).length >= maxTenantDepth) {
+          errors.push(apiError('INVALID_VALUE', `Tenants nest at most ${maxTenantDepth} deep.`, 'parentTenantId'));
+        } else parentTenantId = parent.id;
+      }
+      if (!checked.ok || errors.length > 0) refuse(errors);
+      const tenant: Tenant = { id: newId(), ...checked.value, parentTenantId, createdAt: clock.now() };
+      await store.createTenant(tenant);
+      return tenant;
+    },
+    list: (page: PageRequest) => store.listTenants(page),
+    async update(tenant: Tenant, body: Body): Promise<Tenant> {
+      const checked = checkTenant({ ...tenant, ...body });
+      if (!checked.ok) refuse(checked.errors);
+      const updated: Tenant = { ...tenant, ...checked.value };
+      await store.updateTenant(updated);
+      return updated;
+    },
+    lineage,
+  };
+
+  const apiKeys = {
+    async create(tenant: Tenant, body: Body): Promise<{ key: ApiKey; secret: string }> {
+      const name = typeof body.name === 'string' && body.name.trim() !== '' ? body.name.trim() : 'API key';
+      return deps.access.issueApiKey(tenant.id, name, newId(), clock.now());
+    },
+    list: (tenant: Tenant, page: PageRequest) => store.listApiKeys(tenant.id, page),
+    get: (tenant: Tenant, id: string) => requireFound(store.getApiKey(tenant.id, id), 'API key'),
+    async revoke(tenant: Tenant, id: string): Promise<void> {
+      if (!(await store.revokeApiKey(tenant.id, id, clock.now()))) throw notFound('API key');
+    },
+  };
+
+  const queues = {
+    async create(tenant: Tenant, body: Body): Promise<Queue> {
+      const checked = checkQueue(body, has(body, 'slaMinutes'));
+      if (!checked.ok) refuse(checked.errors);
+      const now = clock.now();
+      const queue: Queue = { id: newId(), tenantId: tenant.id, ...checked.value, createdAt: now, updatedAt: now };
+      await store.queues.insert(queue);
+      return queue;
+    },
+    get: (tenant: Tenant, id: string) => requireFound(store.queues.get(tenant.id, id), 'queue'),
+    list: (tenant: Tenant, page: PageRequest) => store.queues.list(tenant.id, page),
+    async update(tenant: Tenant, id: string, body: Body): Promise<Queue> {
+      const current = await queues.get(tenant, id);
+      const checked = checkQueue({ ...current, ...body }, has(body, 'slaMinutes'));
+      if (!checked.ok) refuse(checked.errors);
+      const queue: Queue = {
+        ...current,
+        ...checked.value,
+        slaMinutes: has(body, 'slaMinutes') ? checked.value.slaMinutes : current.slaMinutes,
+        updatedAt: clock.now(),
+      };
+      if (!(await store.queues.update(queue))) throw notFound('queue');
+      return queue;
+    },
+    async remove(tenant: Tenant, id: string): Promise<void> {
+      if (!(await store.queues.remove(tenant.id, id))) throw notFound('queue');
+    },
+  };
+
+  function immutable(current: Record<string, unknown>, body: Body, fields: string[]): ApiError[] {
+    return fields
+      .filter((field) => has(body, field) && body[field] !== current[field])
+      .map((field) => apiError('FIELD_IMMUTABLE', `${field} cannot change after creation.`, field));
+  }
+
+  const channels = {
+    async create(tenant: Tenant, body: Body): Promise<Channel> {
+      const checked = checkChannel(body as Body & { type: ChannelType }, {
+        defaultQueueExists: await queueExists(tenant.id, body.defaultQueueId),
+      });
+      if (!checked.ok) refuse(checked.errors);
+      const now = clock.now();
+      const channel: Channel = { id: newId(), tenantId: tenant.id, ...checked.value, createdAt: now, updatedAt: now };
+      await store.channels.insert(channel);
+      return channel;
+    },
+    get: (tenant: Tenant, id: string) => requireFound(store.channels.get(tenant.id, id), 'channel'),
+    list: (tenant: Tenant, page: PageRequest) => store.channels.list(tenant.id, page),
+    async update(tenant: Tenant, id: string, body: Body): Promise<Channel> {
+      const current = await channels.get(tenant, id);
+      throwIfAny(immutable({ ...current }, body, ['type', 'medium']));
+      const merged = { ...current, ...body, type: current.type, medium: current.medium };
+      const checked = checkChannel(merged, { defaultQueueExists: await queueExists(tenant.id, merged.defaultQueueId) });
+      if (!checked.ok) refuse(checked.errors);
+      const channel: Channel = { ...current, ...checked.value, updatedAt: clock.now() };
+      if (!(await store.channels.update(channel))) throw notFound('channel');
+      return channel;
+    },
+    async remove(tenant: Tenant, id: string): Promise<void> {
+      if (!(await store.channels.remove(tenant.id, id))) throw notFound('channel');
+    },
+  };
+
+  const entryPoints = {
+    async create(tenant: Tenant, body: Body): Promise<EntryPoint> {
+      const channelId = typeof body.channelId === 'string' ? body.channelId : '';
+      const channel = channelId ? await store.channels.get(tenant.id, channelId) : null;
+      const errors: ApiError[] = [];
+      if (channelId === '') errors.push(apiError('REQUIRED', 'channelId is required.', 'channelId'));
+      else if (!channel) errors.push(apiError('CHANNEL_NOT_FOUND', 'No channel with this id in the tenant.', 'channelId'));
+      const address = channel ? checkEntryPointAddress(body.address, channel, tenant.defaultCountry) : null;
+      if (address && !address.ok) errors.push(...address.errors);
+      if (!channel || !address?.ok || errors.length > 0) refuse(errors);
+      const now = clock.now();
+      const entryPoint: EntryPoint = {
+        id: newId(),
+        tenantId: tenant.id,
+        channelId: channel.id,
+        channelType: channel.type,
+        name: typeof body.name === 'string' && body.name.trim() !== '' ? body.name.trim() : null,
+        address: address.value,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await store.entryPoints.insert(entryPoint);
+      return entryPoint;
+    },
+    get: (tenant: Tenant, id: string) => requireFound(store.entryPoints.get(tenant.id, id), 'entry point'),
+    list: (tenant: Tenant, page: PageRequest) => store.entryPoints.list(tenant.id, page),
+    async update(tenant: Tenant, id: string, body: Body): Promise<EntryPoint> {
+      const current = await entryPoints.get(tenant, id);
+      throwIfAny(immutable({ ...current }, body, ['channelId']));
+      const channel = await requireFound(store.channels.get(tenant.id, current.channelId), 'channel');
+      let address = current.address;
+      if (has(body, 'address')) {
+        const checked = checkEntryPointAddress(body.address, channel, tenant.defaultCountry);
+        if (!checked.ok) refuse(checked.errors);
+        address = checked.value;
+      }
+      const name = has(body, 'name')
+        ? typeof body.name === 'string' && body.name.trim() !== ''
+          ? body.name.trim()
+          : null
+        : current.name;
+      const entryPoint: EntryPoint = { ...current, name, address, updatedAt: clock.now() };
+      if (!(await store.entryPoints.update(entryPoint))) throw notFound('entry point');
+      return entryPoint;
+    },
+    async remove(tenant: Tenant, id: string): Promise<void> {
+      if (!(await store.entryPoints.remove(tenant.id, id))) throw notFound('entry point');
+    },
+  };
+
+  /** The entry point for an exception of this channel, or the reason it cannot have one. */
+  async function exceptionEntryPoint(
+    tenant: Tenant,
+    channel: Channel,
+    entryPointId: unknown,
+    field: string,
+  ): Promise<ApiError | null> {
+    if (typeof entryPointId !== 'string' || entryPointId === '') return apiError('REQUIRED', 'entryPointId is required.', field);
+    const entryPoint = await store.entryPoints.get(tenant.id, entryPointId);
+    if (!entryPoint) return apiError('ENTRY_POINT_NOT_FOUND', 'No entry point with this id in the tenant.', field);
+    if (entryPoint.channelId !== channel.id) {
+      return apiError(
+        'ENTRY_POINT_WRONG_CHANNEL',
+        `The entry point belongs to another channel (${entryPoint.channelType}).`,
+        field,
+      );
+    }
+    return null;
+  }
+
+  const entryPointSettings = {
+    async get(tenant: Tenant, channelId: string): Promise<EntryPointSettings> {
+      const channel = await channels.get(tenant, channelId);
+      const [exceptions, points] = await Promise.all([
+        store.listExceptions(tenant.id, channel.id),
+        store.listEntryPointsOfChannel(tenant.id, channel.id),
+      ]);
+      return {
+        channelId: channel.id,
+        defaultQueueId: channel.defaultQueueId,
+        defaultEntryPointSlaMinutes: channel.defaultEntryPointSlaMinutes,
+        exceptions,
+        entryPointCount: points.length,
+        availableEntryPoints: points.length - exceptions.length,
+      };
+    },
+    /** Replaces the defaults and, when `exceptions` is given, the whole list of exceptions at once. */
+    async replace(tenant: Tenant, channelId: string, body: Body): Promise<EntryPointSettings> {
+      const current = await channels.get(tenant, channelId);
+      const merged = { ...current, ...body };
+      const checked = checkChannel(merged, { defaultQueueExists: await queueExists(tenant.id, merged.defaultQueueId) });
+      const errors = checked.ok ? [] : [...checked.errors];
+      const now = clock.now();
+      let exceptions: EntryPointException[] | null = null;
+      if (Array.isArray(body.exceptions)) {
+        exceptions = [];
+        const seen = new Set<string>();
+        for (const [index, item] of (body.exceptions as Body[]).entries()) {
+          const prefix = `exceptions/${index}/`;
+          const entryPointProblem = await exceptionEntryPoint(tenant, current, item.entryPointId, `${prefix}entryPointId`);
+          if (entryPointProblem) errors.push(entryPointProblem);
+          const fields = checkException(item, { queueExists: await queueExists(tenant.id, item.queueId) }, prefix);
+          if (!fields.ok) errors.push(...fields.errors);
+          if (entryPointProblem || !fields.ok) continue;
+          const entryPointId = String(item.entryPointId);
+          if (seen.has(entryPointId)) {
+            errors.push(apiError('EXCEPTION_EXISTS', 'The entry point is listed twice.', `${prefix}entryPointId`));
+            continue;
+          }
+          seen.add(entryPointId);
+          const previous = await store.getException(tenant.id, entryPointId);
+          exceptions.push({
+            tenantId: tenant.id,
+            channelId: current.id,
+            entryPointId,
+            ...fields.value,
+            createdAt: previous?.createdAt ?? now,
+            updatedAt: now,
+          });
+        }
+      }
+      if (!checked.ok || errors.length > 0) refuse(sortByStatus(errors));
+      const channel: Channel = { ...current, ...checked.value, updatedAt: now };
+      await store.replaceEntryPointSettings(channel, exceptions ?? (await store.listExceptions(tenant.id, current.id)));
+      return entryPointSettings.get(tenant, channelId);
+    },
+    async createException(tenant: Tenant, channelId: string, body: Body): Promise<EntryPointException> {
+      const channel = await channels.get(tenant, channelId);
+      const errors: ApiError[] = [];
+      const entryPointProblem = await exceptionEntryPoint(tenant, channel, body.entryPointId, 'entryPointId');
+      if (entryPointProblem) errors.push(entryPointProblem);
+      const fields = checkException(body, { queueExists: await queueExists(tenant.id, body.queueId) });
+      if (!fields.ok) errors.push(...fields.errors);
+      if (!fields.ok || errors.length > 0) refuse(errors);
+      const now = clock.now();
+      const exception: EntryPointException = {
+        tenantId: tenant.id,
+        channelId: channel.id,
+        entryPointId: String(body.entryPointId),
+        ...fields.value,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await store.insertException(exception);
+      return exception;
+    },
+    async getException(tenant: Tenant, channelId: string, entryPointId: string): Promise<EntryPointException> {
+      const exception = await store.getException(tenant.id, entryPointId);
+      if (!exception || exception.channelId !== channelId) throw notFound('exception');
+      return exception;
+    },
+    async updateException(tenant: Tenant, channelId: string, entryPointId: string, body: Body): Promise<EntryPointException> {
+      const current = await entryPointSettings.getException(tenant, channelId, entryPointId);
+      const merged = { ...current, ...body };
+      const fields = checkException(merged, { queueExists: await queueExists(tenant.id, merged.queueId) });
+      if (!fields.ok) refuse(fields.errors);
+      const exception: EntryPointException = { ...current, ...fields.value, updatedAt: clock.now() };
+      if (!(await store.updateException(exception))) throw notFound('exception');
+      return exception;
+    },
+    async deleteException(tenant: Tenant, channelId: string, entryPointId: string): Promise<void> {
+      await entryPointSettings.getException(tenant, channelId, entryPointId);
+      if (!(await store.deleteException(tenant.id, entryPointId))) throw notFound('exception');
+    },
+  };
+
+  const integrations = {
+    async create(tenant: Tenant, body: Body): Promise<Integration> {
+      const checked = checkIntegration(body);
+      if (!checked.ok) refuse(checked.errors);
+      const now = clock.now();
+      const integration: Integration = { id: newId(), tenantId: tenant.id, ...checked.value, createdAt: now, updatedAt: now };
+      await store.integrations.insert(integration);
+      return integration;
+    },
+    get: (tenant: Tenant, id: string) => requireFound(store.integrations.get(tenant.id, id), 'integration'),
+    list: (tenant: Tenant, page: PageRequest) => store.integrations.list(tenant.id, page),
+    async update(tenant: Tenant, id: string, body: Body): Promise<Integration> {
+      const current = await integrations.get(tenant, id);
+      // The type may be what source mappings name, so it stays as created.
+      throwIfAny(immutable({ ...current }, body, ['type']));
+      const checked = checkIntegration({ ...current, ...body });
+      if (!checked.ok) refuse(checked.errors);
+      const integration: Integration = { ...current, ...checked.value, updatedAt: clock.now() };
+      if (!(await store.integrations.update(integration))) throw notFound('integration');
+      return integration;
+    },
+    async remove(tenant: Tenant, id: string): Promise<void> {
+      if (!(await store.integrations.remove(tenant.id, id))) throw notFound('integration');
+    },
+  };
+
+  function definitionOf(value: unknown): Record<string, unknown> | null {
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  }
+
+  const flows = {
+    async create(tenant: Tenant, body: Body): Promise<Flow> {
+      const checked = checkFlow(body, { fallbackQueueExists: await queueExists(tenant.id, body.fallbackQueueId) });
+      if (!checked.ok) refuse(checked.errors);
+      const now = clock.now();
+      const flow: Flow = {
+        id: newId(),
+        tenantId: tenant.id,
+        ...checked.value,
+        activeVersionId: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await store.flows.insert(flow);
+      const definition = definitionOf(body.definition);
+      if (!definition) return flow;
+      // A flow created with a definition gets it as version 1, active at once.
+      const version = await flows.createVersion(tenant, flow.id, { definition, activate: true });
+      return { ...flow, activeVersionId: version.id, updatedAt: version.createdAt };
+    },
+    get: (tenant: Tenant, id: string) => requireFound(store.flows.get(tenant.id, id), 'flow'),
+    list: (tenant: Tenant, page: PageRequest) => store.flows.list(tenant.id, page),
+    async update(tenant: Tenant, id: string, body: Body): Promise<Flow> {
+      const current = await flows.get(tenant, id);
+      const merged = { ...current, ...body };
+      const checked = checkFlow(merged, { fallbackQueueExists: await queueExists(tenant.id, merged.fallbackQueueId) });
+      const errors = checked.ok ? [] : [...checked.errors];
+      let activeVersionId = current.activeVersionId;
+      if (has(body, 'activeVersionId')) {
+        const wanted = body.activeVersionId;
+        if (typeof wanted !== 'string' || !(await store.flowVersionIds(tenant.id, id)).has(wanted)) {
+          errors.push(apiError('FLOW_VERSION_NOT_FOUND', 'activeVersionId must be a version of this flow.', 'activeVersionId'));
+        } else activeVersionId = wanted;
+      }
+      if (!checked.ok || errors.length > 0) refuse(errors);
+      if (checked.value.reusable && !current.reusable) {
+        const targeted = (await store.listActiveDispatchMappings([tenant.id])).some((m) => m.flowId === id);
+        if (targeted)
+          throw new AppError(
+            apiError('FLOW_IN_USE', 'Active dispatch mappings point at this flow; it cannot become reusable.', 'reusable'),
+          );
+      }
+      const flow: Flow = { ...current, ...checked.value, activeVersionId, updatedAt: clock.now() };
+      if (!(await store.flows.update(flow))) throw notFound('flow');
+      return flow;
+    },
+    async remove(tenant: Tenant, id: string): Promise<void> {
+      if (!(await store.flows.remove(tenant.id, id))) throw notFound('flow');
+    },
+    async createVersion(tenant: Tenant, flowId: string, body: Body): Promise<FlowVersion> {
+      const flow = await flows.get(tenant, flowId);
+      const definition = definitionOf(body.definition);
+      if (!definition) refuse([apiError('REQUIRED', 'definition must be a JSON object.', 'definition')]);
+      const now = clock.now();
+      const version: FlowVersion = {
+        id: newId(),
+        tenantId: tenant.id,
+        flowId,
+        number: await store.nextFlowVersionNumber(tenant.id, flowId),
+        label: typeof body.label === 'string' && body.label.trim() !== '' ? body.label.trim() : null,
+        definition,
+        createdAt: now,
+      };
+      const activate = body.activate === true ? { flow: { ...flow, activeVersionId: version.id, updatedAt: now } } : null;
+      await store.insertFlowVersion(version, activate);
+      return version;
+    },
+    listVersions: async (tenant: Tenant, flowId: string, page: PageRequest) => {
+      await flows.get(tenant, flowId);
+      return store.listFlowVersions(tenant.id, flowId, page);
+    },
+    getVersion: (tenant: Tenant, flowId: string, versionId: string) =>
+      requireFound(store.getFlowVersion(tenant.id, flowId, versionId), 'flow version'),
+  };
+
+  async function visibleMapping(tenant: Tenant, id: string): Promise<VisibleDispatchMapping> {
+    for (const owner of await lineage(tenant)) {
+      const mapping = await store.dispatchMappings.get(owner.id, id);
+      if (mapping) return { ...mapping, inherited: owner.id !== tenant.id };
+    }
+    throw notFound('dispatch mapping');
+  }
+
+  async function checkMapping(tenant: Tenant, input: Body) {
+    const flowId = typeof input.flowId === 'string' ? input.flowId : '';
+    const flow = flowId ? await store.flows.get(tenant.id, flowId) : null;
+    const integrationKeys = new Set<string>();
+    if (input.interactionField === 'source') {
+      for (let page: PageRequest = { limit: 200, after: null }; ; ) {
+        const batch = await store.integrations.list(tenant.id, page);
+        for (const integration of batch.items) integrationKeys.add(integration.id).add(integration.type);
+        if (!batch.nextCursor) break;
+        page = { limit: 200, after: batch.nextCursor };
+      }
+    }
+    const checked = validateDispatchMapping(input, {
+      defaultCountry: tenant.defaultCountry,
+      flow: flow ? { reusable: flow.reusable, versionIds: await store.flowVersionIds(tenant.id, flow.id) } : null,
+      integrationKeys,
+    });
+    if (!checked.ok) refuse(checked.errors);
+    return checked.mapping;
+  }
+
+  const dispatchMappings = {
+    async create(tenant: Tenant, body: Body): Promise<VisibleDispatchMapping> {
+      const fields = await checkMapping(tenant, body);
+      const now = clock.now();
+      const mapping: DispatchMapping = { id: newId(), tenantId: tenant.id, ...fields, createdAt: now, updatedAt: now };
+      await store.dispatchMappings.insert(mapping);
+      return { ...mapping, inherited: false };
+    },
+    get: visibleMapping,
+    async list(tenant: Tenant, page: PageRequest): Promise<Page<VisibleDispatchMapping>> {
+      const owners = await lineage(tenant);
+      const result = await store.listDispatchMappingsOf(
+        owners.map((owner) => owner.id),
+        page,
+      );
+      return { ...result, items: result.items.map((m) => ({ ...m, inherited: m.tenantId !== tenant.id })) };
+    },
+    async update(tenant: Tenant, id: string, body: Body): Promise<VisibleDispatchMapping> {
+      const current = await visibleMapping(tenant, id);
+      if (current.inherited) {
+        throw new AppError(apiError('INHERITED_READ_ONLY', 'This dispatch mapping is inherited and cannot be edited.'));
+      }
+      const { inherited: _inherited, ...own } = current;
+      const fields = await checkMapping(tenant, { ...own, ...body });
+      const mapping: DispatchMapping = { ...own, ...fields, updatedAt: clock.now() };
+      if (!(await store.dispatchMappings.update(mapping))) throw notFound('dispatch mapping');
+      return { ...mapping, inherited: false };
+    },
+    async remove(tenant: Tenant, id: string): Promise<void> {
+      const current = await visibleMapping(tenant, id);
+      if (current.inherited) {
+        throw new AppError(apiError('INHERITED_READ_ONLY', 'This dispatch mapping is inherited and cannot be deleted.'));
+      }
+      if (!(await store.dispatchMappings.remove(tenant.id, id))) throw notFound('dispatch mapping');
+    },
+    /** Sets `active` on many mappings; each id succeeds or fails on its own (CONTRACT 0(c) 17). */
+    async setActive(tenant: Tenant, ids: string[], active: boolean) {
+      const results: { id: string; status: number; result?: VisibleDispatchMapping; errors?: ApiError[] }[] = [];
+      for (const id of ids) {
+        try {
+          results.push({ id, status: 200, result: await dispatchMappings.update(tenant, id, { active }) });
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          results.push({ id, status: error.status, errors: error.errors });
+        }
+      }
+      return results;
+    },
+  };
+
+  return { tenants, apiKeys, queues, channels, entryPoints, entryPointSettings, integrations, flows, dispatchMappings };
+}
+
+/** Puts 400-class problems before conflicts, so the response status matches the first error. */
+function sortByStatus(errors: ApiError[]): ApiError[] {
+  const rank = (error: ApiError) => (error.code === 'EXCEPTION_EXISTS' ? 1 : 0);
+  return [...errors].sort((a, b) => rank(a) - rank(b));
+}
+
+export type ConfigurationService = ReturnType<typeof createConfigurationService>;

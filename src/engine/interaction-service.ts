@@ -1,0 +1,427 @@
+import { createHash } from 'node:crypto';
+import { addressKindFor, normalizeAddress, normalizeEmail, normalizeLoosely, normalizePhoneNumber } from '../core/address.js';
+import { type DispatchKey, decideDispatch, matchDispatchMapping } from '../core/dispatch.js';
+import { AppError, apiError, notFound } from '../core/errors.js';
+import type {
+  Channel,
+  ChannelType,
+  Direction,
+  DispatchDecision,
+  Interaction,
+  InteractionEvent,
+  InteractionState,
+  MessagingMedium,
+  Page,
+  PageRequest,
+  PlacementDecision,
+  Queue,
+  Tenant,
+} from '../core/model.js';
+import { placeContact, placeTransfer } from '../core/placement.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+import type { ConfigurationService } from './configuration-service.js';
+import type { IdGenerator } from './id-generator.js';
+
+type Body = Record<string, unknown>;
+type NewEvent = Omit<InteractionEvent, 'seq'>;
+
+const finalStates: ReadonlySet<InteractionState> = new Set([
+  'completed',
+  'abandoned',
+  'voicemail',
+  'callback_requested',
+  'failed',
+  'transferred',
+]);
+
+/** An interaction with its ordered history, as the API shows it. */
+export interface InteractionView extends Interaction {
+  events: InteractionEvent[];
+}
+
+export interface InteractionDeps {
+  store: Store;
+  clock: Clock;
+  newId: IdGenerator;
+  configuration: ConfigurationService;
+}
+
+/** JSON with sorted keys, so the same request always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Interactions from arrival to a queue: normalises what providers send, dispatches by the tenant's
+ * mappings (CONTRACT 0(b')), places the work per its entry point (2(b')) and records every
+ * decision with its reason. Each change is stored with its events in one transaction before the
+ * caller sees it.
+ */
+export function createInteractionService(deps: InteractionDeps) {
+  const { store, clock, newId, configuration } = deps;
+
+  function normalizeCustomer(value: string, channelType: ChannelType, tenant: Tenant): string {
+    if (channelType === 'email') return normalizeEmail(value) ?? value.trim();
+    if (channelType === 'voice' || channelType === 'sms') {
+      return normalizePhoneNumber(value, tenant.defaultCountry) ?? normalizeLoosely(value, tenant.defaultCountry);
+    }
+    return normalizeLoosely(value, tenant.defaultCountry);
+  }
+
+  function normalizeContactPoint(value: string, channelType: ChannelType, medium: MessagingMedium | null, tenant: Tenant) {
+    return (
+      normalizeAddress(value, addressKindFor(channelType, medium), tenant.defaultCountry) ??
+      normalizeLoosely(value, tenant.defaultCountry)
+    );
+  }
+
+  async function dispatch(tenant: Tenant, key: DispatchKey): Promise<ReturnType<typeof decideDispatch>> {
+    const owners = await configuration.tenants.lineage(tenant);
+    const depthOf = new Map(owners.map((owner, depth) => [owner.id, depth]));
+    const mappings = await store.listActiveDispatchMappings(owners.map((owner) => owner.id));
+    const match = matchDispatchMapping(
+      key,
+      mappings.map((mapping) => ({ mapping, depth: depthOf.get(mapping.tenantId) ?? 0 })),
+    );
+    if (!match.matched) return decideDispatch(key, match, null);
+    const { mapping } = match.winner;
+    const flow = await store.flows.get(mapping.tenantId, mapping.flowId);
+    const flowFacts = flow
+      ? { id: flow.id, activeVersionId: flow.activeVersionId, versionIds: await store.flowVersionIds(mapping.tenantId, flow.id) }
+      : null;
+    return decideDispatch(key, match, flowFacts);
+  }
+
+  /** Finds the entry point, channel and exception for a contact and decides its queue and due date. */
+  async function place(
+    tenant: Tenant,
+    contact: { channelType: ChannelType; medium: MessagingMedium | null; contactPoint: string | null; at: string },
+    fallbackQueueId: string | null,
+    existingDueAt: string | null,
+  ): Promise<{ ok: true; placement: PlacementDecision } | { ok: false; reason: string }> {
+    const entryPoint = contact.contactPoint
+      ? await store.findEntryPointByAddress(tenant.id, contact.channelType, contact.contactPoint)
+      : null;
+    let channel: Channel | null = null;
+    if (entryPoint) channel = await store.channels.get(tenant.id, entryPoint.channelId);
+    else {
+      // No configured entry point: the channel of that type applies when there is exactly one.
+      const candidates = (await store.listChannelsOfType(tenant.id, contact.channelType)).filter(
+        (c) => contact.medium === null || c.medium === contact.medium,
+      );
+      if (candidates.length === 1) channel = candidates[0] ?? null;
+    }
+    const exception = entryPoint ? await store.getException(tenant.id, entryPoint.id) : null;
+    const queues = new Map<string, Queue>();
+    for (const id of [exception?.queueId, channel?.defaultQueueId]) {
+      const queue = id ? await store.queues.get(tenant.id, id) : null;
+      if (queue) queues.set(queue.id, queue);
+    }
+    const fallbackQueue = fallbackQueueId ? await store.queues.get(tenant.id, fallbackQueueId) : null;
+    return placeContact({ contactAt: contact.at, entryPoint, channel, exception, fallbackQueue, queues, existingDueAt });
+  }
+
+  function event(interactionId: string, type: string, at: string, data: Record<string, unknown>): NewEvent {
+    return { interactionId, type, at, data };
+  }
+
+  /** Dispatch and placement of a new interaction: the state and events they lead to. */
+  async function route(
+    tenant: Tenant,
+    interaction: Interaction,
+    transferQueue: Queue | null,
+    unansweredSince: string,
+  ): Promise<{ interaction: Interaction; events: NewEvent[] }> {
+    const now = interaction.createdAt;
+    const events: NewEvent[] = [];
+    const key: DispatchKey = {
+      channelType: interaction.channelType,
+      direction: interaction.direction,
+      customer: interaction.customer,
+      contactPoint: interaction.contactPoint,
+      source: interaction.source,
+    };
+    const { decision, error } = await dispatch(tenant, key);
+    let next: Interaction = { ...interaction, dispatch: decision };
+    if (error && !transferQueue) {
+      events.push(event(interaction.id, 'interaction.undispatched', now, { dispatchError: error, reason: decision.reason }));
+      return { interaction: { ...next, state: 'undispatched', dispatchError: error }, events };
+    }
+    if (!error) {
+      next = { ...next, state: 'dispatched', flowId: decision.flowId, flowVersionId: decision.flowVersionId };
+      events.push(event(interaction.id, 'interaction.dispatched', now, dispatchEventData(decision)));
+    }
+    let placement: PlacementDecision;
+    if (transferQueue) placement = placeTransfer(transferQueue, unansweredSince);
+    else {
+      const flow = decision.flowId ? await store.flows.get(tenant.id, decision.flowId) : null;
+      const placed = await place(
+        tenant,
+        { channelType: next.channelType, medium: next.medium, contactPoint: next.contactPoint, at: now },
+        flow?.fallbackQueueId ?? null,
+        null,
+      );
+      if (!placed.ok) {
+        events.push(event(interaction.id, 'interaction.placement_failed', now, { code: 'NO_QUEUE', reason: placed.reason }));
+        return { interaction: next, events };
+      }
+      placement = placed.placement;
+    }
+    events.push(
+      event(interaction.id, 'interaction.queued', now, {
+        queueId: placement.queueId,
+        dueAt: placement.dueAt,
+        slaMinutes: placement.slaMinutes,
+        reason: placement.reason,
+      }),
+    );
+    return {
+      interaction: {
+        ...next,
+        state: 'queued',
+        queueId: placement.queueId,
+        entryPointId: placement.entryPointId,
+        dueAt: placement.dueAt,
+        placement,
+        enqueuedAt: now,
+      },
+      events,
+    };
+  }
+
+  async function get(tenant: Tenant, id: string): Promise<InteractionView> {
+    const interaction = await store.getInteraction(tenant.id, id);
+    if (!interaction) throw notFound('interaction');
+    return { ...interaction, events: await store.listInteractionEvents(tenant.id, id) };
+  }
+
+  /** Saves a changed interaction; a concurrent change makes the caller retry from fresh state. */
+  async function save(changes: { interaction: Interaction; events: NewEvent[] }[]): Promise<void> {
+    if (!(await store.saveInteractions(changes))) {
+      throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed while this request ran; retry it.'));
+    }
+  }
+
+  function requireOpen(interaction: Interaction): void {
+    if (finalStates.has(interaction.state)) {
+      throw new AppError(apiError('INTERACTION_CLOSED', `The interaction is ${interaction.state} and cannot change.`));
+    }
+  }
+
+  return {
+    /**
+     * Creates, dispatches and places an interaction. With an idempotency key, a retry of the same
+     * request returns the interaction created first (`replayed: true`).
+     */
+    async create(
+      tenant: Tenant,
+      body: Body,
+      idempotencyKey: string | null,
+    ): Promise<{ interaction: InteractionView; replayed: boolean }> {
+      const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
+      if (idempotencyKey) {
+        const first = await store.findInteractionByIdempotencyKey(tenant.id, idempotencyKey);
+        if (first) return { interaction: await replay(tenant, first, requestHash), replayed: true };
+      }
+      const channelType = body.channelType as ChannelType;
+      const medium = channelType === 'messaging' ? ((body.medium as MessagingMedium | undefined) ?? null) : null;
+      if (body.medium !== undefined && channelType !== 'messaging') {
+        throw new AppError(apiError('MEDIUM_NOT_ALLOWED', 'Only messaging interactions have a medium.', 'medium'));
+      }
+      const now = clock.now();
+      const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : null);
+      const customer = text(body.customer);
+      const contactPoint = text(body.contactPoint);
+      const base: Interaction = {
+        id: newId(),
+        tenantId: tenant.id,
+        channelType,
+        medium,
+        direction: ((body.direction as string | undefined)?.toLowerCase() ?? 'inbound') as Direction,
+        customer: customer === null ? null : normalizeCustomer(customer, channelType, tenant),
+        contactPoint: contactPoint === null ? null : normalizeContactPoint(contactPoint, channelType, medium, tenant),
+        source: text(body.source),
+        attributes: (body.attributes as Record<string, unknown> | undefined) ?? {},
+        priority: (body.priority as number | undefined) ?? 0,
+        state: 'created',
+        flowId: null,
+        flowVersionId: null,
+        queueId: null,
+        entryPointId: null,
+        dueAt: null,
+        unansweredSince: now,
+        noReplyNeeded: false,
+        dispatchError: null,
+        dispatch: null,
+        placement: null,
+        parentInteractionId: null,
+        enqueuedAt: null,
+        revision: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const created = event(base.id, 'interaction.created', now, {
+        channelType: base.channelType,
+        direction: base.direction,
+        customer: base.customer,
+        contactPoint: base.contactPoint,
+        source: base.source,
+      });
+      const routed = await route(tenant, base, null, now);
+      const outcome = await store.createInteraction(
+        routed.interaction,
+        [created, ...routed.events],
+        idempotencyKey ? { key: idempotencyKey, requestHash } : null,
+      );
+      if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };
+      return { interaction: await get(tenant, base.id), replayed: false };
+    },
+
+    get,
+
+    list: (tenant: Tenant, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>> =>
+      store.listInteractions(tenant.id, filter, page),
+
+    /** Flags and priority that people change by hand. */
+    async update(tenant: Tenant, id: string, body: Body): Promise<InteractionView> {
+      const current = await get(tenant, id);
+      requireOpen(current);
+      const { events: _history, ...interaction } = current;
+      const now = clock.now();
+      const changed: Interaction = {
+        ...interaction,
+        noReplyNeeded: typeof body.noReplyNeeded === 'boolean' ? body.noReplyNeeded : interaction.noReplyNeeded,
+        priority: typeof body.priority === 'number' ? body.priority : interaction.priority,
+        attributes: body.attributes
+          ? { ...interaction.attributes, ...(body.attributes as Record<string, unknown>) }
+          : interaction.attributes,
+        revision: interaction.revision + 1,
+        updatedAt: now,
+      };
+      await save([{ interaction: changed, events: [event(id, 'interaction.updated', now, { changes: body })] }]);
+      return get(tenant, id);
+    },
+
+    /**
+     * A new inbound communication on an open conversation (the customer emails, then calls): the
+     * due date this contact would give is compared with the open one and the earlier is kept
+     * (CONTRACT 2(c) 20). The conversation stays in its queue.
+     */
+    async addInboundContact(tenant: Tenant, id: string, body: Body): Promise<InteractionView> {
+      const current = await get(tenant, id);
+      requireOpen(current);
+      const { events: _history, ...interaction } = current;
+      const now = clock.now();
+      const channelType = (body.channelType as ChannelType | undefined) ?? interaction.channelType;
+      const medium = channelType === 'messaging' ? ((body.medium as MessagingMedium | undefined) ?? null) : null;
+      const raw = typeof body.contactPoint === 'string' && body.contactPoint.trim() !== '' ? body.contactPoint : null;
+      const contactPoint = raw === null ? null : normalizeContactPoint(raw, channelType, medium, tenant);
+      const placed = await place(tenant, { channelType, medium, contactPoint, at: now }, null, interaction.dueAt);
+      const dueAt = placed.ok ? placed.placement.dueAt : interaction.dueAt;
+      const changed: Interaction = {
+        ...interaction,
+        dueAt,
+        unansweredSince: interaction.unansweredSince ?? now,
+        revision: interaction.revision + 1,
+        updatedAt: now,
+      };
+      const data = placed.ok
+        ? {
+            channelType,
+            contactPoint,
+            potentialDueAt: placed.placement.potentialDueAt,
+            dueAt,
+            slaMinutes: placed.placement.slaMinutes,
+            reason: placed.placement.reason,
+          }
+        : { channelType, contactPoint, dueAt, reason: `${placed.reason} The due date is unchanged.` };
+      await save([{ interaction: changed, events: [event(id, 'interaction.contact_added', now, data)] }]);
+      return get(tenant, id);
+    },
+
+    /**
+     * Transfers to a queue: a new segment (direction inbound, dispatched by inbound mappings —
+     * CONTRACT 0(c) 25) waits in the target queue with its due date restarted from the oldest
+     * unanswered contact with the new queue's SLA (2(c) 21). The old segment ends as `transferred`.
+     */
+    async transfer(tenant: Tenant, id: string, body: Body): Promise<InteractionView> {
+      const current = await get(tenant, id);
+      requireOpen(current);
+      const { events: _history, ...interaction } = current;
+      const queueId = typeof body.queueId === 'string' ? body.queueId : '';
+      const queue = queueId ? await store.queues.get(tenant.id, queueId) : null;
+      if (!queue) throw new AppError(apiError('QUEUE_NOT_FOUND', 'No queue with this id in the tenant.', 'queueId'));
+      const now = clock.now();
+      const unansweredSince = interaction.unansweredSince ?? now;
+      const segment: Interaction = {
+        ...interaction,
+        id: newId(),
+        direction: 'inbound',
+        state: 'created',
+        flowId: null,
+        flowVersionId: null,
+        queueId: null,
+        entryPointId: interaction.entryPointId,
+        dueAt: null,
+        unansweredSince,
+        dispatchError: null,
+        dispatch: null,
+        placement: null,
+        parentInteractionId: interaction.id,
+        enqueuedAt: null,
+        revision: 1,
+        createdAt: now,
+        updatedAt: now,
+      };
+      const routed = await route(tenant, segment, queue, unansweredSince);
+      const closed: Interaction = { ...interaction, state: 'transferred', revision: interaction.revision + 1, updatedAt: now };
+      await save([
+        {
+          interaction: closed,
+          events: [event(id, 'interaction.transferred', now, { toInteractionId: segment.id, queueId: queue.id })],
+        },
+        {
+          interaction: routed.interaction,
+          events: [event(segment.id, 'interaction.created', now, { cause: 'transfer', fromInteractionId: id }), ...routed.events],
+        },
+      ]);
+      return get(tenant, segment.id);
+    },
+
+    /** The queue's waiting work in routing order; the first is the next to be served. */
+    async waiting(tenant: Tenant, queueId: string, limit: number): Promise<Interaction[]> {
+      await configuration.queues.get(tenant, queueId);
+      return store.listQueueWaiting(tenant.id, queueId, { limit, includeNoReplyNeeded: false });
+    },
+  };
+
+  async function replay(
+    tenant: Tenant,
+    first: { interactionId: string; requestHash: string },
+    requestHash: string,
+  ): Promise<InteractionView> {
+    if (first.requestHash !== requestHash) {
+      throw new AppError(
+        apiError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body.', 'Idempotency-Key'),
+      );
+    }
+    return get(tenant, first.interactionId);
+  }
+}
+
+function dispatchEventData(decision: DispatchDecision): Record<string, unknown> {
+  return {
+    mappingId: decision.mappingId,
+    flowId: decision.flowId,
+    flowVersionId: decision.flowVersionId,
+    reason: decision.reason,
+  };
+}
+
+export type InteractionService = ReturnType<typeof createInteractionService>;

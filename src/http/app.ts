@@ -1,0 +1,74 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { AppError, apiError } from '../core/errors.js';
+import type { Engine } from '../engine/engine.js';
+import { toErrorResponse } from './error-response.js';
+import { authenticate } from './request-context.js';
+import { registerConfigurationRoutes } from './routes/configuration-routes.js';
+import { registerInteractionRoutes } from './routes/interaction-routes.js';
+import { registerTenantRoutes } from './routes/tenant-routes.js';
+
+export interface AppDeps {
+  engine: Engine;
+  /** Fastify's logger option: false in tests, pino settings when serving. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Paths anyone may read: they describe the API and hold no tenant data. */
+const publicPaths = [/^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/healthz$/];
+
+/** The HTTP API over an engine. Nothing is listening until the caller calls listen(). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { engine } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: 1024 * 1024,
+    ajv: {
+      // Unknown fields are errors, never silently dropped; types are not coerced ("5" is not 5).
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false },
+    },
+  });
+  app.decorateRequest('principal', null);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Switchboard API',
+        version: '1',
+        description:
+          'Omnichannel routing engine. Authenticate with "Authorization: Bearer <token>" (the admin token or a tenant API key). Errors: {"errors":[{"code","field","message"}]}; codes in docs/errors.md.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (publicPaths.some((pattern) => pattern.test(path))) return;
+    request.principal = await authenticate(engine, request);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    // Unauthenticated callers learn nothing about which routes exist.
+    if (!request.principal) await authenticate(engine, request);
+    const { status, body } = toErrorResponse(
+      new AppError(apiError('ROUTE_NOT_FOUND', `No endpoint ${request.method} ${request.url.split('?')[0]}.`)),
+    );
+    return reply.code(status).send(body);
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', store: engine.store.driver }));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerTenantRoutes(app, engine);
+  registerConfigurationRoutes(app, engine);
+  registerInteractionRoutes(app, engine);
+  return app;
+}

@@ -1,0 +1,85 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, apiError, notFound } from '../core/errors.js';
+import type { Page, PageRequest, Tenant } from '../core/model.js';
+import type { Principal } from '../engine/access-control.js';
+import type { Engine } from '../engine/engine.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+const bearer = /^Bearer\s+(\S+)$/i;
+
+/** Reads the bearer credential; every /v1 request needs one (401 otherwise). */
+export async function authenticate(engine: Engine, request: FastifyRequest): Promise<Principal> {
+  const header = request.headers.authorization;
+  const token = header ? bearer.exec(header)?.[1] : undefined;
+  if (!token) {
+    throw new AppError(apiError('UNAUTHENTICATED', 'Send an API key or the admin token as "Authorization: Bearer <token>".'));
+  }
+  const principal = await engine.access.authenticate(token);
+  if (!principal) throw new AppError(apiError('UNAUTHENTICATED', 'The credential is unknown or revoked.'));
+  return principal;
+}
+
+/** Only the bootstrap admin may do this. */
+export function requireAdmin(request: FastifyRequest): void {
+  if (request.principal?.kind !== 'admin') {
+    throw new AppError(apiError('FORBIDDEN', 'Only the admin token can do this; tenant API keys cannot.'));
+  }
+}
+
+/**
+ * The tenant of a /v1/tenants/{tenantId}/… request. A key of another tenant gets the same 404 as
+ * a tenant that does not exist, so ids never leak across tenants.
+ */
+export async function tenantOf(engine: Engine, request: FastifyRequest): Promise<Tenant> {
+  const { tenantId } = request.params as { tenantId: string };
+  const principal = request.principal;
+  if (!principal || (principal.kind === 'tenant' && principal.tenantId !== tenantId)) throw notFound('tenant');
+  const tenant = await engine.store.getTenant(tenantId);
+  if (!tenant) throw notFound('tenant');
+  return tenant;
+}
+
+export const maxPageSize = 200;
+const defaultPageSize = 50;
+
+/**
+ * `?limit=&cursor=`: the cursor is the opaque token a previous page returned as `nextCursor`.
+ */
+export function pageRequest(request: FastifyRequest): PageRequest {
+  const query = request.query as { limit?: string; cursor?: string };
+  let limit = defaultPageSize;
+  if (query.limit !== undefined) {
+    if (!/^\d{1,4}$/.test(query.limit) || Number(query.limit) < 1 || Number(query.limit) > maxPageSize) {
+      throw new AppError(apiError('INVALID_VALUE', `limit must be an integer from 1 to ${maxPageSize}.`, 'limit'));
+    }
+    limit = Number(query.limit);
+  }
+  let after: string | null = null;
+  if (query.cursor !== undefined) {
+    try {
+      const decoded = JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8')) as { after?: unknown };
+      if (typeof decoded.after !== 'string') throw new Error('no position');
+      after = decoded.after;
+    } catch {
+      throw new AppError(apiError('INVALID_CURSOR', 'The cursor is not one this server issued.', 'cursor'));
+    }
+  }
+  return { limit, after };
+}
+
+/** `{"result":[…],"nextCursor":…}` */
+export function listBody<T>(page: Page<T>) {
+  return {
+    result: page.items,
+    nextCursor: page.nextCursor ? Buffer.from(JSON.stringify({ after: page.nextCursor })).toString('base64url') : null,
+  };
+}
+
+export function created(reply: FastifyReply, result: unknown) {
+  return reply.code(201).send({ result });
+}

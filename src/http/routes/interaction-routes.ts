@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { AppError, apiError } from '../../core/errors.js';
+import type { InteractionState } from '../../core/model.js';
+import type { Engine } from '../../engine/engine.js';
+import { created, listBody, pageRequest, tenantOf } from '../request-context.js';
+import { inboundContactCreate, interactionCreate, interactionListQuery, interactionUpdate, transferCreate } from '../schemas.js';
+
+type Body = Record<string, unknown>;
+type Params = Record<string, string>;
+
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+
+/** Interactions: creation through dispatch, reading with history, contacts, transfers; queue waiting lists. */
+export function registerInteractionRoutes(app: FastifyInstance, engine: Engine): void {
+  const interactions = engine.interactions;
+  const tags = ['interactions'];
+  const base = '/v1/tenants/:tenantId/interactions';
+
+  app.post(base, { schema: { tags, body: interactionCreate } }, async (request, reply) => {
+    const header = request.headers['idempotency-key'];
+    const key = typeof header === 'string' ? header : null;
+    if (header !== undefined && (key === null || !idempotencyKeyPattern.test(key))) {
+      throw new AppError(
+        apiError('INVALID_VALUE', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', 'Idempotency-Key'),
+      );
+    }
+    const { interaction, replayed } = await interactions.create(await tenantOf(engine, request), request.body as Body, key);
+    if (replayed) return reply.code(200).header('idempotent-replayed', 'true').send({ result: interaction });
+    return created(reply, interaction);
+  });
+  app.get(base, { schema: { tags, querystring: interactionListQuery } }, async (request) => {
+    const { state } = request.query as { state?: InteractionState };
+    return listBody(await interactions.list(await tenantOf(engine, request), state ? { state } : {}, pageRequest(request)));
+  });
+  app.get(`${base}/:id`, { schema: { tags } }, async (request) => ({
+    result: await interactions.get(await tenantOf(engine, request), (request.params as Params).id ?? ''),
+  }));
+  app.patch(`${base}/:id`, { schema: { tags, body: interactionUpdate } }, async (request) => ({
+    result: await interactions.update(await tenantOf(engine, request), (request.params as Params).id ?? '', request.body as Body),
+  }));
+  app.post(`${base}/:id/inbound-contacts`, { schema: { tags, body: inboundContactCreate } }, async (request, reply) =>
+    created(
+      reply,
+      await interactions.addInboundContact(
+        await tenantOf(engine, request),
+        (request.params as Params).id ?? '',
+        request.body as Body,
+      ),
+    ),
+  );
+  app.post(`${base}/:id/transfers`, { schema: { tags, body: transferCreate } }, async (request, reply) =>
+    created(
+      reply,
+      await interactions.transfer(await tenantOf(engine, request), (request.params as Params).id ?? '', request.body as Body),
+    ),
+  );
+
+  app.get('/v1/tenants/:tenantId/queues/:queueId/waiting', { schema: { tags: ['queues'] } }, async (request) => {
+    const { limit } = pageRequest(request);
+    const result = await interactions.waiting(await tenantOf(engine, request), (request.params as Params).queueId ?? '', limit);
+    return { result, nextCursor: null };
+  });
+}

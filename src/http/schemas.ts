@@ -1,0 +1,201 @@
+import { type TSchema, Type } from 'typebox';
+import { channelTypes, directions, interactionStates, mappingChannelTypes, messagingMedia } from '../core/model.js';
+
+/**
+ * Request schemas. They check JSON types and refuse unknown fields; the meaning of values (formats,
+ * references, SLA grammar) is checked by core so each mistake gets its own error code. SLA fields
+ * accept a number or a string, so they are left open here and read by core's SLA parser.
+ */
+const closed = { additionalProperties: false } as const;
+const text = (maxLength = 200) => Type.String({ maxLength });
+const nullableText = (maxLength = 2000) => Type.Union([Type.String({ maxLength }), Type.Null()]);
+const sla = Type.Unknown({ description: 'Minutes: a number or a decimal string such as "0.66" (40 s).' });
+const id = Type.String({ maxLength: 100 });
+
+export const tenantCreate = Type.Object(
+  {
+    name: text(),
+    defaultCountry: Type.Optional(Type.Union([Type.String({ maxLength: 2 }), Type.Null()])),
+    timeZone: Type.Optional(Type.String({ maxLength: 64 })),
+    parentTenantId: Type.Optional(id),
+  },
+  closed,
+);
+export const tenantUpdate = Type.Object(
+  {
+    name: Type.Optional(text()),
+    defaultCountry: Type.Optional(Type.Union([Type.String({ maxLength: 2 }), Type.Null()])),
+    timeZone: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  closed,
+);
+
+export const apiKeyCreate = Type.Object({ name: Type.Optional(text()) }, closed);
+
+const queueFields = {
+  name: text(),
+  devName: Type.String({ maxLength: 80 }),
+  description: nullableText(),
+  slaMinutes: sla,
+};
+export const queueCreate = Type.Object(
+  {
+    name: queueFields.name,
+    devName: Type.Optional(queueFields.devName),
+    description: Type.Optional(queueFields.description),
+    slaMinutes: Type.Optional(sla),
+  },
+  closed,
+);
+export const queueUpdate = Type.Partial(Type.Object(queueFields, closed));
+
+export const channelCreate = Type.Object(
+  {
+    name: text(),
+    type: Type.Enum([...channelTypes]),
+    medium: Type.Optional(Type.Union([Type.Enum([...messagingMedia]), Type.Null()])),
+    defaultQueueId: id,
+    defaultEntryPointSlaMinutes: Type.Optional(sla),
+  },
+  closed,
+);
+export const channelUpdate = Type.Object(
+  {
+    name: Type.Optional(text()),
+    type: Type.Optional(Type.Enum([...channelTypes])),
+    medium: Type.Optional(Type.Union([Type.Enum([...messagingMedia]), Type.Null()])),
+    defaultQueueId: Type.Optional(id),
+    defaultEntryPointSlaMinutes: Type.Optional(sla),
+  },
+  closed,
+);
+
+export const entryPointCreate = Type.Object(
+  { channelId: id, address: Type.String({ maxLength: 500 }), name: Type.Optional(nullableText(200)) },
+  closed,
+);
+export const entryPointUpdate = Type.Object(
+  {
+    channelId: Type.Optional(id),
+    address: Type.Optional(Type.String({ maxLength: 500 })),
+    name: Type.Optional(nullableText(200)),
+  },
+  closed,
+);
+
+const exceptionFields = { entryPointId: id, queueId: id, slaMinutes: Type.Optional(sla) };
+export const exceptionCreate = Type.Object(exceptionFields, closed);
+export const exceptionUpdate = Type.Object({ queueId: Type.Optional(id), slaMinutes: Type.Optional(sla) }, closed);
+export const entryPointSettingsUpdate = Type.Object(
+  {
+    defaultQueueId: Type.Optional(id),
+    defaultEntryPointSlaMinutes: Type.Optional(sla),
+    exceptions: Type.Optional(Type.Array(Type.Object(exceptionFields, closed), { maxItems: 10000 })),
+  },
+  closed,
+);
+
+export const integrationCreate = Type.Object({ name: text(), type: Type.String({ maxLength: 40 }) }, closed);
+export const integrationUpdate = Type.Object(
+  { name: Type.Optional(text()), type: Type.Optional(Type.String({ maxLength: 40 })) },
+  closed,
+);
+
+const definition = Type.Record(Type.String(), Type.Unknown(), {
+  description: 'The flow definition document (its language is documented in docs/flows.md).',
+});
+export const flowCreate = Type.Object(
+  {
+    name: text(),
+    devName: Type.Optional(Type.String({ maxLength: 80 })),
+    description: Type.Optional(nullableText()),
+    reusable: Type.Optional(Type.Boolean()),
+    fallbackQueueId: Type.Optional(Type.Union([id, Type.Null()])),
+    definition: Type.Optional(definition),
+  },
+  closed,
+);
+export const flowUpdate = Type.Object(
+  {
+    name: Type.Optional(text()),
+    devName: Type.Optional(Type.String({ maxLength: 80 })),
+    description: Type.Optional(nullableText()),
+    reusable: Type.Optional(Type.Boolean()),
+    fallbackQueueId: Type.Optional(Type.Union([id, Type.Null()])),
+    activeVersionId: Type.Optional(id),
+  },
+  closed,
+);
+export const flowVersionCreate = Type.Object(
+  { definition, label: Type.Optional(nullableText(200)), activate: Type.Optional(Type.Boolean()) },
+  closed,
+);
+
+const mappingFields = {
+  name: text(),
+  description: nullableText(),
+  channelType: Type.Enum([...mappingChannelTypes]),
+  interactionField: Type.Enum(['customer', 'contact-point', 'source', 'direction']),
+  value: Type.String({ maxLength: 500 }),
+  flowId: id,
+  version: Type.Union([id, Type.Null()]),
+  active: Type.Boolean(),
+};
+export const mappingCreate = Type.Object(
+  {
+    name: mappingFields.name,
+    description: Type.Optional(mappingFields.description),
+    channelType: Type.Optional(mappingFields.channelType),
+    interactionField: Type.Optional(mappingFields.interactionField),
+    value: Type.Optional(mappingFields.value),
+    flowId: mappingFields.flowId,
+    version: Type.Optional(mappingFields.version),
+    active: Type.Optional(mappingFields.active),
+  },
+  closed,
+);
+export const mappingUpdate = Type.Partial(Type.Object(mappingFields, closed));
+export const mappingBulk = Type.Object({ ids: Type.Array(id, { minItems: 1, maxItems: 500 }), active: Type.Boolean() }, closed);
+
+export const interactionCreate = Type.Object(
+  {
+    channelType: Type.Enum([...channelTypes]),
+    medium: Type.Optional(Type.Enum([...messagingMedia])),
+    direction: Type.Optional(Type.Enum([...directions, 'Inbound', 'Outbound', 'Agent-Initiated'])),
+    customer: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+    contactPoint: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+    source: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+    attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+  },
+  closed,
+);
+export const interactionUpdate = Type.Object(
+  {
+    noReplyNeeded: Type.Optional(Type.Boolean()),
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  closed,
+);
+export const inboundContactCreate = Type.Object(
+  {
+    channelType: Type.Optional(Type.Enum([...channelTypes])),
+    medium: Type.Optional(Type.Enum([...messagingMedia])),
+    contactPoint: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+  },
+  closed,
+);
+export const transferCreate = Type.Object({ queueId: id }, closed);
+
+export const interactionListQuery = Type.Object(
+  {
+    state: Type.Optional(Type.Enum([...interactionStates])),
+    limit: Type.Optional(Type.String()),
+    cursor: Type.Optional(Type.String()),
+  },
+  closed,
+);
+export const listQuery = Type.Object({ limit: Type.Optional(Type.String()), cursor: Type.Optional(Type.String()) }, closed);
+
+export type Schema = TSchema;

@@ -1,0 +1,724 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { type ApiError, AppError, apiError } from '../../core/errors.js';
+import type {
+  ApiKey,
+  Channel,
+  DispatchMapping,
+  EntryPoint,
+  EntryPointException,
+  Flow,
+  FlowVersion,
+  Integration,
+  Interaction,
+  InteractionEvent,
+  InteractionState,
+  Page,
+  PageRequest,
+  Queue,
+  Tenant,
+} from '../../core/model.js';
+import type { ResourceTable, Store } from '../store.js';
+import { migrations, type SqlDialectName } from './schema.js';
+
+// Rows are plain records: each driver's Kysely instance is untyped, the documents carry the types.
+// biome-ignore lint/suspicious/noExplicitAny: the schema lives in schema.ts, not in Kysely types.
+type Db = Kysely<any>;
+// biome-ignore lint/suspicious/noExplicitAny: as above.
+type Tx = Transaction<any>;
+type Row = Record<string, unknown>;
+
+/** How a driver recognises constraint violations in its own errors. */
+export type ConstraintKind = 'unique' | 'foreign-key' | null;
+
+export interface SqlStoreConfig {
+  dialect: SqlDialectName;
+  db: Db;
+  classifyError: (error: unknown) => ConstraintKind;
+  /** Releases the driver's connections. */
+  destroy: () => Promise<void>;
+}
+
+const openStates: InteractionState[] = ['created', 'dispatched', 'in_flow', 'queued', 'offered', 'connected', 'wrap_up'];
+
+function parse<T>(row: Row | undefined): T | null {
+  return row ? (JSON.parse(String(row.doc)) as T) : null;
+}
+
+function pageOf<T extends { id: string }>(rows: Row[], limit: number): Page<T> {
+  const items = rows.slice(0, limit).map((row) => JSON.parse(String(row.doc)) as T);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? last.id : null };
+}
+
+interface TableSpec<T> {
+  table: string;
+  /** Columns other than id, tenant_id and doc. */
+  columns: (item: T) => Row;
+  conflict?: ApiError;
+  inUse?: ApiError;
+  /** Checks that the database cannot express as a foreign key; throws an AppError to refuse. */
+  beforeRemove?: (trx: Tx, tenantId: string, id: string) => Promise<void>;
+}
+
+/** Applies the migrations not yet applied, each in its own transaction. */
+export async function migrate(db: Db, dialect: SqlDialectName): Promise<void> {
+  await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`.execute(db);
+  const applied = new Set(
+    (await db.selectFrom('schema_migrations').select('id').execute()).map((row) => String((row as Row).id)),
+  );
+  for (const migration of migrations) {
+    if (applied.has(migration.id)) continue;
+    await db.transaction().execute(async (trx) => {
+      for (const statement of migration.statements(dialect)) await sql.raw(statement).execute(trx);
+      await trx.insertInto('schema_migrations').values({ id: migration.id, applied_at: new Date().toISOString() }).execute();
+    });
+  }
+}
+
+/**
+ * The Store over SQL through Kysely, shared by the SQLite and PostgreSQL drivers: they differ only
+ * in how they connect, the DDL of an auto-increment column and how their errors name a violation.
+ */
+export class SqlStore implements Store {
+  readonly driver: SqlDialectName;
+  readonly queues: ResourceTable<Queue>;
+  readonly channels: ResourceTable<Channel>;
+  readonly entryPoints: ResourceTable<EntryPoint>;
+  readonly integrations: ResourceTable<Integration>;
+  readonly flows: ResourceTable<Flow>;
+  readonly dispatchMappings: ResourceTable<DispatchMapping>;
+  private readonly db: Db;
+  private readonly classify: (error: unknown) => ConstraintKind;
+  private readonly destroy: () => Promise<void>;
+
+  constructor(config: SqlStoreConfig) {
+    this.driver = config.dialect;
+    this.db = config.db;
+    this.classify = config.classifyError;
+    this.destroy = config.destroy;
+    this.queues = this.table<Queue>({
+      table: 'queues',
+      columns: (q) => ({ dev_name: q.devName }),
+      conflict: apiError('DUPLICATE_DEV_NAME', 'Another queue of the tenant has this devName.', 'devName'),
+      inUse: apiError(
+        'QUEUE_IN_USE',
+        'The queue is a channel default, an entry-point exception target or a flow fallback; change those first.',
+      ),
+      beforeRemove: async (trx, tenantId, id) => {
+        const waiting = await trx
+          .selectFrom('interactions')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('queue_id', '=', id)
+          .where('state', 'in', openStates)
+          .limit(1)
+          .execute();
+        if (waiting.length > 0) {
+          throw new AppError(apiError('QUEUE_IN_USE', 'Open interactions are still in this queue; transfer them first.'));
+        }
+      },
+    });
+    this.channels = this.table<Channel>({
+      table: 'channels',
+      columns: (c) => ({ type: c.type, default_queue_id: c.defaultQueueId }),
+      inUse: apiError('CHANNEL_IN_USE', 'The channel still has entry points; delete them first.'),
+    });
+    this.entryPoints = this.table<EntryPoint>({
+      table: 'entry_points',
+      columns: (e) => ({ channel_id: e.channelId, channel_type: e.channelType, address: e.address }),
+      conflict: apiError('DUPLICATE_ENTRY_POINT', 'Another entry point of this channel type has this address.', 'address'),
+    });
+    this.integrations = this.table<Integration>({
+      table: 'integrations',
+      columns: (i) => ({ type: i.type }),
+      beforeRemove: async (trx, tenantId, id) => {
+        const integration = parse<Integration>(
+          await trx
+            .selectFrom('integrations')
+            .select('doc')
+            .where('id', '=', id)
+            .where('tenant_id', '=', tenantId)
+            .executeTakeFirst(),
+        );
+        if (!integration) return;
+        const sameType = await trx
+          .selectFrom('integrations')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('type', '=', integration.type)
+          .where('id', '!=', id)
+          .limit(1)
+          .execute();
+        const names = sameType.length > 0 ? [id] : [id, integration.type];
+        const used = await trx
+          .selectFrom('dispatch_mappings')
+          .select('id')
+          .where('tenant_id', '=', tenantId)
+          .where('interaction_field', '=', 'source')
+          .where('value', 'in', names)
+          .limit(1)
+          .execute();
+        if (used.length > 0) {
+          throw new AppError(apiError('INTEGRATION_IN_USE', 'A source dispatch mapping names this integration.'));
+        }
+      },
+    });
+    this.flows = this.table<Flow>({
+      table: 'flows',
+      columns: (f) => ({ dev_name: f.devName, fallback_queue_id: f.fallbackQueueId }),
+      conflict: apiError('DUPLICATE_DEV_NAME', 'Another flow of the tenant has this devName.', 'devName'),
+      inUse: apiError('FLOW_IN_USE', 'Dispatch mappings still point at this flow.'),
+    });
+    this.dispatchMappings = this.table<DispatchMapping>({
+      table: 'dispatch_mappings',
+      columns: (m) => ({
+        flow_id: m.flowId,
+        version: m.version,
+        channel_type: m.channelType,
+        interaction_field: m.interactionField,
+        value: m.value,
+        active: m.active ? 1 : 0,
+      }),
+      conflict: apiError(
+        'DUPLICATE_DISPATCH_MAPPING',
+        'Another active mapping has the same channelType, interactionField and value.',
+        'value',
+      ),
+    });
+  }
+
+  /** Runs fn in a transaction and turns constraint violations into the caller's domain errors. */
+  private async tx<T>(fn: (trx: Tx) => Promise<T>, errors: { conflict?: ApiError; inUse?: ApiError } = {}): Promise<T> {
+    try {
+      return await this.db.transaction().execute(fn);
+    } catch (error) {
+      const kind = this.classify(error);
+      if (kind === 'unique' && errors.conflict) throw new AppError(errors.conflict);
+      if (kind === 'foreign-key' && errors.inUse) throw new AppError(errors.inUse);
+      throw error;
+    }
+  }
+
+  private table<T extends { id: string; tenantId: string }>(spec: TableSpec<T>): ResourceTable<T> {
+    const { table } = spec;
+    const errors = { conflict: spec.conflict, inUse: spec.inUse };
+    return {
+      insert: (item) =>
+        this.tx(async (trx) => {
+          await trx
+            .insertInto(table)
+            .values({ id: item.id, tenant_id: item.tenantId, ...spec.columns(item), doc: JSON.stringify(item) })
+            .execute();
+        }, errors),
+      get: async (tenantId, id) =>
+        parse<T>(
+          await this.db.selectFrom(table).select('doc').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst(),
+        ),
+      list: async (tenantId, page) => {
+        let query = this.db.selectFrom(table).select(['id', 'doc']).where('tenant_id', '=', tenantId);
+        if (page.after) query = query.where('id', '>', page.after);
+        return pageOf<T>(
+          await query
+            .orderBy('id')
+            .limit(page.limit + 1)
+            .execute(),
+          page.limit,
+        );
+      },
+      update: (item) =>
+        this.tx(async (trx) => {
+          const result = await trx
+            .updateTable(table)
+            .set({ ...spec.columns(item), doc: JSON.stringify(item) })
+            .where('id', '=', item.id)
+            .where('tenant_id', '=', item.tenantId)
+            .executeTakeFirst();
+          return Number(result.numUpdatedRows) > 0;
+        }, errors),
+      remove: (tenantId, id) =>
+        this.tx(async (trx) => {
+          await spec.beforeRemove?.(trx, tenantId, id);
+          const result = await trx.deleteFrom(table).where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+          return Number(result.numDeletedRows) > 0;
+        }, errors),
+    };
+  }
+
+  async createTenant(tenant: Tenant): Promise<void> {
+    await this.db
+      .insertInto('tenants')
+      .values({ id: tenant.id, parent_tenant_id: tenant.parentTenantId, doc: JSON.stringify(tenant) })
+      .execute();
+  }
+
+  async getTenant(id: string): Promise<Tenant | null> {
+    return parse<Tenant>(await this.db.selectFrom('tenants').select('doc').where('id', '=', id).executeTakeFirst());
+  }
+
+  async listTenants(page: PageRequest): Promise<Page<Tenant>> {
+    let query = this.db.selectFrom('tenants').select(['id', 'doc']);
+    if (page.after) query = query.where('id', '>', page.after);
+    return pageOf<Tenant>(
+      await query
+        .orderBy('id')
+        .limit(page.limit + 1)
+        .execute(),
+      page.limit,
+    );
+  }
+
+  async updateTenant(tenant: Tenant): Promise<boolean> {
+    const result = await this.db
+      .updateTable('tenants')
+      .set({ doc: JSON.stringify(tenant) })
+      .where('id', '=', tenant.id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async createApiKey(key: ApiKey, secretHash: string): Promise<void> {
+    await this.db
+      .insertInto('api_keys')
+      .values({ id: key.id, tenant_id: key.tenantId, secret_hash: secretHash, revoked_at: null, doc: JSON.stringify(key) })
+      .execute();
+  }
+
+  async listApiKeys(tenantId: string, page: PageRequest): Promise<Page<ApiKey>> {
+    let query = this.db.selectFrom('api_keys').select(['id', 'doc']).where('tenant_id', '=', tenantId);
+    if (page.after) query = query.where('id', '>', page.after);
+    return pageOf<ApiKey>(
+      await query
+        .orderBy('id')
+        .limit(page.limit + 1)
+        .execute(),
+      page.limit,
+    );
+  }
+
+  async getApiKey(tenantId: string, id: string): Promise<ApiKey | null> {
+    return parse<ApiKey>(
+      await this.db
+        .selectFrom('api_keys')
+        .select('doc')
+        .where('id', '=', id)
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst(),
+    );
+  }
+
+  revokeApiKey(tenantId: string, id: string, at: string): Promise<boolean> {
+    return this.tx(async (trx) => {
+      const key = parse<ApiKey>(
+        await trx.selectFrom('api_keys').select('doc').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst(),
+      );
+      if (!key) return false;
+      if (key.revokedAt === null) {
+        const revoked: ApiKey = { ...key, revokedAt: at };
+        await trx
+          .updateTable('api_keys')
+          .set({ revoked_at: at, doc: JSON.stringify(revoked) })
+          .where('id', '=', id)
+          .execute();
+      }
+      return true;
+    });
+  }
+
+  async findActiveApiKey(secretHash: string): Promise<ApiKey | null> {
+    return parse<ApiKey>(
+      await this.db
+        .selectFrom('api_keys')
+        .select('doc')
+        .where('secret_hash', '=', secretHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst(),
+    );
+  }
+
+  async listChannelsOfType(tenantId: string, type: Channel['type']): Promise<Channel[]> {
+    const rows = await this.db
+      .selectFrom('channels')
+      .select('doc')
+      .where('tenant_id', '=', tenantId)
+      .where('type', '=', type)
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => JSON.parse(String((row as Row).doc)) as Channel);
+  }
+
+  async listEntryPointsOfChannel(tenantId: string, channelId: string): Promise<EntryPoint[]> {
+    const rows = await this.db
+      .selectFrom('entry_points')
+      .select('doc')
+      .where('tenant_id', '=', tenantId)
+      .where('channel_id', '=', channelId)
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => JSON.parse(String((row as Row).doc)) as EntryPoint);
+  }
+
+  async findEntryPointByAddress(tenantId: string, channelType: Channel['type'], address: string): Promise<EntryPoint | null> {
+    return parse<EntryPoint>(
+      await this.db
+        .selectFrom('entry_points')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('channel_type', '=', channelType)
+        .where('address', '=', address)
+        .executeTakeFirst(),
+    );
+  }
+
+  async listExceptions(tenantId: string, channelId: string): Promise<EntryPointException[]> {
+    const rows = await this.db
+      .selectFrom('entry_point_exceptions')
+      .select('doc')
+      .where('tenant_id', '=', tenantId)
+      .where('channel_id', '=', channelId)
+      .orderBy('entry_point_id')
+      .execute();
+    return rows.map((row) => JSON.parse(String((row as Row).doc)) as EntryPointException);
+  }
+
+  async getException(tenantId: string, entryPointId: string): Promise<EntryPointException | null> {
+    return parse<EntryPointException>(
+      await this.db
+        .selectFrom('entry_point_exceptions')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('entry_point_id', '=', entryPointId)
+        .executeTakeFirst(),
+    );
+  }
+
+  private exceptionRow(exception: EntryPointException): Row {
+    return {
+      entry_point_id: exception.entryPointId,
+      tenant_id: exception.tenantId,
+      channel_id: exception.channelId,
+      queue_id: exception.queueId,
+      doc: JSON.stringify(exception),
+    };
+  }
+
+  insertException(exception: EntryPointException): Promise<void> {
+    return this.tx(
+      async (trx) => {
+        await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
+      },
+      { conflict: apiError('EXCEPTION_EXISTS', 'The entry point already has an exception.', 'entryPointId') },
+    );
+  }
+
+  updateException(exception: EntryPointException): Promise<boolean> {
+    return this.tx(async (trx) => {
+      const result = await trx
+        .updateTable('entry_point_exceptions')
+        .set(this.exceptionRow(exception))
+        .where('tenant_id', '=', exception.tenantId)
+        .where('entry_point_id', '=', exception.entryPointId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
+  }
+
+  async deleteException(tenantId: string, entryPointId: string): Promise<boolean> {
+    const result = await this.db
+      .deleteFrom('entry_point_exceptions')
+      .where('tenant_id', '=', tenantId)
+      .where('entry_point_id', '=', entryPointId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  replaceEntryPointSettings(channel: Channel, exceptions: EntryPointException[]): Promise<void> {
+    return this.tx(
+      async (trx) => {
+        await trx
+          .updateTable('channels')
+          .set({ type: channel.type, default_queue_id: channel.defaultQueueId, doc: JSON.stringify(channel) })
+          .where('id', '=', channel.id)
+          .where('tenant_id', '=', channel.tenantId)
+          .execute();
+        await trx
+          .deleteFrom('entry_point_exceptions')
+          .where('tenant_id', '=', channel.tenantId)
+          .where('channel_id', '=', channel.id)
+          .execute();
+        for (const exception of exceptions) {
+          await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
+        }
+      },
+      { conflict: apiError('EXCEPTION_EXISTS', 'An entry point is listed twice; each has at most one exception.', 'exceptions') },
+    );
+  }
+
+  insertFlowVersion(version: FlowVersion, activate: { flow: Flow } | null): Promise<void> {
+    return this.tx(async (trx) => {
+      await trx
+        .insertInto('flow_versions')
+        .values({
+          id: version.id,
+          tenant_id: version.tenantId,
+          flow_id: version.flowId,
+          number: version.number,
+          doc: JSON.stringify(version),
+        })
+        .execute();
+      if (activate) {
+        await trx
+          .updateTable('flows')
+          .set({ doc: JSON.stringify(activate.flow) })
+          .where('id', '=', activate.flow.id)
+          .execute();
+      }
+    });
+  }
+
+  async getFlowVersion(tenantId: string, flowId: string, versionId: string): Promise<FlowVersion | null> {
+    return parse<FlowVersion>(
+      await this.db
+        .selectFrom('flow_versions')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('flow_id', '=', flowId)
+        .where('id', '=', versionId)
+        .executeTakeFirst(),
+    );
+  }
+
+  async listFlowVersions(tenantId: string, flowId: string, page: PageRequest): Promise<Page<FlowVersion>> {
+    let query = this.db
+      .selectFrom('flow_versions')
+      .select(['id', 'doc'])
+      .where('tenant_id', '=', tenantId)
+      .where('flow_id', '=', flowId);
+    if (page.after) query = query.where('id', '>', page.after);
+    return pageOf<FlowVersion>(
+      await query
+        .orderBy('id')
+        .limit(page.limit + 1)
+        .execute(),
+      page.limit,
+    );
+  }
+
+  async flowVersionIds(tenantId: string, flowId: string): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom('flow_versions')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('flow_id', '=', flowId)
+      .execute();
+    return new Set(rows.map((row) => String((row as Row).id)));
+  }
+
+  async nextFlowVersionNumber(tenantId: string, flowId: string): Promise<number> {
+    const row = (await this.db
+      .selectFrom('flow_versions')
+      .select(sql<number>`coalesce(max(number), 0)`.as('max'))
+      .where('tenant_id', '=', tenantId)
+      .where('flow_id', '=', flowId)
+      .executeTakeFirst()) as Row | undefined;
+    return Number(row?.max ?? 0) + 1;
+  }
+
+  async listActiveDispatchMappings(tenantIds: readonly string[]): Promise<DispatchMapping[]> {
+    if (tenantIds.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('dispatch_mappings')
+      .select('doc')
+      .where('tenant_id', 'in', [...tenantIds])
+      .where('active', '=', 1)
+      .execute();
+    return rows.map((row) => JSON.parse(String((row as Row).doc)) as DispatchMapping);
+  }
+
+  async listDispatchMappingsOf(tenantIds: readonly string[], page: PageRequest): Promise<Page<DispatchMapping>> {
+    let query = this.db
+      .selectFrom('dispatch_mappings')
+      .select(['id', 'doc'])
+      .where('tenant_id', 'in', [...tenantIds]);
+    if (page.after) query = query.where('id', '>', page.after);
+    return pageOf<DispatchMapping>(
+      await query
+        .orderBy('id')
+        .limit(page.limit + 1)
+        .execute(),
+      page.limit,
+    );
+  }
+
+  private interactionColumns(interaction: Interaction): Row {
+    return {
+      state: interaction.state,
+      queue_id: interaction.queueId,
+      priority: interaction.priority,
+      due_at: interaction.dueAt,
+      enqueued_at: interaction.enqueuedAt,
+      no_reply_needed: interaction.noReplyNeeded ? 1 : 0,
+      revision: interaction.revision,
+      doc: JSON.stringify(interaction),
+    };
+  }
+
+  private async appendEvents(trx: Tx, tenantId: string, events: Omit<InteractionEvent, 'seq'>[]): Promise<void> {
+    for (const event of events) {
+      await trx
+        .insertInto('interaction_events')
+        .values({
+          tenant_id: tenantId,
+          interaction_id: event.interactionId,
+          type: event.type,
+          at: event.at,
+          data: JSON.stringify(event.data),
+        })
+        .execute();
+    }
+  }
+
+  async createInteraction(
+    interaction: Interaction,
+    events: Omit<InteractionEvent, 'seq'>[],
+    idempotency: { key: string; requestHash: string } | null,
+  ): Promise<{ created: true } | { created: false; interactionId: string; requestHash: string }> {
+    try {
+      await this.tx(async (trx) => {
+        await trx
+          .insertInto('interactions')
+          .values({ id: interaction.id, tenant_id: interaction.tenantId, ...this.interactionColumns(interaction) })
+          .execute();
+        await this.appendEvents(trx, interaction.tenantId, events);
+        if (idempotency) {
+          await trx
+            .insertInto('idempotency_keys')
+            .values({
+              tenant_id: interaction.tenantId,
+              key: idempotency.key,
+              interaction_id: interaction.id,
+              request_hash: idempotency.requestHash,
+            })
+            .execute();
+        }
+      });
+      return { created: true };
+    } catch (error) {
+      // A concurrent request with the same key won the race: the whole transaction rolled back.
+      if (idempotency && this.classify(error) === 'unique') {
+        const first = await this.findInteractionByIdempotencyKey(interaction.tenantId, idempotency.key);
+        if (first) return { created: false, ...first };
+      }
+      throw error;
+    }
+  }
+
+  async findInteractionByIdempotencyKey(
+    tenantId: string,
+    key: string,
+  ): Promise<{ interactionId: string; requestHash: string } | null> {
+    const row = (await this.db
+      .selectFrom('idempotency_keys')
+      .select(['interaction_id', 'request_hash'])
+      .where('tenant_id', '=', tenantId)
+      .where('key', '=', key)
+      .executeTakeFirst()) as Row | undefined;
+    return row ? { interactionId: String(row.interaction_id), requestHash: String(row.request_hash) } : null;
+  }
+
+  async getInteraction(tenantId: string, id: string): Promise<Interaction | null> {
+    return parse<Interaction>(
+      await this.db
+        .selectFrom('interactions')
+        .select('doc')
+        .where('id', '=', id)
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst(),
+    );
+  }
+
+  async listInteractions(tenantId: string, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>> {
+    let query = this.db.selectFrom('interactions').select(['id', 'doc']).where('tenant_id', '=', tenantId);
+    if (filter.state) query = query.where('state', '=', filter.state);
+    if (page.after) query = query.where('id', '>', page.after);
+    return pageOf<Interaction>(
+      await query
+        .orderBy('id')
+        .limit(page.limit + 1)
+        .execute(),
+      page.limit,
+    );
+  }
+
+  async saveInteractions(changes: { interaction: Interaction; events: Omit<InteractionEvent, 'seq'>[] }[]): Promise<boolean> {
+    const stale = new Error('stale revision');
+    try {
+      await this.tx(async (trx) => {
+        for (const { interaction, events } of changes) {
+          if (interaction.revision === 1) {
+            await trx
+              .insertInto('interactions')
+              .values({ id: interaction.id, tenant_id: interaction.tenantId, ...this.interactionColumns(interaction) })
+              .execute();
+          } else {
+            const result = await trx
+              .updateTable('interactions')
+              .set(this.interactionColumns(interaction))
+              .where('id', '=', interaction.id)
+              .where('tenant_id', '=', interaction.tenantId)
+              .where('revision', '=', interaction.revision - 1)
+              .executeTakeFirst();
+            if (Number(result.numUpdatedRows) !== 1) throw stale;
+          }
+          await this.appendEvents(trx, interaction.tenantId, events);
+        }
+      });
+      return true;
+    } catch (error) {
+      if (error === stale) return false;
+      throw error;
+    }
+  }
+
+  async listInteractionEvents(tenantId: string, interactionId: string): Promise<InteractionEvent[]> {
+    const rows = await this.db
+      .selectFrom('interaction_events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('interaction_id', '=', interactionId)
+      .orderBy('seq')
+      .execute();
+    return rows.map((row: Row) => ({
+      seq: Number(row.seq),
+      interactionId: String(row.interaction_id),
+      type: String(row.type),
+      at: String(row.at),
+      data: JSON.parse(String(row.data)) as Record<string, unknown>,
+    }));
+  }
+
+  async listQueueWaiting(
+    tenantId: string,
+    queueId: string,
+    page: { limit: number; includeNoReplyNeeded: boolean },
+  ): Promise<Interaction[]> {
+    let query = this.db
+      .selectFrom('interactions')
+      .select('doc')
+      .where('tenant_id', '=', tenantId)
+      .where('queue_id', '=', queueId)
+      .where('state', '=', 'queued');
+    if (!page.includeNoReplyNeeded) query = query.where('no_reply_needed', '=', 0);
+    const rows = await query
+      .orderBy('priority', 'desc')
+      .orderBy('due_at')
+      .orderBy('enqueued_at')
+      .orderBy('id')
+      .limit(page.limit)
+      .execute();
+    return rows.map((row) => JSON.parse(String((row as Row).doc)) as Interaction);
+  }
+
+  async close(): Promise<void> {
+    await this.destroy();
+  }
+}

@@ -1,0 +1,115 @@
+import type {
+  ApiKey,
+  Channel,
+  DispatchMapping,
+  EntryPoint,
+  EntryPointException,
+  Flow,
+  FlowVersion,
+  Integration,
+  Interaction,
+  InteractionEvent,
+  InteractionState,
+  Page,
+  PageRequest,
+  Queue,
+  Tenant,
+} from '../core/model.js';
+
+/**
+ * The tenant-scoped configuration objects share one shape of storage operations. Every lookup takes
+ * the tenant id: an object of another tenant is indistinguishable from a missing one.
+ * Uniqueness and reference rules are enforced by the store itself (so they hold under concurrency)
+ * and reported as AppErrors with the resource's conflict or in-use code.
+ */
+export interface ResourceTable<T extends { id: string; tenantId: string }> {
+  insert(item: T): Promise<void>;
+  get(tenantId: string, id: string): Promise<T | null>;
+  list(tenantId: string, page: PageRequest): Promise<Page<T>>;
+  /** Replaces the stored object; false when it does not exist. */
+  update(item: T): Promise<boolean>;
+  /** False when it does not exist; throws the in-use error when other objects still refer to it. */
+  remove(tenantId: string, id: string): Promise<boolean>;
+}
+
+/** Storage for a whole Switchboard installation: domain operations, each one transaction. */
+export interface Store {
+  readonly driver: 'sqlite' | 'postgres';
+
+  createTenant(tenant: Tenant): Promise<void>;
+  getTenant(id: string): Promise<Tenant | null>;
+  listTenants(page: PageRequest): Promise<Page<Tenant>>;
+  updateTenant(tenant: Tenant): Promise<boolean>;
+
+  /** Stores a key by the hash of its secret; the secret itself is never stored. */
+  createApiKey(key: ApiKey, secretHash: string): Promise<void>;
+  listApiKeys(tenantId: string, page: PageRequest): Promise<Page<ApiKey>>;
+  getApiKey(tenantId: string, id: string): Promise<ApiKey | null>;
+  /** Marks the key revoked; false when there is no such key. Revoking twice keeps the first time. */
+  revokeApiKey(tenantId: string, id: string, at: string): Promise<boolean>;
+  /** The unrevoked key with this secret hash. */
+  findActiveApiKey(secretHash: string): Promise<ApiKey | null>;
+
+  readonly queues: ResourceTable<Queue>;
+  readonly channels: ResourceTable<Channel>;
+  readonly entryPoints: ResourceTable<EntryPoint>;
+  readonly integrations: ResourceTable<Integration>;
+  readonly flows: ResourceTable<Flow>;
+  readonly dispatchMappings: ResourceTable<DispatchMapping>;
+
+  /** Channels of one type, for interactions that arrive on an address no entry point has. */
+  listChannelsOfType(tenantId: string, type: Channel['type']): Promise<Channel[]>;
+  listEntryPointsOfChannel(tenantId: string, channelId: string): Promise<EntryPoint[]>;
+  findEntryPointByAddress(tenantId: string, channelType: Channel['type'], address: string): Promise<EntryPoint | null>;
+
+  listExceptions(tenantId: string, channelId: string): Promise<EntryPointException[]>;
+  getException(tenantId: string, entryPointId: string): Promise<EntryPointException | null>;
+  /** Throws EXCEPTION_EXISTS when the entry point already has one. */
+  insertException(exception: EntryPointException): Promise<void>;
+  updateException(exception: EntryPointException): Promise<boolean>;
+  deleteException(tenantId: string, entryPointId: string): Promise<boolean>;
+  /** Replaces the channel (its defaults) and all of its exceptions at once. */
+  replaceEntryPointSettings(channel: Channel, exceptions: EntryPointException[]): Promise<void>;
+
+  /** Creates a flow version; when `activate` is set the flow's active version moves to it in the same transaction. */
+  insertFlowVersion(version: FlowVersion, activate: { flow: Flow } | null): Promise<void>;
+  getFlowVersion(tenantId: string, flowId: string, versionId: string): Promise<FlowVersion | null>;
+  listFlowVersions(tenantId: string, flowId: string, page: PageRequest): Promise<Page<FlowVersion>>;
+  /** Ids of every version of the flow, for validation and dispatch. */
+  flowVersionIds(tenantId: string, flowId: string): Promise<Set<string>>;
+  nextFlowVersionNumber(tenantId: string, flowId: string): Promise<number>;
+
+  /** The active mappings of these tenants, for dispatch. */
+  listActiveDispatchMappings(tenantIds: readonly string[]): Promise<DispatchMapping[]>;
+  /** Mappings of these tenants (own and ancestors) page by page, ordered by id. */
+  listDispatchMappingsOf(tenantIds: readonly string[], page: PageRequest): Promise<Page<DispatchMapping>>;
+
+  /**
+   * Stores a new interaction and its first events. With an idempotency key, a second call with the
+   * same (tenant, key) stores nothing and returns the id stored first with its request hash.
+   */
+  createInteraction(
+    interaction: Interaction,
+    events: Omit<InteractionEvent, 'seq'>[],
+    idempotency: { key: string; requestHash: string } | null,
+  ): Promise<{ created: true } | { created: false; interactionId: string; requestHash: string }>;
+  findInteractionByIdempotencyKey(tenantId: string, key: string): Promise<{ interactionId: string; requestHash: string } | null>;
+  getInteraction(tenantId: string, id: string): Promise<Interaction | null>;
+  listInteractions(tenantId: string, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>>;
+  /**
+   * Saves interactions and appends their events in one transaction (a transfer closes one and opens
+   * another). An interaction with revision 1 is inserted; a later revision is saved only if the
+   * stored one is the revision before it (optimistic concurrency). False, and nothing saved, when
+   * someone else changed one of them first.
+   */
+  saveInteractions(changes: { interaction: Interaction; events: Omit<InteractionEvent, 'seq'>[] }[]): Promise<boolean>;
+  listInteractionEvents(tenantId: string, interactionId: string): Promise<InteractionEvent[]>;
+  /** Waiting work of a queue in routing order: priority, then due date, then enqueue time. */
+  listQueueWaiting(
+    tenantId: string,
+    queueId: string,
+    page: { limit: number; includeNoReplyNeeded: boolean },
+  ): Promise<Interaction[]>;
+
+  close(): Promise<void>;
+}
