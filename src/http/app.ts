@@ -30,6 +30,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('principal', null);
+  // JSON only: Fastify would otherwise hand text/plain bodies to the schemas as strings.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(swagger, {
     openapi: {

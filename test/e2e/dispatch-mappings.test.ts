@@ -53,12 +53,15 @@ describe('admin API (0(c) 1–17)', () => {
     const created = await mapping({ name: 'Defaults', value: '+15065550001' });
     assert.equal(created.status, 201);
     const { channelType, interactionField, active, version } = created.body.result;
-    assert.deepEqual({ channelType, interactionField, active, version }, {
-      channelType: 'any',
-      interactionField: 'customer',
-      active: true,
-      version: null,
-    });
+    assert.deepEqual(
+      { channelType, interactionField, active, version },
+      {
+        channelType: 'any',
+        interactionField: 'customer',
+        active: true,
+        version: null,
+      },
+    );
   });
 
   test('3. name required: empty or whitespace → 400 REQUIRED name', async () => {

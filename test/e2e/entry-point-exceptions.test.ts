@@ -24,7 +24,12 @@ before(async () => {
   emailChannel = await make(h, `${base}/channels`, { name: 'Email', type: 'email', defaultQueueId: general.id });
   supportEmail = await make(h, `${base}/entry-points`, { channelId: emailChannel.id, address: 'support@x.com' });
   const flow = await make(h, `${base}/flows`, { name: 'Default', definition: {} });
-  await make(h, `${base}/dispatch-mappings`, { name: 'All inbound', interactionField: 'direction', value: 'inbound', flowId: flow.id });
+  await make(h, `${base}/dispatch-mappings`, {
+    name: 'All inbound',
+    interactionField: 'direction',
+    value: 'inbound',
+    flowId: flow.id,
+  });
 });
 after(() => h.close());
 
@@ -113,7 +118,10 @@ describe('entry points, exceptions and SLAs (2(c) 1–19)', () => {
           await h.call('PUT', `${base}/channels/${chat.id}`, { body: { defaultEntryPointSlaMinutes: value } }),
         ]) {
           assert.equal(response.status, 400, `${JSON.stringify(value)} → ${JSON.stringify(response.body)}`);
-          assert.deepEqual(response.body.errors.map((e: { code: string }) => e.code), [code]);
+          assert.deepEqual(
+            response.body.errors.map((e: { code: string }) => e.code),
+            [code],
+          );
           assert.match(response.body.errors[0].field, /SlaMinutes$|^slaMinutes$/);
         }
       }
@@ -165,7 +173,10 @@ describe('entry points, exceptions and SLAs (2(c) 1–19)', () => {
     for (const queueId of ['01900000-0000-7000-8000-000000000001', theirQueue.id]) {
       const response = await h.call('POST', exceptions(), { body: { entryPointId: helpWidget.id, queueId } });
       assert.equal(response.status, 400);
-      assert.deepEqual(response.body.errors.map((e: { code: string }) => e.code), ['QUEUE_NOT_FOUND']);
+      assert.deepEqual(
+        response.body.errors.map((e: { code: string }) => e.code),
+        ['QUEUE_NOT_FOUND'],
+      );
     }
     await h.call('DELETE', `${base}/entry-points/${helpWidget.id}`);
   });
@@ -209,9 +220,10 @@ describe('entry points, exceptions and SLAs (2(c) 1–19)', () => {
     for (const slaMinutes of ['', null]) {
       const response = await h.call('PUT', `${base}/queues/${created.id}`, { body: { slaMinutes } });
       assert.equal(response.status, 400);
-      assert.deepEqual(response.body.errors.map((e: { code: string; field: string }) => `${e.code}:${e.field}`), [
-        'SLA_REQUIRED:slaMinutes',
-      ]);
+      assert.deepEqual(
+        response.body.errors.map((e: { code: string; field: string }) => `${e.code}:${e.field}`),
+        ['SLA_REQUIRED:slaMinutes'],
+      );
     }
     assert.equal((await h.call('GET', `${base}/queues/${created.id}`)).body.result.slaMinutes, 1440);
   });

@@ -21,7 +21,11 @@ export interface Harness {
   clock: SimulatedClock;
   store: Store;
   /** Sends a request through the real Fastify app (routing, schemas, hooks, serialisation). */
-  call(method: string, url: string, options?: { token?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  call(
+    method: string,
+    url: string,
+    options?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -58,10 +62,7 @@ export async function startHarness(options: { store?: Store; clock?: SimulatedCl
 }
 
 /** Creates a tenant with the admin token and returns its id and base path. */
-export async function createTenant(
-  h: Harness,
-  fields: Record<string, unknown> = {},
-): Promise<{ id: string; base: string }> {
+export async function createTenant(h: Harness, fields: Record<string, unknown> = {}): Promise<{ id: string; base: string }> {
   const response = await h.call('POST', '/v1/tenants', { body: { name: 'Acme', defaultCountry: 'US', ...fields } });
   if (response.status !== 201) throw new Error(`tenant: ${JSON.stringify(response.body)}`);
   return { id: response.body.result.id, base: `/v1/tenants/${response.body.result.id}` };
