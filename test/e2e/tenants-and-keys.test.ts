@@ -17,7 +17,10 @@ test('every /v1 route needs credentials: 401 without, with a malformed header or
     ['POST', `${base}/interactions`],
     ['GET', '/v1/no-such-route'],
   ]) {
-    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer sbk_not-a-key' }] as Record<string, string>[]) {
+    for (const headers of [{}, { authorization: 'Basic abc' }, { authorization: 'Bearer sbk_not-a-key' }] as Record<
+      string,
+      string
+    >[]) {
       const response = await h.call(method as string, url as string, {
         token: null,
         headers,

@@ -1,0 +1,340 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { AppError } from '../../src/core/errors.js';
+import type { Channel, DispatchMapping, EntryPoint, Flow, Interaction, Queue, Tenant } from '../../src/core/model.js';
+import { createUuidV7Generator } from '../../src/engine/id-generator.js';
+import type { Store } from '../../src/store/store.js';
+
+/**
+ * The Store contract: what every driver must do, run against each one on a real database.
+ * `open` returns a store over the same database each time it is called (to test durability).
+ */
+export interface StoreFactory {
+  open(): Promise<Store>;
+  /** Drops the database; called once at the end. */
+  destroy(): Promise<void>;
+}
+
+const newId = createUuidV7Generator();
+const at = '2026-03-02T10:00:00.000Z';
+
+async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof AppError, `expected an AppError, got ${String(error)}`);
+    assert.equal(error.errors[0]?.code, code);
+    return true;
+  });
+}
+
+export function runStoreContract(driver: string, factory: StoreFactory | { skip: string }): void {
+  describe(`Store contract: ${driver}`, { skip: 'skip' in factory ? factory.skip : false }, () => {
+    if ('skip' in factory) return;
+    let store: Store;
+    let tenant: Tenant;
+    let other: Tenant;
+
+    const queue = (tenantId: string, devName: string): Queue => ({
+      id: newId(),
+      tenantId,
+      name: devName,
+      devName,
+      description: null,
+      slaMinutes: 30,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const channel = (defaultQueueId: string): Channel => ({
+      id: newId(),
+      tenantId: tenant.id,
+      name: 'Voice',
+      type: 'voice',
+      medium: null,
+      defaultQueueId,
+      defaultEntryPointSlaMinutes: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const entryPoint = (channelId: string, address: string): EntryPoint => ({
+      id: newId(),
+      tenantId: tenant.id,
+      channelId,
+      channelType: 'voice',
+      name: null,
+      address,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const flow = (): Flow => ({
+      id: newId(),
+      tenantId: tenant.id,
+      name: 'F',
+      devName: `F${newId().replace(/-/g, '')}`,
+      description: null,
+      reusable: false,
+      fallbackQueueId: null,
+      activeVersionId: null,
+      createdAt: at,
+      updatedAt: at,
+    });
+    const interaction = (fields: Partial<Interaction> = {}): Interaction => ({
+      id: newId(),
+      tenantId: tenant.id,
+      channelType: 'voice',
+      medium: null,
+      direction: 'inbound',
+      customer: '+15065550000',
+      contactPoint: '+18005550000',
+      source: null,
+      attributes: {},
+      priority: 0,
+      state: 'queued',
+      flowId: null,
+      flowVersionId: null,
+      queueId: null,
+      entryPointId: null,
+      dueAt: null,
+      unansweredSince: at,
+      noReplyNeeded: false,
+      dispatchError: null,
+      dispatch: null,
+      placement: null,
+      parentInteractionId: null,
+      enqueuedAt: at,
+      revision: 1,
+      createdAt: at,
+      updatedAt: at,
+      ...fields,
+    });
+
+    before(async () => {
+      store = await factory.open();
+      tenant = { id: newId(), name: 'A', defaultCountry: 'US', timeZone: 'UTC', parentTenantId: null, createdAt: at };
+      other = { ...tenant, id: newId(), name: 'B' };
+      await store.createTenant(tenant);
+      await store.createTenant(other);
+    });
+    after(async () => {
+      await store.close();
+      await factory.destroy();
+    });
+
+    test('tenants: get, update, list in creation order with pages', async () => {
+      assert.deepEqual(await store.getTenant(tenant.id), tenant);
+      assert.equal(await store.getTenant(newId()), null);
+      assert.equal(await store.updateTenant({ ...other, name: 'B2' }), true);
+      assert.equal((await store.getTenant(other.id))?.name, 'B2');
+      const first = await store.listTenants({ limit: 1, after: null });
+      assert.deepEqual(
+        first.items.map((t) => t.id),
+        [tenant.id],
+      );
+      assert.equal(first.nextCursor, tenant.id);
+      const second = await store.listTenants({ limit: 1, after: first.nextCursor });
+      assert.deepEqual(
+        second.items.map((t) => t.id),
+        [other.id],
+      );
+      assert.equal(second.nextCursor, null);
+    });
+
+    test('resource tables are tenant-scoped and enforce devName uniqueness per tenant', async () => {
+      const q = queue(tenant.id, 'Sales');
+      await store.queues.insert(q);
+      assert.deepEqual(await store.queues.get(tenant.id, q.id), q);
+      assert.equal(await store.queues.get(other.id, q.id), null);
+      assert.equal(await store.queues.update({ ...q, tenantId: other.id, name: 'stolen' }), false);
+      assert.equal(await store.queues.remove(other.id, q.id), false);
+      await rejectsWith(store.queues.insert(queue(tenant.id, 'Sales')), 'DUPLICATE_DEV_NAME');
+      await store.queues.insert(queue(other.id, 'Sales'));
+      const second = queue(tenant.id, 'Support');
+      await store.queues.insert(second);
+      await rejectsWith(store.queues.update({ ...second, devName: 'Sales' }), 'DUPLICATE_DEV_NAME');
+      assert.equal((await store.queues.get(tenant.id, second.id))?.devName, 'Support');
+      const page = await store.queues.list(tenant.id, { limit: 10, after: null });
+      assert.deepEqual(
+        page.items.map((x) => x.id),
+        [q.id, second.id],
+      );
+    });
+
+    test('references: a queue or channel in use cannot be removed; removing an entry point drops its exception', async () => {
+      const q = queue(tenant.id, 'Ref');
+      await store.queues.insert(q);
+      const c = channel(q.id);
+      await store.channels.insert(c);
+      await rejectsWith(store.queues.remove(tenant.id, q.id), 'QUEUE_IN_USE');
+      const e = entryPoint(c.id, '+18005550101');
+      await store.entryPoints.insert(e);
+      await rejectsWith(store.entryPoints.insert(entryPoint(c.id, '+18005550101')), 'DUPLICATE_ENTRY_POINT');
+      assert.deepEqual(await store.findEntryPointByAddress(tenant.id, 'voice', '+18005550101'), e);
+      assert.equal(await store.findEntryPointByAddress(tenant.id, 'sms', '+18005550101'), null);
+      await rejectsWith(store.channels.remove(tenant.id, c.id), 'CHANNEL_IN_USE');
+      const exception = {
+        tenantId: tenant.id,
+        channelId: c.id,
+        entryPointId: e.id,
+        queueId: q.id,
+        slaMinutes: 0.66,
+        createdAt: at,
+        updatedAt: at,
+      };
+      await store.insertException(exception);
+      await rejectsWith(store.insertException(exception), 'EXCEPTION_EXISTS');
+      assert.deepEqual(await store.listExceptions(tenant.id, c.id), [exception]);
+      assert.equal(await store.entryPoints.remove(tenant.id, e.id), true);
+      assert.equal(await store.getException(tenant.id, e.id), null);
+      assert.equal(await store.channels.remove(tenant.id, c.id), true);
+      assert.equal(await store.queues.remove(tenant.id, q.id), true);
+    });
+
+    test('replaceEntryPointSettings is all or nothing', async () => {
+      const q = queue(tenant.id, 'Settings');
+      await store.queues.insert(q);
+      const c = channel(q.id);
+      await store.channels.insert(c);
+      const e = entryPoint(c.id, '+18005550202');
+      await store.entryPoints.insert(e);
+      const ex = {
+        tenantId: tenant.id,
+        channelId: c.id,
+        entryPointId: e.id,
+        queueId: q.id,
+        slaMinutes: null,
+        createdAt: at,
+        updatedAt: at,
+      };
+      await store.replaceEntryPointSettings({ ...c, defaultEntryPointSlaMinutes: 5 }, [ex]);
+      assert.equal((await store.channels.get(tenant.id, c.id))?.defaultEntryPointSlaMinutes, 5);
+      await rejectsWith(store.replaceEntryPointSettings({ ...c, defaultEntryPointSlaMinutes: 9 }, [ex, ex]), 'EXCEPTION_EXISTS');
+      assert.equal((await store.channels.get(tenant.id, c.id))?.defaultEntryPointSlaMinutes, 5);
+      assert.equal((await store.listExceptions(tenant.id, c.id)).length, 1);
+    });
+
+    test('dispatch mappings: unique while active, flows in use, versions numbered and activated atomically', async () => {
+      const f = flow();
+      await store.flows.insert(f);
+      assert.equal(await store.nextFlowVersionNumber(tenant.id, f.id), 1);
+      const v1 = { id: newId(), tenantId: tenant.id, flowId: f.id, number: 1, label: null, definition: { a: 1 }, createdAt: at };
+      await store.insertFlowVersion(v1, { flow: { ...f, activeVersionId: v1.id } });
+      assert.equal((await store.flows.get(tenant.id, f.id))?.activeVersionId, v1.id);
+      assert.equal(await store.nextFlowVersionNumber(tenant.id, f.id), 2);
+      assert.deepEqual(await store.flowVersionIds(tenant.id, f.id), new Set([v1.id]));
+      assert.deepEqual(await store.getFlowVersion(tenant.id, f.id, v1.id), v1);
+      await assert.rejects(store.insertFlowVersion({ ...v1, id: newId() }, null));
+
+      const mapping = (active: boolean): DispatchMapping => ({
+        id: newId(),
+        tenantId: tenant.id,
+        name: 'M',
+        description: null,
+        channelType: 'voice',
+        interactionField: 'contact-point',
+        value: '+18005555565',
+        flowId: f.id,
+        version: null,
+        active,
+        createdAt: at,
+        updatedAt: at,
+      });
+      const m1 = mapping(true);
+      await store.dispatchMappings.insert(m1);
+      await rejectsWith(store.dispatchMappings.insert(mapping(true)), 'DUPLICATE_DISPATCH_MAPPING');
+      const m2 = mapping(false);
+      await store.dispatchMappings.insert(m2);
+      await rejectsWith(store.dispatchMappings.update({ ...m2, active: true }), 'DUPLICATE_DISPATCH_MAPPING');
+      assert.deepEqual(
+        (await store.listActiveDispatchMappings([tenant.id])).map((m) => m.id),
+        [m1.id],
+      );
+      await rejectsWith(store.flows.remove(tenant.id, f.id), 'FLOW_IN_USE');
+    });
+
+    test('api keys: found by hash while not revoked', async () => {
+      const key = { id: newId(), tenantId: tenant.id, name: 'k', prefix: 'sbk_abcdef', createdAt: at, revokedAt: null };
+      await store.createApiKey(key, 'hash-1');
+      assert.deepEqual(await store.findActiveApiKey('hash-1'), key);
+      assert.equal(await store.revokeApiKey(other.id, key.id, at), false);
+      assert.equal(await store.revokeApiKey(tenant.id, key.id, '2026-03-02T11:00:00.000Z'), true);
+      assert.equal(await store.findActiveApiKey('hash-1'), null);
+      assert.equal((await store.getApiKey(tenant.id, key.id))?.revokedAt, '2026-03-02T11:00:00.000Z');
+    });
+
+    test('interactions: idempotent creation, optimistic saves, ordered events', async () => {
+      const first = interaction();
+      const event = { interactionId: first.id, type: 'interaction.created', at, data: { n: 1 } };
+      assert.deepEqual(await store.createInteraction(first, [event], { key: 'k1', requestHash: 'h1' }), { created: true });
+      const duplicate = interaction();
+      assert.deepEqual(
+        await store.createInteraction(duplicate, [{ ...event, interactionId: duplicate.id }], { key: 'k1', requestHash: 'h2' }),
+        { created: false, interactionId: first.id, requestHash: 'h1' },
+      );
+      assert.equal(await store.getInteraction(tenant.id, duplicate.id), null);
+      assert.equal(await store.getInteraction(other.id, first.id), null);
+
+      const v2 = { ...first, state: 'transferred' as const, revision: 2 };
+      const segment = interaction({ parentInteractionId: first.id });
+      assert.equal(
+        await store.saveInteractions([
+          { interaction: v2, events: [{ ...event, type: 'interaction.transferred' }] },
+          { interaction: segment, events: [{ ...event, interactionId: segment.id }] },
+        ]),
+        true,
+      );
+      // A second writer that read revision 1 loses, and nothing of its change is kept.
+      const stale = { ...first, state: 'abandoned' as const, revision: 2 };
+      const another = interaction();
+      assert.equal(
+        await store.saveInteractions([
+          { interaction: another, events: [] },
+          { interaction: stale, events: [{ ...event, type: 'interaction.abandoned' }] },
+        ]),
+        false,
+      );
+      assert.equal((await store.getInteraction(tenant.id, first.id))?.state, 'transferred');
+      assert.equal(await store.getInteraction(tenant.id, another.id), null);
+      const events = await store.listInteractionEvents(tenant.id, first.id);
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['interaction.created', 'interaction.transferred'],
+      );
+      assert.ok((events[0]?.seq ?? 0) < (events[1]?.seq ?? 0));
+      const transferred = await store.listInteractions(tenant.id, { state: 'transferred' }, { limit: 10, after: null });
+      assert.deepEqual(
+        transferred.items.map((i) => i.id),
+        [first.id],
+      );
+    });
+
+    test('waiting work is ordered by priority, due date, enqueue time; no-reply-needed is left out', async () => {
+      const q = queue(tenant.id, 'Waiting');
+      await store.queues.insert(q);
+      const make = async (name: string, fields: Partial<Interaction>) => {
+        const i = interaction({ queueId: q.id, attributes: { name }, ...fields });
+        await store.createInteraction(i, [], null);
+        return name;
+      };
+      await make('late', { dueAt: '2026-03-02T11:00:00.000Z', enqueuedAt: '2026-03-02T09:00:00.000Z' });
+      await make('overdue', { dueAt: '2026-03-02T09:50:00.000Z', enqueuedAt: '2026-03-02T09:40:00.000Z' });
+      await make('tie-later', { dueAt: '2026-03-02T10:05:00.000Z', enqueuedAt: '2026-03-02T10:01:00.000Z' });
+      await make('tie-earlier', { dueAt: '2026-03-02T10:05:00.000Z', enqueuedAt: '2026-03-02T10:00:00.000Z' });
+      await make('urgent', { dueAt: '2026-03-02T23:00:00.000Z', priority: 5 });
+      await make('skipped', { dueAt: '2026-03-02T08:00:00.000Z', noReplyNeeded: true });
+      await make('answered', { dueAt: '2026-03-02T08:00:00.000Z', state: 'connected' });
+      const waiting = await store.listQueueWaiting(tenant.id, q.id, { limit: 10, includeNoReplyNeeded: false });
+      assert.deepEqual(
+        waiting.map((i) => i.attributes.name),
+        ['urgent', 'overdue', 'tie-earlier', 'tie-later', 'late'],
+      );
+      await rejectsWith(store.queues.remove(tenant.id, q.id), 'QUEUE_IN_USE');
+    });
+
+    test('everything written is there after the store is closed and opened again', async () => {
+      const q = queue(tenant.id, 'Durable');
+      await store.queues.insert(q);
+      await store.close();
+      store = await factory.open();
+      assert.deepEqual(await store.queues.get(tenant.id, q.id), q);
+      assert.deepEqual(await store.getTenant(tenant.id), tenant);
+    });
+  });
+}
