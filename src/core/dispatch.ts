@@ -98,6 +98,11 @@ export function validateDispatchMapping(
   };
 }
 
+function emailValue(raw: string): { value: string } | { error: ApiError } {
+  const value = normalizeEmail(raw);
+  return value ? { value } : { error: apiError('INVALID_EMAIL', 'Please enter a valid email address.', 'value') };
+}
+
 /** The value rules of CONTRACT 0(a') "Validation" and 0(c) 8–12, by channel type and field. */
 function normalizeMappingValue(
   channelType: MappingChannelType,
@@ -129,10 +134,7 @@ function normalizeMappingValue(
               ),
             };
       }
-      if (channelType === 'email') {
-        const value = normalizeEmail(raw);
-        return value ? { value } : { error: apiError('INVALID_EMAIL', 'Please enter a valid email address.', 'value') };
-      }
+      if (channelType === 'email') return emailValue(raw);
       return { value: normalizeLoosely(raw, context.defaultCountry) };
     }
     case 'customer': {
@@ -150,10 +152,7 @@ function normalizeMappingValue(
               ),
             };
       }
-      if (channelType === 'email') {
-        const value = normalizeEmail(raw);
-        return value ? { value } : { error: apiError('INVALID_EMAIL', 'Please enter a valid email address.', 'value') };
-      }
+      if (channelType === 'email') return emailValue(raw);
       return { value: normalizeLoosely(raw, context.defaultCountry) };
     }
     case 'direction': {

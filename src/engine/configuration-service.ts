@@ -26,7 +26,7 @@ import type {
   Tenant,
   VisibleDispatchMapping,
 } from '../core/model.js';
-import type { Store } from '../store/store.js';
+import type { ResourceTable, Store } from '../store/store.js';
 import type { AccessControl } from './access-control.js';
 import type { Clock } from './clock.js';
 import type { IdGenerator } from './id-generator.js';
@@ -67,6 +67,17 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     const found = await value;
     if (found === null) throw notFound(kind);
     return found;
+  }
+
+  /** Reading and deleting, the same for every configuration resource. */
+  function lookups<T extends { id: string; tenantId: string }>(table: ResourceTable<T>, kind: string) {
+    return {
+      get: (tenant: Tenant, id: string) => requireFound(table.get(tenant.id, id), kind),
+      list: (tenant: Tenant, page: PageRequest) => table.list(tenant.id, page),
+      async remove(tenant: Tenant, id: string): Promise<void> {
+        if (!(await table.remove(tenant.id, id))) throw notFound(kind);
+      },
+    };
   }
 
   /** The tenant and its ancestors, nearest first. */
@@ -123,6 +134,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
   };
 
   const queues = {
+    ...lookups(store.queues, 'queue'),
     async create(tenant: Tenant, body: Body): Promise<Queue> {
       const checked = checkQueue(body, has(body, 'slaMinutes'));
       if (!checked.ok) refuse(checked.errors);
@@ -131,8 +143,6 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       await store.queues.insert(queue);
       return queue;
     },
-    get: (tenant: Tenant, id: string) => requireFound(store.queues.get(tenant.id, id), 'queue'),
-    list: (tenant: Tenant, page: PageRequest) => store.queues.list(tenant.id, page),
     async update(tenant: Tenant, id: string, body: Body): Promise<Queue> {
       const current = await queues.get(tenant, id);
       const checked = checkQueue({ ...current, ...body }, has(body, 'slaMinutes'));
@@ -146,9 +156,6 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       if (!(await store.queues.update(queue))) throw notFound('queue');
       return queue;
     },
-    async remove(tenant: Tenant, id: string): Promise<void> {
-      if (!(await store.queues.remove(tenant.id, id))) throw notFound('queue');
-    },
   };
 
   function immutable(current: Record<string, unknown>, body: Body, fields: string[]): ApiError[] {
@@ -158,6 +165,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
   }
 
   const channels = {
+    ...lookups(store.channels, 'channel'),
     async create(tenant: Tenant, body: Body): Promise<Channel> {
       const checked = checkChannel(body as Body & { type: ChannelType }, {
         defaultQueueExists: await queueExists(tenant.id, body.defaultQueueId),
@@ -168,8 +176,6 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       await store.channels.insert(channel);
       return channel;
     },
-    get: (tenant: Tenant, id: string) => requireFound(store.channels.get(tenant.id, id), 'channel'),
-    list: (tenant: Tenant, page: PageRequest) => store.channels.list(tenant.id, page),
     async update(tenant: Tenant, id: string, body: Body): Promise<Channel> {
       const current = await channels.get(tenant, id);
       throwIfAny(immutable({ ...current }, body, ['type', 'medium']));
@@ -180,12 +186,10 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       if (!(await store.channels.update(channel))) throw notFound('channel');
       return channel;
     },
-    async remove(tenant: Tenant, id: string): Promise<void> {
-      if (!(await store.channels.remove(tenant.id, id))) throw notFound('channel');
-    },
   };
 
   const entryPoints = {
+    ...lookups(store.entryPoints, 'entry point'),
     async create(tenant: Tenant, body: Body): Promise<EntryPoint> {
       const channelId = typeof body.channelId === 'string' ? body.channelId : '';
       const channel = channelId ? await store.channels.get(tenant.id, channelId) : null;
@@ -209,8 +213,6 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       await store.entryPoints.insert(entryPoint);
       return entryPoint;
     },
-    get: (tenant: Tenant, id: string) => requireFound(store.entryPoints.get(tenant.id, id), 'entry point'),
-    list: (tenant: Tenant, page: PageRequest) => store.entryPoints.list(tenant.id, page),
     async update(tenant: Tenant, id: string, body: Body): Promise<EntryPoint> {
       const current = await entryPoints.get(tenant, id);
       throwIfAny(immutable({ ...current }, body, ['channelId']));
@@ -229,9 +231,6 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       const entryPoint: EntryPoint = { ...current, name, address, updatedAt: clock.now() };
       if (!(await store.entryPoints.update(entryPoint))) throw notFound('entry point');
       return entryPoint;
-    },
-    async remove(tenant: Tenant, id: string): Promise<void> {
-      if (!(await store.entryPoints.remove(tenant.id, id))) throw notFound('entry point');
     },
   };
 
@@ -352,6 +351,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
   };
 
   const integrations = {
+    ...lookups(store.integrations, 'integration'),
     async create(tenant: Tenant, body: Body): Promise<Integration> {
       const checked = checkIntegration(body);
       if (!checked.ok) refuse(checked.errors);
@@ -360,8 +360,6 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       await store.integrations.insert(integration);
       return integration;
     },
-    get: (tenant: Tenant, id: string) => requireFound(store.integrations.get(tenant.id, id), 'integration'),
-    list: (tenant: Tenant, page: PageRequest) => store.integrations.list(tenant.id, page),
     async update(tenant: Tenant, id: string, body: Body): Promise<Integration> {
       const current = await integrations.get(tenant, id);
       // The type may be what source mappings name, so it stays as created.
@@ -372,9 +370,6 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       if (!(await store.integrations.update(integration))) throw notFound('integration');
       return integration;
     },
-    async remove(tenant: Tenant, id: string): Promise<void> {
-      if (!(await store.integrations.remove(tenant.id, id))) throw notFound('integration');
-    },
   };
 
   function definitionOf(value: unknown): Record<string, unknown> | null {
@@ -382,6 +377,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
   }
 
   const flows = {
+    ...lookups(store.flows, 'flow'),
     async create(tenant: Tenant, body: Body): Promise<Flow> {
       const checked = checkFlow(body, { fallbackQueueExists: await queueExists(tenant.id, body.fallbackQueueId) });
       if (!checked.ok) refuse(checked.errors);
@@ -401,8 +397,6 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       const version = await flows.createVersion(tenant, flow.id, { definition, activate: true });
       return { ...flow, activeVersionId: version.id, updatedAt: version.createdAt };
     },
-    get: (tenant: Tenant, id: string) => requireFound(store.flows.get(tenant.id, id), 'flow'),
-    list: (tenant: Tenant, page: PageRequest) => store.flows.list(tenant.id, page),
     async update(tenant: Tenant, id: string, body: Body): Promise<Flow> {
       const current = await flows.get(tenant, id);
       const merged = { ...current, ...body };
@@ -426,9 +420,6 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       const flow: Flow = { ...current, ...checked.value, activeVersionId, updatedAt: clock.now() };
       if (!(await store.flows.update(flow))) throw notFound('flow');
       return flow;
-    },
-    async remove(tenant: Tenant, id: string): Promise<void> {
-      if (!(await store.flows.remove(tenant.id, id))) throw notFound('flow');
     },
     async createVersion(tenant: Tenant, flowId: string, body: Body): Promise<FlowVersion> {
       const flow = await flows.get(tenant, flowId);

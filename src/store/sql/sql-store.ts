@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { type ApiError, AppError, apiError } from '../../core/errors.js';
 import type {
   ApiKey,
@@ -26,6 +26,8 @@ type Db = Kysely<any>;
 // biome-ignore lint/suspicious/noExplicitAny: as above.
 type Tx = Transaction<any>;
 type Row = Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: as above.
+type Query = SelectQueryBuilder<any, any, any>;
 
 /** How a driver recognises constraint violations in its own errors. */
 export type ConstraintKind = 'unique' | 'foreign-key' | null;
@@ -44,10 +46,20 @@ function parse<T>(row: Row | undefined): T | null {
   return row ? (JSON.parse(String(row.doc)) as T) : null;
 }
 
-function pageOf<T extends { id: string }>(rows: Row[], limit: number): Page<T> {
-  const items = rows.slice(0, limit).map((row) => JSON.parse(String(row.doc)) as T);
+function docs<T>(rows: unknown[]): T[] {
+  return rows.map((row) => JSON.parse(String((row as Row).doc)) as T);
+}
+
+/** One page of documents in id (creation) order after the cursor; the query selects `doc`. */
+async function paged<T extends { id: string }>(query: Query, page: PageRequest): Promise<Page<T>> {
+  const after = page.after ? query.where('id', '>', page.after) : query;
+  const rows = await after
+    .orderBy('id')
+    .limit(page.limit + 1)
+    .execute();
+  const items = docs<T>(rows.slice(0, page.limit));
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? last.id : null };
+  return { items, nextCursor: rows.length > page.limit && last ? last.id : null };
 }
 
 interface TableSpec<T> {
@@ -215,15 +227,8 @@ export class SqlStore implements Store {
           await this.db.selectFrom(table).select('doc').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst(),
         ),
       list: async (tenantId, page) => {
-        let query = this.db.selectFrom(table).select(['id', 'doc']).where('tenant_id', '=', tenantId);
-        if (page.after) query = query.where('id', '>', page.after);
-        return pageOf<T>(
-          await query
-            .orderBy('id')
-            .limit(page.limit + 1)
-            .execute(),
-          page.limit,
-        );
+        const query = this.db.selectFrom(table).select(['id', 'doc']).where('tenant_id', '=', tenantId);
+        return paged<T>(query, page);
       },
       update: (item) =>
         this.tx(async (trx) => {
@@ -256,15 +261,8 @@ export class SqlStore implements Store {
   }
 
   async listTenants(page: PageRequest): Promise<Page<Tenant>> {
-    let query = this.db.selectFrom('tenants').select(['id', 'doc']);
-    if (page.after) query = query.where('id', '>', page.after);
-    return pageOf<Tenant>(
-      await query
-        .orderBy('id')
-        .limit(page.limit + 1)
-        .execute(),
-      page.limit,
-    );
+    const query = this.db.selectFrom('tenants').select(['id', 'doc']);
+    return paged<Tenant>(query, page);
   }
 
   async updateTenant(tenant: Tenant): Promise<boolean> {
@@ -284,15 +282,8 @@ export class SqlStore implements Store {
   }
 
   async listApiKeys(tenantId: string, page: PageRequest): Promise<Page<ApiKey>> {
-    let query = this.db.selectFrom('api_keys').select(['id', 'doc']).where('tenant_id', '=', tenantId);
-    if (page.after) query = query.where('id', '>', page.after);
-    return pageOf<ApiKey>(
-      await query
-        .orderBy('id')
-        .limit(page.limit + 1)
-        .execute(),
-      page.limit,
-    );
+    const query = this.db.selectFrom('api_keys').select(['id', 'doc']).where('tenant_id', '=', tenantId);
+    return paged<ApiKey>(query, page);
   }
 
   async getApiKey(tenantId: string, id: string): Promise<ApiKey | null> {
@@ -343,7 +334,7 @@ export class SqlStore implements Store {
       .where('type', '=', type)
       .orderBy('id')
       .execute();
-    return rows.map((row) => JSON.parse(String((row as Row).doc)) as Channel);
+    return docs<Channel>(rows);
   }
 
   async listEntryPointsOfChannel(tenantId: string, channelId: string): Promise<EntryPoint[]> {
@@ -354,7 +345,7 @@ export class SqlStore implements Store {
       .where('channel_id', '=', channelId)
       .orderBy('id')
       .execute();
-    return rows.map((row) => JSON.parse(String((row as Row).doc)) as EntryPoint);
+    return docs<EntryPoint>(rows);
   }
 
   async findEntryPointByAddress(tenantId: string, channelType: Channel['type'], address: string): Promise<EntryPoint | null> {
@@ -377,7 +368,7 @@ export class SqlStore implements Store {
       .where('channel_id', '=', channelId)
       .orderBy('entry_point_id')
       .execute();
-    return rows.map((row) => JSON.parse(String((row as Row).doc)) as EntryPointException);
+    return docs<EntryPointException>(rows);
   }
 
   async getException(tenantId: string, entryPointId: string): Promise<EntryPointException | null> {
@@ -488,19 +479,12 @@ export class SqlStore implements Store {
   }
 
   async listFlowVersions(tenantId: string, flowId: string, page: PageRequest): Promise<Page<FlowVersion>> {
-    let query = this.db
+    const query = this.db
       .selectFrom('flow_versions')
       .select(['id', 'doc'])
       .where('tenant_id', '=', tenantId)
       .where('flow_id', '=', flowId);
-    if (page.after) query = query.where('id', '>', page.after);
-    return pageOf<FlowVersion>(
-      await query
-        .orderBy('id')
-        .limit(page.limit + 1)
-        .execute(),
-      page.limit,
-    );
+    return paged<FlowVersion>(query, page);
   }
 
   async flowVersionIds(tenantId: string, flowId: string): Promise<Set<string>> {
@@ -531,22 +515,15 @@ export class SqlStore implements Store {
       .where('tenant_id', 'in', [...tenantIds])
       .where('active', '=', 1)
       .execute();
-    return rows.map((row) => JSON.parse(String((row as Row).doc)) as DispatchMapping);
+    return docs<DispatchMapping>(rows);
   }
 
   async listDispatchMappingsOf(tenantIds: readonly string[], page: PageRequest): Promise<Page<DispatchMapping>> {
-    let query = this.db
+    const query = this.db
       .selectFrom('dispatch_mappings')
       .select(['id', 'doc'])
       .where('tenant_id', 'in', [...tenantIds]);
-    if (page.after) query = query.where('id', '>', page.after);
-    return pageOf<DispatchMapping>(
-      await query
-        .orderBy('id')
-        .limit(page.limit + 1)
-        .execute(),
-      page.limit,
-    );
+    return paged<DispatchMapping>(query, page);
   }
 
   private interactionColumns(interaction: Interaction): Row {
@@ -639,14 +616,7 @@ export class SqlStore implements Store {
   async listInteractions(tenantId: string, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>> {
     let query = this.db.selectFrom('interactions').select(['id', 'doc']).where('tenant_id', '=', tenantId);
     if (filter.state) query = query.where('state', '=', filter.state);
-    if (page.after) query = query.where('id', '>', page.after);
-    return pageOf<Interaction>(
-      await query
-        .orderBy('id')
-        .limit(page.limit + 1)
-        .execute(),
-      page.limit,
-    );
+    return paged<Interaction>(query, page);
   }
 
   async saveInteractions(changes: { interaction: Interaction; events: Omit<InteractionEvent, 'seq'>[] }[]): Promise<boolean> {
@@ -715,7 +685,7 @@ export class SqlStore implements Store {
       .orderBy('id')
       .limit(page.limit)
       .execute();
-    return rows.map((row) => JSON.parse(String((row as Row).doc)) as Interaction);
+    return docs<Interaction>(rows);
   }
 
   async close(): Promise<void> {
