@@ -40,6 +40,9 @@ export interface SqlStoreConfig {
   destroy: () => Promise<void>;
 }
 
+/** An arbitrary constant naming Switchboard's migration lock among PostgreSQL advisory locks. */
+const migrationLockKey = 7_406_311_001;
+
 const openStates: InteractionState[] = ['created', 'dispatched', 'in_flow', 'queued', 'offered', 'connected', 'wrap_up'];
 
 function parse<T>(row: Row | undefined): T | null {
@@ -72,19 +75,29 @@ interface TableSpec<T> {
   beforeRemove?: (trx: Tx, tenantId: string, id: string) => Promise<void>;
 }
 
-/** Applies the migrations not yet applied, each in its own transaction. */
+/**
+ * Applies the migrations not yet applied, each in its own transaction. On PostgreSQL several
+ * Switchboard processes may start at once: a transaction-scoped advisory lock makes them take turns,
+ * and each checks again, under the lock, whether the migration is still to be done.
+ */
 export async function migrate(db: Db, dialect: SqlDialectName): Promise<void> {
-  await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`.execute(db);
-  const applied = new Set(
-    (await db.selectFrom('schema_migrations').select('id').execute()).map((row) => String((row as Row).id)),
-  );
-  for (const migration of migrations) {
-    if (applied.has(migration.id)) continue;
-    await db.transaction().execute(async (trx) => {
-      for (const statement of migration.statements(dialect)) await sql.raw(statement).execute(trx);
-      await trx.insertInto('schema_migrations').values({ id: migration.id, applied_at: new Date().toISOString() }).execute();
-    });
-  }
+  // One connection throughout: a PostgreSQL advisory lock belongs to the session that took it.
+  await db.connection().execute(async (conn) => {
+    if (dialect === 'postgres') await sql`SELECT pg_advisory_lock(${migrationLockKey})`.execute(conn);
+    try {
+      await sql`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`.execute(conn);
+      for (const migration of migrations) {
+        await conn.transaction().execute(async (trx) => {
+          const done = await trx.selectFrom('schema_migrations').select('id').where('id', '=', migration.id).executeTakeFirst();
+          if (done) return;
+          for (const statement of migration.statements(dialect)) await sql.raw(statement).execute(trx);
+          await trx.insertInto('schema_migrations').values({ id: migration.id, applied_at: new Date().toISOString() }).execute();
+        });
+      }
+    } finally {
+      if (dialect === 'postgres') await sql`SELECT pg_advisory_unlock(${migrationLockKey})`.execute(conn);
+    }
+  });
 }
 
 /**
