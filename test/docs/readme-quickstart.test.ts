@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { promisify } from 'node:util';
+import { readmeBlock, runQuickStart } from '../support/readme.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-readme-'));
 let server: ServerProcess | null = null;
 after(async () => {
@@ -15,23 +13,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The first ```bash block after a heading of the README. */
-function block(heading: string): string {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf(`## ${heading}`));
-  const match = /```bash\n([\s\S]*?)```/.exec(section);
-  assert.ok(match?.[1], `no bash block under "${heading}"`);
-  return match[1];
-}
-
 test('the README quick start runs verbatim against a real server and routes both calls as it says', async () => {
   // As a new user would: the server keeps its data under ./data of the folder it runs in.
   server = await startServer({ SWITCHBOARD_DATA_DIR: join(dir, 'data') });
-  const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block('Quick start')], {
-    cwd: dir,
-    env: { ...process.env, SB: server.url },
-  });
-  const lines = stdout.trim().split('\n');
+  const lines = await runQuickStart(dir, server.url);
   const first = JSON.parse(lines[0] ?? '');
   const second = JSON.parse(lines[1] ?? '');
   const waiting = JSON.parse(lines[2] ?? '');
@@ -46,7 +31,7 @@ test('the README quick start runs verbatim against a real server and routes both
 
 test('the README install-and-start command names real scripts', () => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  assert.match(block('Two commands'), /npm install && npm start/);
+  assert.match(readmeBlock('Two commands'), /npm install && npm start/);
   assert.equal(pkg.scripts.start, 'node bin/switchboard.mjs serve');
   assert.ok(pkg.scripts.test);
 });
