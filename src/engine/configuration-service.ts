@@ -411,7 +411,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       }
       if (!checked.ok || errors.length > 0) refuse(errors);
       if (checked.value.reusable && !current.reusable) {
-        const targeted = (await store.listActiveDispatchMappings([tenant.id])).some((m) => m.flowId === id);
+        const targeted = await store.isFlowDispatched(tenant.id, id);
         if (targeted)
           throw new AppError(
             apiError('FLOW_IN_USE', 'Active dispatch mappings point at this flow; it cannot become reusable.', 'reusable'),

@@ -84,7 +84,16 @@ export function createInteractionService(deps: InteractionDeps) {
   async function dispatch(tenant: Tenant, key: DispatchKey): Promise<ReturnType<typeof decideDispatch>> {
     const owners = await configuration.tenants.lineage(tenant);
     const depthOf = new Map(owners.map((owner, depth) => [owner.id, depth]));
-    const mappings = await store.listActiveDispatchMappings(owners.map((owner) => owner.id));
+    const values = {
+      customer: key.customer ?? undefined,
+      'contact-point': key.contactPoint ?? undefined,
+      source: key.source ?? undefined,
+      direction: key.direction,
+    };
+    const mappings = await store.findDispatchCandidates(
+      owners.map((owner) => owner.id),
+      { channelType: key.channelType, values },
+    );
     const match = matchDispatchMapping(
       key,
       mappings.map((mapping) => ({ mapping, depth: depthOf.get(mapping.tenantId) ?? 0 })),

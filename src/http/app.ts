@@ -55,7 +55,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorResponse(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      // The id ties the answer to the log line without showing internals to the caller.
+      return reply
+        .code(status)
+        .send({ errors: body.errors.map((e) => ({ ...e, message: `${e.message} Request id: ${request.id}.` })) });
+    }
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler(async (request, reply) => {

@@ -79,8 +79,17 @@ export interface Store {
   flowVersionIds(tenantId: string, flowId: string): Promise<Set<string>>;
   nextFlowVersionNumber(tenantId: string, flowId: string): Promise<number>;
 
-  /** The active mappings of these tenants, for dispatch. */
-  listActiveDispatchMappings(tenantIds: readonly string[]): Promise<DispatchMapping[]>;
+  /**
+   * The active mappings of these tenants that can match an interaction with these field values:
+   * channel type equal or `any`, and the mapping's field equal to the interaction's value for it.
+   * Found through the active-key index, so dispatch does not read every mapping of the tenant.
+   */
+  findDispatchCandidates(
+    tenantIds: readonly string[],
+    key: { channelType: string; values: Partial<Record<'customer' | 'contact-point' | 'source' | 'direction', string>> },
+  ): Promise<DispatchMapping[]>;
+  /** Whether an active mapping of the tenant targets the flow. */
+  isFlowDispatched(tenantId: string, flowId: string): Promise<boolean>;
   /** Mappings of these tenants (own and ancestors) page by page, ordered by id. */
   listDispatchMappingsOf(tenantIds: readonly string[], page: PageRequest): Promise<Page<DispatchMapping>>;
 

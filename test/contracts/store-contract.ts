@@ -242,10 +242,12 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       const m2 = mapping(false);
       await store.dispatchMappings.insert(m2);
       await rejectsWith(store.dispatchMappings.update({ ...m2, active: true }), 'DUPLICATE_DISPATCH_MAPPING');
-      assert.deepEqual(
-        (await store.listActiveDispatchMappings([tenant.id])).map((m) => m.id),
-        [m1.id],
-      );
+      const candidates = (values: Record<string, string>, channelType = 'voice') =>
+        store.findDispatchCandidates([tenant.id, other.id], { channelType, values }).then((list) => list.map((m) => m.id));
+      assert.deepEqual(await candidates({ 'contact-point': '+18005555565', direction: 'inbound' }), [m1.id]);
+      assert.deepEqual(await candidates({ 'contact-point': '+18005555565' }, 'sms'), []);
+      assert.deepEqual(await candidates({ customer: '+18005555565' }), []);
+      assert.equal(await store.isFlowDispatched(tenant.id, f.id), true);
       await rejectsWith(store.flows.remove(tenant.id, f.id), 'FLOW_IN_USE');
     });
 

@@ -520,15 +520,35 @@ export class SqlStore implements Store {
     return Number(row?.max ?? 0) + 1;
   }
 
-  async listActiveDispatchMappings(tenantIds: readonly string[]): Promise<DispatchMapping[]> {
-    if (tenantIds.length === 0) return [];
+  async findDispatchCandidates(
+    tenantIds: readonly string[],
+    key: { channelType: string; values: Partial<Record<'customer' | 'contact-point' | 'source' | 'direction', string>> },
+  ): Promise<DispatchMapping[]> {
+    const fields = Object.entries(key.values).filter(([, value]) => value !== undefined) as [string, string][];
+    if (tenantIds.length === 0 || fields.length === 0) return [];
     const rows = await this.db
       .selectFrom('dispatch_mappings')
       .select('doc')
       .where('tenant_id', 'in', [...tenantIds])
       .where('active', '=', 1)
+      .where('channel_type', 'in', [key.channelType, 'any'])
+      .where((eb) =>
+        eb.or(fields.map(([field, value]) => eb.and([eb('interaction_field', '=', field), eb('value', '=', value)]))),
+      )
       .execute();
     return docs<DispatchMapping>(rows);
+  }
+
+  async isFlowDispatched(tenantId: string, flowId: string): Promise<boolean> {
+    const row = await this.db
+      .selectFrom('dispatch_mappings')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('flow_id', '=', flowId)
+      .where('active', '=', 1)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async listDispatchMappingsOf(tenantIds: readonly string[], page: PageRequest): Promise<Page<DispatchMapping>> {
