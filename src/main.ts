@@ -57,8 +57,10 @@ export async function serve(config: ServeConfig, log: (line: string) => void = c
   const { token, generated } = resolveAdminToken(config);
   const store = await openStore(config);
   const engine = createEngine({ store, clock: systemClock, newId: createUuidV7Generator(), adminToken: token });
+  const resumed = await engine.start();
   const app = await buildApp({ engine, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   app.addHook('onClose', () => store.close());
+  if (resumed > 0) log(`Re-armed ${resumed} timers of waiting flow runs.`);
   const address = await app.listen({ port: config.port, host: config.host });
   if (generated) {
     log(`Generated the admin token (shown once; also stored in ${join(config.dataDir, 'admin-token')}):`);

@@ -1,4 +1,4 @@
-import { type AddressKind, addressKindFor, isKnownCountry, normalizeAddress } from './address.js';
+import { type AddressKind, addressKindFor, isKnownCountry, normalizeAddress, normalizeEmail } from './address.js';
 import { type ApiError, apiError } from './errors.js';
 import type { ChannelType, MessagingMedium } from './model.js';
 import { defaultQueueSlaMinutes, parseSlaMinutes } from './sla.js';
@@ -234,4 +234,30 @@ export function checkException(
   const sla = parseSlaMinutes(input.slaMinutes, `${fieldPrefix}slaMinutes`);
   if (!sla.ok) errors.push(sla.error);
   return done(errors, () => ({ queueId, slaMinutes: sla.ok ? sla.minutes : null }));
+}
+
+export interface AgentFields {
+  name: string;
+  email: string;
+  employeeId: string | null;
+  attributes: Record<string, unknown>;
+}
+
+export function checkAgent(input: {
+  name?: unknown;
+  email?: unknown;
+  employeeId?: unknown;
+  attributes?: unknown;
+}): Checked<AgentFields> {
+  const errors: ApiError[] = [];
+  const name = requiredText(input.name, 'name', errors);
+  const rawEmail = typeof input.email === 'string' ? input.email : '';
+  const email = normalizeEmail(rawEmail);
+  if (rawEmail.trim() === '') errors.push(apiError('REQUIRED', 'email is required.', 'email'));
+  else if (email === null) errors.push(apiError('INVALID_EMAIL', 'email must be an email address.', 'email'));
+  const attributes =
+    input.attributes !== null && typeof input.attributes === 'object' && !Array.isArray(input.attributes)
+      ? (input.attributes as Record<string, unknown>)
+      : {};
+  return done(errors, () => ({ name, email: email ?? '', employeeId: optionalText(input.employeeId), attributes }));
 }

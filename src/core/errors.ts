@@ -81,6 +81,39 @@ export const errorCatalog = {
     status: 400,
     description: 'An integration type is a lower-case slug such as twilio or salesforce.',
   },
+  MALFORMED_YAML: { status: 400, description: 'The body is not valid YAML.' },
+  FLOW_SCHEMA_VIOLATION: {
+    status: 400,
+    description: 'The flow document does not match the flow JSON Schema (GET /v1/schemas/flow.json) at the pointer in field.',
+  },
+  FLOW_UNKNOWN_STEP_TYPE: { status: 400, description: 'A step has a type the flow language does not have.' },
+  FLOW_DUPLICATE_STEP_ID: { status: 400, description: 'Two steps of the flow have the same id.' },
+  FLOW_START_NOT_FOUND: { status: 400, description: 'start names no step of the flow.' },
+  FLOW_EXIT_TARGET_NOT_FOUND: { status: 400, description: 'An exit (or a branch case) names no step of the flow.' },
+  FLOW_STEP_UNREACHABLE: { status: 200, description: 'A warning, not an error: no path from the start reaches the step.' },
+  FLOW_EXPRESSION_INVALID: {
+    status: 400,
+    description: 'A CEL expression or a {{ }} template part does not compile; the message gives the column.',
+  },
+  FLOW_QUEUE_NOT_FOUND: { status: 400, description: 'A step names a queue (devName or id) the tenant does not have.' },
+  FLOW_AGENT_NOT_FOUND: {
+    status: 400,
+    description: 'A step names an agent (id, email or employee id) the tenant does not have.',
+  },
+  FLOW_SUBFLOW_NOT_FOUND: { status: 400, description: 'A subflow step names no reusable flow with an active version.' },
+  FLOW_INVALID_TIME_ZONE: { status: 400, description: 'A businessHours step has a timeZone that is not an IANA name.' },
+  FLOW_INVALID_SCHEDULE: { status: 400, description: 'A businessHours period closes before it opens.' },
+  FLOW_INVALID_URL: { status: 400, description: 'An httpRequest URL does not start with http:// or https://.' },
+  FLOW_BODY_CONFLICT: { status: 400, description: 'An httpRequest step has both body and json.' },
+  FLOW_INVALID_DIGITS: { status: 400, description: 'collectInput digit limits are inconsistent or used with text input.' },
+  FLOW_INVALID_EMAIL: { status: 400, description: 'A voicemail notificationEmail is not an email address.' },
+  FLOW_EXIT_REQUIRED: {
+    status: 400,
+    description: 'The step needs this exit (a timeout exit for maxWaitSeconds or routeToAgent).',
+  },
+  FLOW_NOT_WAITING_FOR_INPUT: { status: 409, description: 'The interaction flow is not waiting at a collectInput step.' },
+  DUPLICATE_AGENT_EMAIL: { status: 409, description: 'Another agent of the tenant has this email.' },
+  DUPLICATE_EMPLOYEE_ID: { status: 409, description: 'Another agent of the tenant has this employee id.' },
   INTEGRATION_IN_USE: { status: 409, description: 'The integration is named by a source dispatch mapping.' },
   // Dispatch mappings
   INTEGRATION_NOT_FOUND: {
@@ -99,9 +132,15 @@ export const errorCatalog = {
   CONCURRENT_MODIFICATION: { status: 409, description: 'The object changed while the request ran; read it again and retry.' },
   // Dispatch outcomes recorded on interactions (never HTTP errors)
   NO_DISPATCH_MAPPING: { status: 422, description: 'Recorded as dispatchError: no active mapping matched the interaction.' },
-  NO_QUEUE: {
+  // Flow run outcomes recorded on interactions (never HTTP errors)
+  FLOW_STEP_LIMIT: { status: 422, description: 'Recorded when a run fails: it executed more steps than a run may.' },
+  FLOW_LOOP_WITHOUT_WAIT: {
     status: 422,
-    description: 'Recorded on placement: neither an entry point, a single channel of the type nor a flow fallback gave a queue.',
+    description: 'Recorded when a run fails: it entered the same step too often without waiting for anything.',
+  },
+  FLOW_STEP_FAILED: {
+    status: 422,
+    description: 'Recorded when a run fails: a step failed (an expression, a request, a reference) and had no error exit.',
   },
   // Server
   INTERNAL: { status: 500, description: 'A bug. The response carries a request id to find it in the log.' },

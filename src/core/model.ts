@@ -1,3 +1,5 @@
+import type { FlowRun } from './flow/flow-interpreter.js';
+
 /**
  * Domain types shared by every layer. Times are ISO 8601 UTC strings with milliseconds; ids are
  * opaque sortable strings (UUIDv7).
@@ -27,6 +29,8 @@ export interface Tenant {
   /** IANA time zone in which schedules and local times are read. */
   timeZone: string;
   parentTenantId: string | null;
+  /** Whether flow HTTP steps may call loopback and private addresses (set by the admin only). */
+  allowPrivateNetworkRequests: boolean;
   createdAt: string;
 }
 
@@ -187,7 +191,7 @@ export interface DispatchDecision {
   reason: string;
 }
 
-export type QueueSource = 'exception' | 'channel-default' | 'flow-fallback' | 'transfer';
+export type QueueSource = 'exception' | 'channel-default' | 'flow' | 'flow-fallback' | 'transfer';
 export type SlaSource = 'exception' | 'channel-entry-point' | 'queue';
 
 /** Which queue and SLA applied, and why. */
@@ -229,11 +233,48 @@ export interface Interaction {
   dispatchError: 'NO_DISPATCH_MAPPING' | 'FLOW_VERSION_NOT_FOUND' | null;
   dispatch: DispatchDecision | null;
   placement: PlacementDecision | null;
+  /** The flow run carrying the interaction: its position, variables, waits and the path it took. */
+  flowRun: FlowRun | null;
+  /** What the flow asked of the router: who may take the work, who is preferred, until when it waits. */
+  routing: RoutingRequest | null;
   /** For a segment created by a transfer: the interaction it continues. */
   parentInteractionId: string | null;
   enqueuedAt: string | null;
   /** Increases with every saved change; stores use it for optimistic concurrency. */
   revision: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The routing instructions of a routeToQueue or routeToAgent step, for the router. */
+export interface RoutingRequest {
+  stepId: string | null;
+  /** CEL over `agent`: who may be offered the work; null means anyone in the queue. */
+  requirements: string | null;
+  preferredAgent: { agent: string; expiresAt: string } | null;
+  /** For routeToAgent: the only agent to offer it to, until expiresAt. */
+  targetAgent: { agent: string; expiresAt: string } | null;
+  maxWaitUntil: string | null;
+}
+
+/** A stored timer: re-armed when the server starts, so waits survive a restart. */
+export interface StoredTimer {
+  id: string;
+  tenantId: string;
+  interactionId: string;
+  dueAt: string;
+}
+
+/** A person who handles work. Presence, capacity and agent tokens come with the router. */
+export interface Agent {
+  id: string;
+  tenantId: string;
+  name: string;
+  /** Lower-case, unique in the tenant: how integrations recognise people. */
+  email: string;
+  employeeId: string | null;
+  /** What queue and flow expressions read as `agent.attributes`, e.g. {"skills":{"billing":4}}. */
+  attributes: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
 }

@@ -9,8 +9,6 @@ export interface PlacementInput {
   /** The entry point's channel, or else the only channel of the interaction's type, or null. */
   channel: Channel | null;
   exception: EntryPointException | null;
-  /** The flow's fallback queue, used only when no channel gives a queue. */
-  fallbackQueue: Queue | null;
   /** Resolves the queues the channel and exception name. */
   queues: ReadonlyMap<string, Queue>;
   /** The interaction's open due date, if it already has one (a second contact on a conversation). */
@@ -35,13 +33,10 @@ export function placeContact(input: PlacementInput): PlacementResult {
   } else if (channel) {
     queue = input.queues.get(channel.defaultQueueId);
     queueSource = 'channel-default';
-  } else if (input.fallbackQueue) {
-    queue = input.fallbackQueue;
-    queueSource = 'flow-fallback';
   } else {
     return {
       ok: false,
-      reason: `The contact arrived on ${viaEntryPoint} and no single channel of its type nor a flow fallback queue gives a queue.`,
+      reason: `The contact arrived on ${viaEntryPoint} and there is not exactly one channel of its type to take its default queue from.`,
     };
   }
   if (!queue) return { ok: false, reason: 'The configured queue no longer exists.' };
@@ -61,7 +56,8 @@ export function placeContact(input: PlacementInput): PlacementResult {
   const queueText = {
     exception: `the exception of ${viaEntryPoint} sends it to queue ${queue.devName}`,
     'channel-default': `${viaEntryPoint} uses the default queue ${queue.devName} of channel ${channel?.name ?? ''}`,
-    'flow-fallback': `no channel applies, so the flow fallback queue ${queue.devName} is used`,
+    'flow-fallback': '',
+    flow: '',
     transfer: '',
   }[queueSource];
   const slaText = {
@@ -88,21 +84,31 @@ export function placeContact(input: PlacementInput): PlacementResult {
 }
 
 /**
- * CONTRACT 2(b') "Transfer to a new queue": the due date restarts from the oldest unanswered inbound
- * contact with the new queue's SLA; entry-point SLAs no longer apply.
+ * A queue chosen by someone rather than by the entry point — a transfer (CONTRACT 2(b') "Transfer to
+ * a new queue"), a flow's routeToQueue naming another queue, or the flow's fallback: the due date
+ * runs from the oldest unanswered inbound contact with that queue's SLA; entry-point SLAs do not apply.
  */
-export function placeTransfer(queue: Queue, unansweredSince: string): PlacementDecision {
+export function placeInQueue(
+  queue: Queue,
+  unansweredSince: string,
+  source: 'transfer' | 'flow' | 'flow-fallback',
+): PlacementDecision {
   const dueAt = computeDueAt(unansweredSince, queue.slaMinutes);
+  const why = {
+    transfer: `Transferred to queue ${queue.devName}`,
+    flow: `The flow routes it to queue ${queue.devName}`,
+    'flow-fallback': `The flow failed, so its fallback queue ${queue.devName} is used`,
+  }[source];
   return {
     entryPointId: null,
     channelId: null,
     queueId: queue.id,
-    queueSource: 'transfer',
+    queueSource: source,
     slaMinutes: queue.slaMinutes,
     slaSource: 'queue',
     potentialDueAt: dueAt,
     dueAt,
-    reason: `Transferred to queue ${queue.devName}; its SLA of ${queue.slaMinutes} min runs from the oldest unanswered contact at ${unansweredSince}: due ${dueAt}.`,
+    reason: `${why}; its SLA of ${queue.slaMinutes} min runs from the oldest unanswered contact at ${unansweredSince}: due ${dueAt}.`,
   };
 }
 

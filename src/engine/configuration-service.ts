@@ -1,4 +1,5 @@
 import {
+  checkAgent,
   checkChannel,
   checkEntryPointAddress,
   checkException,
@@ -9,7 +10,9 @@ import {
 } from '../core/configuration.js';
 import { validateDispatchMapping } from '../core/dispatch.js';
 import { type ApiError, AppError, apiError, notFound, throwIfAny } from '../core/errors.js';
+import { type FlowValidation, validateFlowDocument } from '../core/flow/flow-validation.js';
 import type {
+  Agent,
   ApiKey,
   Channel,
   ChannelType,
@@ -106,7 +109,13 @@ export function createConfigurationService(deps: ConfigurationDeps) {
         } else parentTenantId = parent.id;
       }
       if (!checked.ok || errors.length > 0) refuse(errors);
-      const tenant: Tenant = { id: newId(), ...checked.value, parentTenantId, createdAt: clock.now() };
+      const tenant: Tenant = {
+        id: newId(),
+        ...checked.value,
+        parentTenantId,
+        allowPrivateNetworkRequests: body.allowPrivateNetworkRequests === true,
+        createdAt: clock.now(),
+      };
       await store.createTenant(tenant);
       return tenant;
     },
@@ -114,7 +123,14 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     async update(tenant: Tenant, body: Body): Promise<Tenant> {
       const checked = checkTenant({ ...tenant, ...body });
       if (!checked.ok) refuse(checked.errors);
-      const updated: Tenant = { ...tenant, ...checked.value };
+      const updated: Tenant = {
+        ...tenant,
+        ...checked.value,
+        allowPrivateNetworkRequests:
+          typeof body.allowPrivateNetworkRequests === 'boolean'
+            ? body.allowPrivateNetworkRequests
+            : tenant.allowPrivateNetworkRequests,
+      };
       await store.updateTenant(updated);
       return updated;
     },
@@ -372,15 +388,57 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     },
   };
 
-  function definitionOf(value: unknown): Record<string, unknown> | null {
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  /** Every object of a table for the tenant (validation looks references up in memory). */
+  async function allOf<T extends { id: string; tenantId: string }>(table: ResourceTable<T>, tenantId: string): Promise<T[]> {
+    const items: T[] = [];
+    for (let page: PageRequest = { limit: 200, after: null }; ; ) {
+      const batch = await table.list(tenantId, page);
+      items.push(...batch.items);
+      if (!batch.nextCursor) return items;
+      page = { limit: 200, after: batch.nextCursor };
+    }
+  }
+
+  /** Validates a flow document against the language and the tenant's queues, agents and flows. */
+  async function validateDefinition(tenant: Tenant, definition: unknown, pointerPrefix: string): Promise<FlowValidation> {
+    const [queues, agents, allFlows] = await Promise.all([
+      allOf(store.queues, tenant.id),
+      allOf(store.agents, tenant.id),
+      allOf(store.flows, tenant.id),
+    ]);
+    const queueRefs = new Set(queues.flatMap((q) => [q.id, q.devName]));
+    const agentRefs = new Set(agents.flatMap((a) => [a.id, a.email, ...(a.employeeId ? [a.employeeId] : [])]));
+    const flowsByDevName = new Map(allFlows.map((f) => [f.devName, f]));
+    const result = validateFlowDocument(definition, {
+      queueExists: (ref) => queueRefs.has(ref),
+      agentExists: (ref) => agentRefs.has(ref) || agentRefs.has(ref.trim().toLowerCase()),
+      subflowProblem: (devName) => {
+        const flow = flowsByDevName.get(devName);
+        if (!flow) return `No flow has the devName "${devName}".`;
+        if (!flow.reusable) return `Flow "${devName}" is not reusable; only reusable flows can be subflows.`;
+        if (!flow.activeVersionId) return `Flow "${devName}" has no active version.`;
+        return null;
+      },
+    });
+    const prefix = (problems: ApiError[]) =>
+      problems.map((p) => ({ ...p, field: `${pointerPrefix}${p.field ? `/${p.field}` : ''}` }));
+    return { ...result, errors: prefix(result.errors), warnings: prefix(result.warnings) };
   }
 
   const flows = {
     ...lookups(store.flows, 'flow'),
-    async create(tenant: Tenant, body: Body): Promise<Flow> {
+    /** Creates a flow; with a definition, that becomes version 1 and is active at once. */
+    async create(tenant: Tenant, body: Body): Promise<{ flow: Flow; warnings: ApiError[] }> {
       const checked = checkFlow(body, { fallbackQueueExists: await queueExists(tenant.id, body.fallbackQueueId) });
-      if (!checked.ok) refuse(checked.errors);
+      const errors = checked.ok ? [] : [...checked.errors];
+      let warnings: ApiError[] = [];
+      if (has(body, 'definition')) {
+        // Validated before anything is stored: an invalid flow never reaches storage.
+        const validation = await validateDefinition(tenant, body.definition, 'definition');
+        errors.push(...validation.errors);
+        warnings = validation.warnings;
+      }
+      if (!checked.ok || errors.length > 0) refuse(errors);
       const now = clock.now();
       const flow: Flow = {
         id: newId(),
@@ -391,11 +449,9 @@ export function createConfigurationService(deps: ConfigurationDeps) {
         updatedAt: now,
       };
       await store.flows.insert(flow);
-      const definition = definitionOf(body.definition);
-      if (!definition) return flow;
-      // A flow created with a definition gets it as version 1, active at once.
-      const version = await flows.createVersion(tenant, flow.id, { definition, activate: true });
-      return { ...flow, activeVersionId: version.id, updatedAt: version.createdAt };
+      if (!has(body, 'definition')) return { flow, warnings };
+      const { version } = await flows.createVersion(tenant, flow.id, { definition: body.definition, activate: true });
+      return { flow: { ...flow, activeVersionId: version.id, updatedAt: version.createdAt }, warnings };
     },
     async update(tenant: Tenant, id: string, body: Body): Promise<Flow> {
       const current = await flows.get(tenant, id);
@@ -421,10 +477,11 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       if (!(await store.flows.update(flow))) throw notFound('flow');
       return flow;
     },
-    async createVersion(tenant: Tenant, flowId: string, body: Body): Promise<FlowVersion> {
+    /** Publishes an immutable version after full validation; `activate` makes it the active one too. */
+    async createVersion(tenant: Tenant, flowId: string, body: Body): Promise<{ version: FlowVersion; warnings: ApiError[] }> {
       const flow = await flows.get(tenant, flowId);
-      const definition = definitionOf(body.definition);
-      if (!definition) refuse([apiError('REQUIRED', 'definition must be a JSON object.', 'definition')]);
+      const validation = await validateDefinition(tenant, body.definition, 'definition');
+      if (validation.errors.length > 0) refuse(validation.errors);
       const now = clock.now();
       const version: FlowVersion = {
         id: newId(),
@@ -432,12 +489,17 @@ export function createConfigurationService(deps: ConfigurationDeps) {
         flowId,
         number: await store.nextFlowVersionNumber(tenant.id, flowId),
         label: typeof body.label === 'string' && body.label.trim() !== '' ? body.label.trim() : null,
-        definition,
+        definition: body.definition as Record<string, unknown>,
         createdAt: now,
       };
       const activate = body.activate === true ? { flow: { ...flow, activeVersionId: version.id, updatedAt: now } } : null;
       await store.insertFlowVersion(version, activate);
-      return version;
+      return { version, warnings: validation.warnings };
+    },
+    /** Checks a definition without storing anything. */
+    async validate(tenant: Tenant, body: Body) {
+      const validation = await validateDefinition(tenant, body.definition, 'definition');
+      return { valid: validation.errors.length === 0, errors: validation.errors, warnings: validation.warnings };
     },
     listVersions: async (tenant: Tenant, flowId: string, page: PageRequest) => {
       await flows.get(tenant, flowId);
@@ -446,6 +508,39 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     getVersion: (tenant: Tenant, flowId: string, versionId: string) =>
       requireFound(store.getFlowVersion(tenant.id, flowId, versionId), 'flow version'),
   };
+
+  const agents = {
+    ...lookups(store.agents, 'agent'),
+    async create(tenant: Tenant, body: Body): Promise<Agent> {
+      const checked = checkAgent(body);
+      if (!checked.ok) refuse(checked.errors);
+      const now = clock.now();
+      const agent: Agent = { id: newId(), tenantId: tenant.id, ...checked.value, createdAt: now, updatedAt: now };
+      await insertAgent(agent, null);
+      return agent;
+    },
+    async update(tenant: Tenant, id: string, body: Body): Promise<Agent> {
+      const current = await agents.get(tenant, id);
+      const checked = checkAgent({ ...current, ...body });
+      if (!checked.ok) refuse(checked.errors);
+      const agent: Agent = { ...current, ...checked.value, updatedAt: clock.now() };
+      await insertAgent(agent, current);
+      return agent;
+    },
+  };
+
+  /** Stores an agent, telling which of its two unique keys (email, employee id) is taken. */
+  async function insertAgent(agent: Agent, current: Agent | null): Promise<void> {
+    if (agent.employeeId) {
+      const holder = await store.findAgent(agent.tenantId, agent.employeeId);
+      if (holder && holder.id !== agent.id && holder.employeeId === agent.employeeId) {
+        throw new AppError(apiError('DUPLICATE_EMPLOYEE_ID', 'Another agent of the tenant has this employee id.', 'employeeId'));
+      }
+    }
+    if (current) {
+      if (!(await store.agents.update(agent))) throw notFound('agent');
+    } else await store.agents.insert(agent);
+  }
 
   async function visibleMapping(tenant: Tenant, id: string): Promise<VisibleDispatchMapping> {
     for (const owner of await lineage(tenant)) {
@@ -526,7 +621,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     },
   };
 
-  return { tenants, apiKeys, queues, channels, entryPoints, entryPointSettings, integrations, flows, dispatchMappings };
+  return { tenants, apiKeys, queues, channels, entryPoints, entryPointSettings, integrations, flows, agents, dispatchMappings };
 }
 
 /** Puts 400-class problems before conflicts, so the response status matches the first error. */

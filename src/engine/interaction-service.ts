@@ -3,7 +3,6 @@ import { addressKindFor, normalizeAddress, normalizeEmail, normalizeLoosely, nor
 import { type DispatchKey, decideDispatch, matchDispatchMapping } from '../core/dispatch.js';
 import { AppError, apiError, notFound } from '../core/errors.js';
 import type {
-  Channel,
   ChannelType,
   Direction,
   DispatchDecision,
@@ -13,14 +12,15 @@ import type {
   MessagingMedium,
   Page,
   PageRequest,
-  PlacementDecision,
   Queue,
   Tenant,
 } from '../core/model.js';
-import { placeContact, placeTransfer } from '../core/placement.js';
-import type { Store } from '../store/store.js';
+import { placeInQueue } from '../core/placement.js';
+import type { InteractionChange, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { ConfigurationService } from './configuration-service.js';
+import { placeByEntryPoint } from './entry-point-placement.js';
+import type { FlowRunner } from './flow-runner.js';
 import type { IdGenerator } from './id-generator.js';
 
 type Body = Record<string, unknown>;
@@ -45,6 +45,7 @@ export interface InteractionDeps {
   clock: Clock;
   newId: IdGenerator;
   configuration: ConfigurationService;
+  flows: FlowRunner;
 }
 
 /** JSON with sorted keys, so the same request always hashes the same. */
@@ -64,7 +65,7 @@ function canonicalJson(value: unknown): string {
  * caller sees it.
  */
 export function createInteractionService(deps: InteractionDeps) {
-  const { store, clock, newId, configuration } = deps;
+  const { store, clock, newId, configuration, flows } = deps;
 
   function normalizeCustomer(value: string, channelType: ChannelType, tenant: Tenant): string {
     if (channelType === 'email') return normalizeEmail(value) ?? value.trim();
@@ -107,46 +108,19 @@ export function createInteractionService(deps: InteractionDeps) {
     return decideDispatch(key, match, flowFacts);
   }
 
-  /** Finds the entry point, channel and exception for a contact and decides its queue and due date. */
-  async function place(
-    tenant: Tenant,
-    contact: { channelType: ChannelType; medium: MessagingMedium | null; contactPoint: string | null; at: string },
-    fallbackQueueId: string | null,
-    existingDueAt: string | null,
-  ): Promise<{ ok: true; placement: PlacementDecision } | { ok: false; reason: string }> {
-    const entryPoint = contact.contactPoint
-      ? await store.findEntryPointByAddress(tenant.id, contact.channelType, contact.contactPoint)
-      : null;
-    let channel: Channel | null = null;
-    if (entryPoint) channel = await store.channels.get(tenant.id, entryPoint.channelId);
-    else {
-      // No configured entry point: the channel of that type applies when there is exactly one.
-      const candidates = (await store.listChannelsOfType(tenant.id, contact.channelType)).filter(
-        (c) => contact.medium === null || c.medium === contact.medium,
-      );
-      if (candidates.length === 1) channel = candidates[0] ?? null;
-    }
-    const exception = entryPoint ? await store.getException(tenant.id, entryPoint.id) : null;
-    const queues = new Map<string, Queue>();
-    for (const id of [exception?.queueId, channel?.defaultQueueId]) {
-      const queue = id ? await store.queues.get(tenant.id, id) : null;
-      if (queue) queues.set(queue.id, queue);
-    }
-    const fallbackQueue = fallbackQueueId ? await store.queues.get(tenant.id, fallbackQueueId) : null;
-    return placeContact({ contactAt: contact.at, entryPoint, channel, exception, fallbackQueue, queues, existingDueAt });
-  }
-
   function event(interactionId: string, type: string, at: string, data: Record<string, unknown>): NewEvent {
     return { interactionId, type, at, data };
   }
 
-  /** Dispatch and placement of a new interaction: the state and events they lead to. */
+  /**
+   * Dispatch of a new interaction (or transfer segment), and what follows: a dispatched interaction
+   * starts its flow at once; a transfer segment goes straight to the queue it was transferred to.
+   */
   async function route(
     tenant: Tenant,
     interaction: Interaction,
     transferQueue: Queue | null,
-    unansweredSince: string,
-  ): Promise<{ interaction: Interaction; events: NewEvent[] }> {
+  ): Promise<{ change: InteractionChange; after: () => void }> {
     const now = interaction.createdAt;
     const events: NewEvent[] = [];
     const key: DispatchKey = {
@@ -157,31 +131,25 @@ export function createInteractionService(deps: InteractionDeps) {
       source: interaction.source,
     };
     const { decision, error } = await dispatch(tenant, key);
-    let next: Interaction = { ...interaction, dispatch: decision };
+    const entryPoint = interaction.contactPoint
+      ? await store.findEntryPointByAddress(tenant.id, interaction.channelType, interaction.contactPoint)
+      : null;
+    let next: Interaction = { ...interaction, dispatch: decision, entryPointId: entryPoint?.id ?? interaction.entryPointId };
+    const nothingAfter = () => {};
     if (error && !transferQueue) {
       events.push(event(interaction.id, 'interaction.undispatched', now, { dispatchError: error, reason: decision.reason }));
-      return { interaction: { ...next, state: 'undispatched', dispatchError: error }, events };
+      return { change: { interaction: { ...next, state: 'undispatched', dispatchError: error }, events }, after: nothingAfter };
     }
     if (!error) {
       next = { ...next, state: 'dispatched', flowId: decision.flowId, flowVersionId: decision.flowVersionId };
       events.push(event(interaction.id, 'interaction.dispatched', now, dispatchEventData(decision)));
     }
-    let placement: PlacementDecision;
-    if (transferQueue) placement = placeTransfer(transferQueue, unansweredSince);
-    else {
-      const flow = decision.flowId ? await store.flows.get(tenant.id, decision.flowId) : null;
-      const placed = await place(
-        tenant,
-        { channelType: next.channelType, medium: next.medium, contactPoint: next.contactPoint, at: now },
-        flow?.fallbackQueueId ?? null,
-        null,
-      );
-      if (!placed.ok) {
-        events.push(event(interaction.id, 'interaction.placement_failed', now, { code: 'NO_QUEUE', reason: placed.reason }));
-        return { interaction: next, events };
-      }
-      placement = placed.placement;
+    if (!transferQueue) {
+      const started = await flows.start(tenant, next);
+      started.change.events.unshift(...events);
+      return started;
     }
+    const placement = placeInQueue(transferQueue, next.unansweredSince ?? now, 'transfer');
     events.push(
       event(interaction.id, 'interaction.queued', now, {
         queueId: placement.queueId,
@@ -191,16 +159,11 @@ export function createInteractionService(deps: InteractionDeps) {
       }),
     );
     return {
-      interaction: {
-        ...next,
-        state: 'queued',
-        queueId: placement.queueId,
-        entryPointId: placement.entryPointId,
-        dueAt: placement.dueAt,
-        placement,
-        enqueuedAt: now,
+      change: {
+        interaction: { ...next, state: 'queued', queueId: placement.queueId, dueAt: placement.dueAt, placement, enqueuedAt: now },
+        events,
       },
-      events,
+      after: nothingAfter,
     };
   }
 
@@ -211,7 +174,7 @@ export function createInteractionService(deps: InteractionDeps) {
   }
 
   /** Saves a changed interaction; a concurrent change makes the caller retry from fresh state. */
-  async function save(changes: { interaction: Interaction; events: NewEvent[] }[]): Promise<void> {
+  async function save(changes: InteractionChange[]): Promise<void> {
     if (!(await store.saveInteractions(changes))) {
       throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed while this request ran; retry it.'));
     }
@@ -271,6 +234,8 @@ export function createInteractionService(deps: InteractionDeps) {
         placement: null,
         parentInteractionId: null,
         enqueuedAt: null,
+        flowRun: null,
+        routing: null,
         revision: 1,
         createdAt: now,
         updatedAt: now,
@@ -282,13 +247,11 @@ export function createInteractionService(deps: InteractionDeps) {
         contactPoint: base.contactPoint,
         source: base.source,
       });
-      const routed = await route(tenant, base, null, now);
-      const outcome = await store.createInteraction(
-        routed.interaction,
-        [created, ...routed.events],
-        idempotencyKey ? { key: idempotencyKey, requestHash } : null,
-      );
+      const routed = await route(tenant, base, null);
+      routed.change.events.unshift(created);
+      const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };
+      routed.after();
       return { interaction: await get(tenant, base.id), replayed: false };
     },
 
@@ -331,7 +294,12 @@ export function createInteractionService(deps: InteractionDeps) {
       const medium = channelType === 'messaging' ? ((body.medium as MessagingMedium | undefined) ?? null) : null;
       const raw = typeof body.contactPoint === 'string' && body.contactPoint.trim() !== '' ? body.contactPoint : null;
       const contactPoint = raw === null ? null : normalizeContactPoint(raw, channelType, medium, tenant);
-      const placed = await place(tenant, { channelType, medium, contactPoint, at: now }, null, interaction.dueAt);
+      const { result: placed } = await placeByEntryPoint(
+        store,
+        tenant,
+        { channelType, medium, contactPoint, at: now },
+        interaction.dueAt,
+      );
       const dueAt = placed.ok ? placed.placement.dueAt : interaction.dueAt;
       const changed: Interaction = {
         ...interaction,
@@ -384,22 +352,35 @@ export function createInteractionService(deps: InteractionDeps) {
         placement: null,
         parentInteractionId: interaction.id,
         enqueuedAt: null,
+        flowRun: null,
+        routing: null,
         revision: 1,
         createdAt: now,
         updatedAt: now,
       };
-      const routed = await route(tenant, segment, queue, unansweredSince);
-      const closed: Interaction = { ...interaction, state: 'transferred', revision: interaction.revision + 1, updatedAt: now };
+      const routed = await route(tenant, segment, queue);
+      routed.change.events.unshift(event(segment.id, 'interaction.created', now, { cause: 'transfer', fromInteractionId: id }));
+      // The old segment's flow (if it still waited) ends with it: its timers go too.
+      const closed: Interaction = {
+        ...interaction,
+        state: 'transferred',
+        routing: null,
+        flowRun: interaction.flowRun?.waiting
+          ? { ...interaction.flowRun, status: 'completed', waiting: null }
+          : interaction.flowRun,
+        revision: interaction.revision + 1,
+        updatedAt: now,
+      };
+      const waitTimer = interaction.flowRun?.waiting?.timerId;
       await save([
         {
           interaction: closed,
           events: [event(id, 'interaction.transferred', now, { toInteractionId: segment.id, queueId: queue.id })],
+          timers: { set: [], cancel: waitTimer ? [waitTimer] : [] },
         },
-        {
-          interaction: routed.interaction,
-          events: [event(segment.id, 'interaction.created', now, { cause: 'transfer', fromInteractionId: id }), ...routed.events],
-        },
+        routed.change,
       ]);
+      routed.after();
       return get(tenant, segment.id);
     },
 

@@ -1,7 +1,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { parse as parseYaml } from 'yaml';
 import { AppError, apiError } from '../core/errors.js';
+import { flowJsonSchema } from '../core/flow/flow-schema.js';
 import type { Engine } from '../engine/engine.js';
 import { toErrorResponse } from './error-response.js';
 import { authenticate } from './request-context.js';
@@ -16,7 +18,7 @@ export interface AppDeps {
 }
 
 /** Paths anyone may read: they describe the API and hold no tenant data. */
-const publicPaths = [/^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/healthz$/];
+const publicPaths = [/^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/healthz$/, /^\/v1\/schemas\/flow\.json$/];
 
 /** The HTTP API over an engine. Nothing is listening until the caller calls listen(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -30,8 +32,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('principal', null);
-  // JSON only: Fastify would otherwise hand text/plain bodies to the schemas as strings.
+  // JSON (and YAML for flow documents) only: Fastify would otherwise hand text/plain bodies to the schemas.
   app.removeContentTypeParser('text/plain');
+  app.addContentTypeParser(
+    ['application/yaml', 'application/x-yaml', 'text/yaml'],
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      try {
+        // Aliases are capped so a small document cannot expand into a huge one.
+        done(null, parseYaml(String(body), { maxAliasCount: 100 }));
+      } catch (error) {
+        done(
+          new AppError(apiError('MALFORMED_YAML', `The body is not valid YAML: ${(error as Error).message.split('\n')[0]}`)),
+          undefined,
+        );
+      }
+    },
+  );
 
   await app.register(swagger, {
     openapi: {
@@ -75,6 +92,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', store: engine.store.driver }));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/v1/schemas/flow.json', { schema: { tags: ['flows'] } }, async () => flowJsonSchema);
+  app.addHook('onClose', async () => engine.stop());
   registerTenantRoutes(app, engine);
   registerConfigurationRoutes(app, engine);
   registerInteractionRoutes(app, engine);

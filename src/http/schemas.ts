@@ -18,6 +18,7 @@ export const tenantCreate = Type.Object(
     defaultCountry: Type.Optional(Type.Union([Type.String({ maxLength: 2 }), Type.Null()])),
     timeZone: Type.Optional(Type.String({ maxLength: 64 })),
     parentTenantId: Type.Optional(id),
+    allowPrivateNetworkRequests: Type.Optional(Type.Boolean()),
   },
   closed,
 );
@@ -26,6 +27,7 @@ export const tenantUpdate = Type.Object(
     name: Type.Optional(text()),
     defaultCountry: Type.Optional(Type.Union([Type.String({ maxLength: 2 }), Type.Null()])),
     timeZone: Type.Optional(Type.String({ maxLength: 64 })),
+    allowPrivateNetworkRequests: Type.Optional(Type.Boolean()),
   },
   closed,
 );
@@ -101,8 +103,8 @@ export const integrationUpdate = Type.Object(
   closed,
 );
 
-const definition = Type.Record(Type.String(), Type.Unknown(), {
-  description: 'The flow definition document (its language is documented in docs/flows.md).',
+const definition = Type.Unknown({
+  description: 'The flow document: see GET /v1/schemas/flow.json and docs/flows.md. Checked in full by the flow validator.',
 });
 export const flowCreate = Type.Object(
   {
@@ -130,6 +132,56 @@ export const flowVersionCreate = Type.Object(
   { definition, label: Type.Optional(nullableText(200)), activate: Type.Optional(Type.Boolean()) },
   closed,
 );
+export const flowValidate = Type.Object({ definition }, closed);
+export const flowSimulate = Type.Object(
+  {
+    interaction: Type.Optional(
+      Type.Object(
+        {
+          channelType: Type.Optional(Type.Enum([...channelTypes])),
+          medium: Type.Optional(Type.Enum([...messagingMedia])),
+          direction: Type.Optional(Type.Enum([...directions])),
+          customer: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+          contactPoint: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+          source: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+          attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        },
+        closed,
+      ),
+    ),
+    inputs: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    startAt: Type.Optional(Type.String({ format: 'date-time', description: 'The simulated time of arrival; now by default.' })),
+    events: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            type: Type.Enum(['input', 'http.response', 'http.failed', 'timeout', 'routing.connected']),
+            afterSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 604800 })),
+            value: Type.Optional(Type.String({ maxLength: 1000 })),
+            status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
+            headers: Type.Optional(Type.Record(Type.String(), Type.String())),
+            body: Type.Optional(Type.Unknown()),
+            reason: Type.Optional(Type.Enum(['timeout', 'refused', 'network'])),
+          },
+          closed,
+        ),
+        { maxItems: 200 },
+      ),
+    ),
+  },
+  closed,
+);
+export const flowInput = Type.Object({ value: Type.String({ maxLength: 1000 }) }, closed);
+export const agentCreate = Type.Object(
+  {
+    name: text(),
+    email: Type.String({ maxLength: 320 }),
+    employeeId: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+    attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  closed,
+);
+export const agentUpdate = Type.Partial(agentCreate);
 
 const mappingFields = {
   name: text(),

@@ -1,4 +1,5 @@
 import type {
+  Agent,
   ApiKey,
   Channel,
   DispatchMapping,
@@ -13,8 +14,22 @@ import type {
   Page,
   PageRequest,
   Queue,
+  StoredTimer,
   Tenant,
 } from '../core/model.js';
+
+/** Timers a change arms and disarms, saved in the same transaction as the change. */
+export interface TimerChanges {
+  set: StoredTimer[];
+  cancel: string[];
+}
+
+/** One interaction to save with its new events and timer changes. */
+export interface InteractionChange {
+  interaction: Interaction;
+  events: Omit<InteractionEvent, 'seq'>[];
+  timers?: TimerChanges;
+}
 
 /**
  * The tenant-scoped configuration objects share one shape of storage operations. Every lookup takes
@@ -56,6 +71,15 @@ export interface Store {
   readonly integrations: ResourceTable<Integration>;
   readonly flows: ResourceTable<Flow>;
   readonly dispatchMappings: ResourceTable<DispatchMapping>;
+  readonly agents: ResourceTable<Agent>;
+
+  /** A queue by devName or id. */
+  findQueue(tenantId: string, ref: string): Promise<Queue | null>;
+  /** An agent by id, email (any case) or employee id. */
+  findAgent(tenantId: string, ref: string): Promise<Agent | null>;
+  findFlowByDevName(tenantId: string, devName: string): Promise<Flow | null>;
+  /** A flow version by its id alone (versions are immutable, so callers may cache it). */
+  getFlowVersionById(tenantId: string, versionId: string): Promise<FlowVersion | null>;
 
   /** Channels of one type, for interactions that arrive on an address no entry point has. */
   listChannelsOfType(tenantId: string, type: Channel['type']): Promise<Channel[]>;
@@ -98,8 +122,7 @@ export interface Store {
    * same (tenant, key) stores nothing and returns the id stored first with its request hash.
    */
   createInteraction(
-    interaction: Interaction,
-    events: Omit<InteractionEvent, 'seq'>[],
+    change: InteractionChange,
     idempotency: { key: string; requestHash: string } | null,
   ): Promise<{ created: true } | { created: false; interactionId: string; requestHash: string }>;
   findInteractionByIdempotencyKey(tenantId: string, key: string): Promise<{ interactionId: string; requestHash: string } | null>;
@@ -111,7 +134,9 @@ export interface Store {
    * stored one is the revision before it (optimistic concurrency). False, and nothing saved, when
    * someone else changed one of them first.
    */
-  saveInteractions(changes: { interaction: Interaction; events: Omit<InteractionEvent, 'seq'>[] }[]): Promise<boolean>;
+  saveInteractions(changes: InteractionChange[]): Promise<boolean>;
+  /** Every stored timer, soonest first: what the timer service arms when the server starts. */
+  listTimers(): Promise<StoredTimer[]>;
   listInteractionEvents(tenantId: string, interactionId: string): Promise<InteractionEvent[]>;
   /** Waiting work of a queue in routing order: priority, then due date, then enqueue time. */
   listQueueWaiting(

@@ -100,6 +100,8 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       placement: null,
       parentInteractionId: null,
       enqueuedAt: at,
+      flowRun: null,
+      routing: null,
       revision: 1,
       createdAt: at,
       updatedAt: at,
@@ -108,7 +110,15 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
 
     before(async () => {
       store = await factory.open();
-      tenant = { id: newId(), name: 'A', defaultCountry: 'US', timeZone: 'UTC', parentTenantId: null, createdAt: at };
+      tenant = {
+        id: newId(),
+        name: 'A',
+        defaultCountry: 'US',
+        timeZone: 'UTC',
+        parentTenantId: null,
+        allowPrivateNetworkRequests: false,
+        createdAt: at,
+      };
       other = { ...tenant, id: newId(), name: 'B' };
       await store.createTenant(tenant);
       await store.createTenant(other);
@@ -264,10 +274,15 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
     test('interactions: idempotent creation, optimistic saves, ordered events', async () => {
       const first = interaction();
       const event = { interactionId: first.id, type: 'interaction.created', at, data: { n: 1 } };
-      assert.deepEqual(await store.createInteraction(first, [event], { key: 'k1', requestHash: 'h1' }), { created: true });
+      assert.deepEqual(await store.createInteraction({ interaction: first, events: [event] }, { key: 'k1', requestHash: 'h1' }), {
+        created: true,
+      });
       const duplicate = interaction();
       assert.deepEqual(
-        await store.createInteraction(duplicate, [{ ...event, interactionId: duplicate.id }], { key: 'k1', requestHash: 'h2' }),
+        await store.createInteraction(
+          { interaction: duplicate, events: [{ ...event, interactionId: duplicate.id }] },
+          { key: 'k1', requestHash: 'h2' },
+        ),
         { created: false, interactionId: first.id, requestHash: 'h1' },
       );
       assert.equal(await store.getInteraction(tenant.id, duplicate.id), null);
@@ -312,7 +327,7 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       await store.queues.insert(q);
       const make = async (name: string, fields: Partial<Interaction>) => {
         const i = interaction({ queueId: q.id, attributes: { name }, ...fields });
-        await store.createInteraction(i, [], null);
+        await store.createInteraction({ interaction: i, events: [] }, null);
         return name;
       };
       await make('late', { dueAt: '2026-03-02T11:00:00.000Z', enqueuedAt: '2026-03-02T09:00:00.000Z' });

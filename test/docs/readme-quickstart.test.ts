@@ -17,16 +17,23 @@ test('the README quick start runs verbatim against a real server and routes both
   // As a new user would: the server keeps its data under ./data of the folder it runs in.
   server = await startServer({ SWITCHBOARD_DATA_DIR: join(dir, 'data') });
   const lines = await runQuickStart(dir, server.url);
-  const first = JSON.parse(lines[0] ?? '');
-  const second = JSON.parse(lines[1] ?? '');
-  const waiting = JSON.parse(lines[2] ?? '');
+  const [first, second, third, waiting] = lines.map((line) => JSON.parse(line));
   assert.equal(first.queueSource, 'channel-default');
   assert.equal(first.slaMinutes, 30);
-  assert.equal(Date.parse(first.dueAt) - Date.parse(first.potentialDueAt), 0);
   assert.equal(second.queueSource, 'exception');
   assert.equal(second.slaMinutes, 0.66);
-  assert.equal(waiting.result.length, 1);
-  assert.equal(Date.parse(waiting.result[0].dueAt) - Date.parse(waiting.result[0].createdAt), 40_000);
+  assert.equal(third.queueSource, 'flow');
+  assert.equal(third.queueId, second.queueId);
+  // The gold caller is served first (priority 10), then the hotline call.
+  assert.deepEqual(
+    waiting.result.map((i: { customer: string; priority: number }) => [i.customer, i.priority]),
+    [
+      ['+15065554444', 10],
+      ['+15065553333', 0],
+    ],
+  );
+  assert.equal(Date.parse(waiting.result[1].dueAt) - Date.parse(waiting.result[1].createdAt), 40_000);
+  assert.equal(waiting.result[0].flowRun.path.map((p: { stepId: string }) => p.stepId).join(), 'greet,tier,vip');
 });
 
 test('the README install-and-start command names real scripts', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { createTenant, type Harness, make, routeByEntryPoint, startHarness } from '../support/harness.js';
 
 // Bad input gets a clear error with a stable code: never a 5xx, never a half-written record.
 
@@ -125,7 +125,7 @@ test('queues and flows: devName rules and uniqueness, references that block dele
   assert.equal((await h.call('GET', `${base}/queues/${queue.id}`)).status, 200);
   assert.equal((await h.call('DELETE', `${base}/queues/${derived.id}`)).status, 204);
 
-  const flow = await make(h, `${base}/flows`, { name: 'Main', definition: {} });
+  const flow = await make(h, `${base}/flows`, { name: 'Main', definition: routeByEntryPoint });
   await make(h, `${base}/dispatch-mappings`, { name: 'm', interactionField: 'direction', value: 'inbound', flowId: flow.id });
   const flowInUse = await h.call('DELETE', `${base}/flows/${flow.id}`);
   assert.equal(flowInUse.status, 409);
@@ -201,8 +201,8 @@ test('interactions: enum checks, idempotency keys replay and refuse reuse with a
   assert.equal(badKey.status, 400);
 });
 
-test('an interaction that no channel can place stays dispatched and says why', async () => {
-  const flow = await make(h, `${base}/flows`, { name: 'Chat flow', definition: {} });
+test('an interaction that nothing can place fails its flow, and lands in the fallback queue once there is one', async () => {
+  const flow = await make(h, `${base}/flows`, { name: 'Chat flow', definition: routeByEntryPoint });
   await make(h, `${base}/dispatch-mappings`, {
     name: 'chat',
     // Messaging contact points must be E.164 or SIP (CONTRACT 0(c) 8); page ids are mapped on `any`.
@@ -211,18 +211,18 @@ test('an interaction that no channel can place stays dispatched and says why', a
     value: 'page-1',
     flowId: flow.id,
   });
-  const response = await h.call('POST', `${base}/interactions`, {
-    body: { channelType: 'messaging', medium: 'facebook', contactPoint: 'page-1' },
-  });
+  const body = { channelType: 'messaging', medium: 'facebook', contactPoint: 'page-1' };
+  const response = await h.call('POST', `${base}/interactions`, { body });
   assert.equal(response.status, 201);
-  assert.equal(response.body.result.state, 'dispatched');
+  assert.equal(response.body.result.state, 'failed');
   assert.equal(response.body.result.queueId, null);
-  assert.equal(response.body.result.events.at(-1).type, 'interaction.placement_failed');
+  const failed = response.body.result.events.find((e: { type: string }) => e.type === 'flow.failed');
+  assert.match(failed.data.message, /not exactly one channel/);
+  assert.equal(response.body.result.flowRun.path[0].exit, 'error');
   const fallback = await make(h, `${base}/queues`, { name: 'Fallback' });
   await h.call('PUT', `${base}/flows/${flow.id}`, { body: { fallbackQueueId: fallback.id } });
-  const placed = await h.call('POST', `${base}/interactions`, {
-    body: { channelType: 'messaging', medium: 'facebook', contactPoint: 'page-1' },
-  });
+  const placed = await h.call('POST', `${base}/interactions`, { body });
+  assert.equal(placed.body.result.state, 'queued');
   assert.equal(placed.body.result.queueId, fallback.id);
   assert.equal(placed.body.result.placement.queueSource, 'flow-fallback');
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { createTenant, type Harness, make, routeByEntryPoint, startHarness } from '../support/harness.js';
 
 // CONTRACT.md §0(c): every acceptance scenario of seed 000, through the HTTP API.
 
@@ -15,10 +15,10 @@ before(async () => {
   ({ base } = await createTenant(h));
   const general = await make(h, `${base}/queues`, { name: 'General' });
   await make(h, `${base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: general.id });
-  const flow = await make(h, `${base}/flows`, { name: 'IVR', definition: { steps: [] } });
+  const flow = await make(h, `${base}/flows`, { name: 'IVR', definition: routeByEntryPoint });
   flowF = flow.id;
   flowV1 = flow.activeVersionId;
-  reusableFlow = (await make(h, `${base}/flows`, { name: 'Sub', reusable: true, definition: { steps: [] } })).id;
+  reusableFlow = (await make(h, `${base}/flows`, { name: 'Sub', reusable: true, definition: routeByEntryPoint })).id;
 });
 after(() => h.close());
 
@@ -94,7 +94,7 @@ describe('admin API (0(c) 1–17)', () => {
   });
 
   test('6. version must belong to the flow', async () => {
-    const otherFlow = await make(h, `${base}/flows`, { name: 'Other flow', definition: {} });
+    const otherFlow = await make(h, `${base}/flows`, { name: 'Other flow', definition: routeByEntryPoint });
     const response = await mapping({ value: '+15065550005', version: otherFlow.activeVersionId });
     assert.equal(response.status, 400);
     assert.deepEqual(codes(response.body), ['FLOW_VERSION_NOT_FOUND:version']);
@@ -234,7 +234,7 @@ describe('admin API (0(c) 1–17)', () => {
 
   test('16. an inherited mapping is read-only in the child tenant', async () => {
     const parent = await createTenant(h, { name: 'Parent' });
-    const parentFlow = await make(h, `${parent.base}/flows`, { name: 'P', definition: {} });
+    const parentFlow = await make(h, `${parent.base}/flows`, { name: 'P', definition: routeByEntryPoint });
     const inherited = await make(h, `${parent.base}/dispatch-mappings`, {
       name: 'Parent catch-all',
       interactionField: 'direction',
@@ -319,7 +319,7 @@ describe('dispatch (0(c) 18–25)', () => {
       await make(d, `${t.base}/channels`, { name: type, type, defaultQueueId: queue.id });
     }
     for (const name of ['F1', 'F2', 'F3', 'F4']) {
-      const flow = await make(d, `${t.base}/flows`, { name, definition: { name } });
+      const flow = await make(d, `${t.base}/flows`, { name, definition: routeByEntryPoint });
       flows[name] = { id: flow.id, v1: flow.activeVersionId };
     }
   });
@@ -345,7 +345,7 @@ describe('dispatch (0(c) 18–25)', () => {
     assert.match(interaction.dispatch.reason, /contact-point = \+18005555565/);
     assert.deepEqual(
       interaction.events.map((e: { type: string }) => e.type),
-      ['interaction.created', 'interaction.dispatched', 'interaction.queued'],
+      ['interaction.created', 'interaction.dispatched', 'flow.started', 'interaction.in_flow', 'interaction.queued'],
     );
   });
 
@@ -397,7 +397,7 @@ describe('dispatch (0(c) 18–25)', () => {
   test('23. version binding: null follows the active version at dispatch time; a pinned one stays', async () => {
     const f1 = flows.F1;
     assert.ok(f1);
-    const v2 = await make(d, `${t.base}/flows/${f1.id}/versions`, { definition: { name: 'F1 v2' }, activate: true });
+    const v2 = await make(d, `${t.base}/flows/${f1.id}/versions`, { definition: routeByEntryPoint, activate: true });
     assert.equal((await arrive(call18)).flowVersionId, v2.id);
     const list = await d.call('GET', `${t.base}/dispatch-mappings?limit=200`);
     const m1 = list.body.result.find((m: { name: string }) => m.name === 'M1');
@@ -457,7 +457,7 @@ describe('dispatch (0(c) 18–25)', () => {
 
   test('inherited mappings dispatch in the child, below its own at equal specificity', async () => {
     const parent = await createTenant(d, { name: 'Parent' });
-    const parentFlow = await make(d, `${parent.base}/flows`, { name: 'PF', definition: {} });
+    const parentFlow = await make(d, `${parent.base}/flows`, { name: 'PF', definition: routeByEntryPoint });
     await make(d, `${parent.base}/dispatch-mappings`, {
       name: 'All inbound',
       interactionField: 'direction',
@@ -468,7 +468,7 @@ describe('dispatch (0(c) 18–25)', () => {
     const first = await d.call('POST', `${child.base}/interactions`, { body: { channelType: 'sms', customer: '+15065550000' } });
     assert.equal(first.body.result.flowId, parentFlow.id);
     assert.equal(first.body.result.dispatch.inherited, true);
-    const childFlow = await make(d, `${child.base}/flows`, { name: 'CF', definition: {} });
+    const childFlow = await make(d, `${child.base}/flows`, { name: 'CF', definition: routeByEntryPoint });
     await make(d, `${child.base}/dispatch-mappings`, {
       name: 'Mine',
       interactionField: 'direction',

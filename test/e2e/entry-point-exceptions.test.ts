@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { createTenant, type Harness, make, routeByEntryPoint, startHarness } from '../support/harness.js';
 
 // CONTRACT.md §2(c): every acceptance scenario of seed 002 (Gladly entry points, exceptions, SLAs).
 
@@ -23,7 +23,7 @@ before(async () => {
   chat = await make(h, `${base}/channels`, { name: 'Chat', type: 'messaging', medium: 'chat', defaultQueueId: general.id });
   emailChannel = await make(h, `${base}/channels`, { name: 'Email', type: 'email', defaultQueueId: general.id });
   supportEmail = await make(h, `${base}/entry-points`, { channelId: emailChannel.id, address: 'support@x.com' });
-  const flow = await make(h, `${base}/flows`, { name: 'Default', definition: {} });
+  const flow = await make(h, `${base}/flows`, { name: 'Default', definition: routeByEntryPoint });
   await make(h, `${base}/dispatch-mappings`, {
     name: 'All inbound',
     interactionField: 'direction',
@@ -74,7 +74,7 @@ describe('entry points, exceptions and SLAs (2(c) 1–19)', () => {
 
   test('3. exception SLA shorter than the queue SLA: contact 10:00:00 → due 12:00:00', async () => {
     assert.equal((await setException(120)).status, 200);
-    h.clock.set('2026-03-02T15:00:00.000Z'); // 10:00 in New York
+    await h.clock.set('2026-03-02T15:00:00.000Z'); // 10:00 in New York
     const interaction = await chatOn('platinum-widget');
     assert.equal(interaction.createdAt, '2026-03-02T15:00:00.000Z');
     assert.equal(interaction.dueAt, '2026-03-02T17:00:00.000Z');
@@ -232,7 +232,7 @@ describe('entry points, exceptions and SLAs (2(c) 1–19)', () => {
     const night = await make(h, `${base}/queues`, { name: 'Night', slaMinutes: 300 });
     const sms = await make(h, `${base}/channels`, { name: 'SMS', type: 'sms', defaultQueueId: night.id });
     await make(h, `${base}/entry-points`, { channelId: sms.id, address: '+1 506 555 0100' });
-    h.clock.set('2026-03-03T03:00:00.000Z'); // 22:00 on 2 March in New York (UTC−5)
+    await h.clock.set('2026-03-03T03:00:00.000Z'); // 22:00 on 2 March in New York (UTC−5)
     const response = await h.call('POST', `${base}/interactions`, {
       body: { channelType: 'sms', contactPoint: '+15065550100', customer: '+15065550199' },
     });
@@ -252,21 +252,21 @@ describe('due dates over a conversation, transfers and routing order (2(c) 20–
     voiceEntry = (await make(h, `${base}/entry-points`, { channelId: phones.id, address: '+18005550199' })).address;
     await h.call('PUT', `${base}/channels/${phones.id}`, { body: { defaultEntryPointSlaMinutes: 5 } });
 
-    h.clock.set('2026-03-02T10:00:00.000Z');
+    await h.clock.set('2026-03-02T10:00:00.000Z');
     const email = await h.call('POST', `${base}/interactions`, {
       body: { channelType: 'email', contactPoint: 'support@x.com', customer: 'pat@example.org' },
     });
     const id = email.body.result.id;
     assert.equal(email.body.result.dueAt, '2026-03-02T12:00:00.000Z');
 
-    h.clock.set('2026-03-02T10:30:00.000Z');
+    await h.clock.set('2026-03-02T10:30:00.000Z');
     const call = await h.call('POST', `${base}/interactions/${id}/inbound-contacts`, {
       body: { channelType: 'voice', contactPoint: voiceEntry },
     });
     assert.equal(call.status, 201);
     assert.equal(call.body.result.dueAt, '2026-03-02T10:35:00.000Z');
 
-    h.clock.set('2026-03-02T10:40:00.000Z');
+    await h.clock.set('2026-03-02T10:40:00.000Z');
     const later = await h.call('POST', `${base}/interactions/${id}/inbound-contacts`, {
       body: { channelType: 'email', contactPoint: 'support@x.com' },
     });
@@ -278,12 +278,12 @@ describe('due dates over a conversation, transfers and routing order (2(c) 20–
 
   test('21. a transfer recomputes: oldest unanswered contact + the new queue SLA', async () => {
     const billing = await make(h, `${base}/queues`, { name: 'Billing desk', slaMinutes: 60 });
-    h.clock.set('2026-03-02T10:30:00.000Z');
+    await h.clock.set('2026-03-02T10:30:00.000Z');
     const call = await h.call('POST', `${base}/interactions`, {
       body: { channelType: 'voice', contactPoint: voiceEntry, customer: '+15065550123' },
     });
     assert.equal(call.body.result.dueAt, '2026-03-02T10:35:00.000Z');
-    h.clock.set('2026-03-02T10:33:00.000Z');
+    await h.clock.set('2026-03-02T10:33:00.000Z');
     const segment = await h.call('POST', `${base}/interactions/${call.body.result.id}/transfers`, {
       body: { queueId: billing.id },
     });
@@ -308,7 +308,7 @@ describe('due dates over a conversation, transfers and routing order (2(c) 20–
       ['c', '2026-03-02T10:00:00.000Z', 60],
       ['d', '2026-03-02T09:00:00.000Z', 1],
     ] as const) {
-      h.clock.set(at);
+      await h.clock.set(at);
       await h.call('PUT', `${base}/channels/${work.id}`, { body: { defaultEntryPointSlaMinutes: sla } });
       const created = await h.call('POST', `${base}/interactions`, { body: { channelType: 'work-item', source: name } });
       ids[name] = created.body.result.id;

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { routeByEntryPoint } from '../support/harness.js';
 import { request, type ServerProcess, startServer } from '../support/server-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-serve-'));
@@ -27,7 +28,8 @@ test('serve on the embedded store: admin token generated once, data kept across 
     await request(server, token, 'POST', `${base}/channels`, { name: 'Voice', type: 'voice', defaultQueueId: queue.id })
   ).body.result;
   await request(server, token, 'POST', `${base}/entry-points`, { channelId: channel.id, address: '+18005555565' });
-  const flow = (await request(server, token, 'POST', `${base}/flows`, { name: 'Main', definition: {} })).body.result;
+  const flow = (await request(server, token, 'POST', `${base}/flows`, { name: 'Main', definition: routeByEntryPoint })).body
+    .result;
   await request(server, token, 'POST', `${base}/dispatch-mappings`, {
     name: 'Main line',
     channelType: 'voice',

@@ -34,6 +34,7 @@ export async function startHarness(options: { store?: Store; clock?: SimulatedCl
   const store = options.store ?? (await createSqliteStore({ filename: ':memory:' }));
   const clock = options.clock ?? createSimulatedClock();
   const engine = createEngine({ store, clock, newId: createUuidV7Generator(), adminToken });
+  await engine.start();
   const app = await buildApp({ engine });
   const call: Harness['call'] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
@@ -75,3 +76,6 @@ export async function make(h: Harness, url: string, body: unknown, token?: strin
   if (response.status !== 201) throw new Error(`POST ${url} → ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.result;
 }
+
+/** A one-step flow that queues the interaction where its entry point sends it (seed 002 rules). */
+export const routeByEntryPoint = { start: 'route', steps: [{ id: 'route', type: 'routeToQueue' }] };

@@ -1,7 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../../engine/engine.js';
+import type { SimulationRequest } from '../../engine/flow-runner.js';
 import { created, listBody, pageRequest, tenantOf } from '../request-context.js';
 import {
+  agentCreate,
+  agentUpdate,
   channelCreate,
   channelUpdate,
   entryPointCreate,
@@ -10,7 +13,9 @@ import {
   exceptionCreate,
   exceptionUpdate,
   flowCreate,
+  flowSimulate,
   flowUpdate,
+  flowValidate,
   flowVersionCreate,
   integrationCreate,
   integrationUpdate,
@@ -57,12 +62,28 @@ export function registerConfigurationRoutes(app: FastifyInstance, engine: Engine
     createBody: integrationCreate,
     updateBody: integrationUpdate,
   });
+  const { create: _flowCreate, ...flowOperations } = config.flows;
   registerResourceRoutes(app, engine, {
     plural: 'flows',
     tag: 'flows',
-    operations: config.flows,
+    operations: flowOperations,
     createBody: flowCreate,
     updateBody: flowUpdate,
+  });
+  // Flows answer their creation with the validation warnings of the definition (unreachable steps).
+  app.post('/v1/tenants/:tenantId/flows', { schema: { tags: ['flows'], body: flowCreate } }, async (request, reply) => {
+    const { flow, warnings } = await config.flows.create(await tenantOf(engine, request), request.body as Body);
+    return reply.code(201).send({ result: flow, warnings });
+  });
+  app.post('/v1/tenants/:tenantId/flows/validate', { schema: { tags: ['flows'], body: flowValidate } }, async (request) => ({
+    result: await config.flows.validate(await tenantOf(engine, request), request.body as Body),
+  }));
+  registerResourceRoutes(app, engine, {
+    plural: 'agents',
+    tag: 'agents',
+    operations: config.agents,
+    createBody: agentCreate,
+    updateBody: agentUpdate,
   });
 
   // Dispatch mappings: the standard routes plus the bulk enable/disable of CONTRACT 0(c) 17.
@@ -83,10 +104,23 @@ export function registerConfigurationRoutes(app: FastifyInstance, engine: Engine
   const flowTags = ['flows'];
   app.post(versions, { schema: { tags: flowTags, body: flowVersionCreate } }, async (request, reply) => {
     const { flowId } = request.params as Params;
-    return created(
-      reply,
-      await config.flows.createVersion(await tenantOf(engine, request), String(flowId), request.body as Body),
+    const { version, warnings } = await config.flows.createVersion(
+      await tenantOf(engine, request),
+      String(flowId),
+      request.body as Body,
     );
+    return reply.code(201).send({ result: version, warnings });
+  });
+  app.post(`${versions}/:versionId/simulate`, { schema: { tags: flowTags, body: flowSimulate } }, async (request) => {
+    const { flowId, versionId } = request.params as Params;
+    return {
+      result: await engine.flows.simulate(
+        await tenantOf(engine, request),
+        String(flowId),
+        String(versionId),
+        request.body as SimulationRequest,
+      ),
+    };
   });
   app.get(versions, { schema: { tags: flowTags, querystring: listQuery } }, async (request) => {
     const { flowId } = request.params as Params;

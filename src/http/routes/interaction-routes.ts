@@ -3,7 +3,14 @@ import { AppError, apiError } from '../../core/errors.js';
 import type { InteractionState } from '../../core/model.js';
 import type { Engine } from '../../engine/engine.js';
 import { created, listBody, pageRequest, tenantOf } from '../request-context.js';
-import { inboundContactCreate, interactionCreate, interactionListQuery, interactionUpdate, transferCreate } from '../schemas.js';
+import {
+  flowInput,
+  inboundContactCreate,
+  interactionCreate,
+  interactionListQuery,
+  interactionUpdate,
+  transferCreate,
+} from '../schemas.js';
 
 type Body = Record<string, unknown>;
 type Params = Record<string, string>;
@@ -54,6 +61,13 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
       await interactions.transfer(await tenantOf(engine, request), (request.params as Params).id ?? '', request.body as Body),
     ),
   );
+
+  app.post(`${base}/:id/inputs`, { schema: { tags, body: flowInput } }, async (request) => {
+    const tenant = await tenantOf(engine, request);
+    const id = (request.params as Params).id ?? '';
+    await engine.flows.input(tenant, id, (request.body as { value: string }).value);
+    return { result: await interactions.get(tenant, id) };
+  });
 
   app.get('/v1/tenants/:tenantId/queues/:queueId/waiting', { schema: { tags: ['queues'] } }, async (request) => {
     const { limit } = pageRequest(request);

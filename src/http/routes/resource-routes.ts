@@ -8,7 +8,8 @@ type Body = Record<string, unknown>;
 
 /** The five operations of a tenant-scoped configuration resource. */
 export interface ResourceOperations<T> {
-  create(tenant: Tenant, body: Body): Promise<T>;
+  /** Absent when the resource registers its own POST (flows answer with validation warnings too). */
+  create?(tenant: Tenant, body: Body): Promise<T>;
   get(tenant: Tenant, id: string): Promise<T>;
   list(tenant: Tenant, page: PageRequest): Promise<Page<T>>;
   update(tenant: Tenant, id: string, body: Body): Promise<T>;
@@ -33,9 +34,12 @@ export function registerResourceRoutes<T>(app: FastifyInstance, engine: Engine, 
   const base = `/v1/tenants/:tenantId/${spec.plural}`;
   const tags = [spec.tag];
   const ops = spec.operations;
-  app.post(base, { schema: { tags, body: spec.createBody } }, async (request, reply) =>
-    created(reply, await ops.create(await tenantOf(engine, request), request.body as Body)),
-  );
+  const create = ops.create;
+  if (create) {
+    app.post(base, { schema: { tags, body: spec.createBody } }, async (request, reply) =>
+      created(reply, await create(await tenantOf(engine, request), request.body as Body)),
+    );
+  }
   app.get(base, { schema: { tags, querystring: listQuery } }, async (request) =>
     listBody(await ops.list(await tenantOf(engine, request), pageRequest(request))),
   );

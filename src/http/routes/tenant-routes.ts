@@ -18,9 +18,12 @@ export function registerTenantRoutes(app: FastifyInstance, engine: Engine): void
     return listBody(await tenants.list(pageRequest(request)));
   });
   app.get('/v1/tenants/:tenantId', { schema: { tags } }, async (request) => ({ result: await tenantOf(engine, request) }));
-  app.put('/v1/tenants/:tenantId', { schema: { tags, body: tenantUpdate } }, async (request) => ({
-    result: await tenants.update(await tenantOf(engine, request), request.body as Body),
-  }));
+  app.put('/v1/tenants/:tenantId', { schema: { tags, body: tenantUpdate } }, async (request) => {
+    const tenant = await tenantOf(engine, request);
+    // Letting flows call internal addresses is a decision about the network, not the tenant's own.
+    if ((request.body as Body).allowPrivateNetworkRequests !== undefined) requireAdmin(request);
+    return { result: await tenants.update(tenant, request.body as Body) };
+  });
 
   const keys = engine.configuration.apiKeys;
   const keyTags = ['api keys'];

@@ -123,4 +123,25 @@ export const migrations: Migration[] = [
       ];
     },
   },
+  {
+    id: '0002-flows-agents-timers',
+    statements: () => [
+      `CREATE TABLE agents (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        email TEXT NOT NULL,
+        employee_id TEXT,
+        doc TEXT NOT NULL,
+        UNIQUE (tenant_id, email))`,
+      'CREATE UNIQUE INDEX agents_employee_id ON agents (tenant_id, employee_id) WHERE employee_id IS NOT NULL',
+      // Timers of waiting flow runs (input, HTTP and queue time-outs); re-armed at start.
+      `CREATE TABLE timers (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        interaction_id TEXT NOT NULL REFERENCES interactions(id),
+        due_at TEXT NOT NULL)`,
+      'CREATE INDEX timers_due ON timers (due_at)',
+      'CREATE INDEX flow_versions_flow ON flow_versions (tenant_id, flow_id)',
+    ],
+  },
 ];

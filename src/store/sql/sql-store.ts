@@ -1,6 +1,7 @@
 import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { type ApiError, AppError, apiError } from '../../core/errors.js';
 import type {
+  Agent,
   ApiKey,
   Channel,
   DispatchMapping,
@@ -15,9 +16,10 @@ import type {
   Page,
   PageRequest,
   Queue,
+  StoredTimer,
   Tenant,
 } from '../../core/model.js';
-import type { ResourceTable, Store } from '../store.js';
+import type { InteractionChange, ResourceTable, Store } from '../store.js';
 import { migrations, type SqlDialectName } from './schema.js';
 
 // Rows are plain records: each driver's Kysely instance is untyped, the documents carry the types.
@@ -112,6 +114,7 @@ export class SqlStore implements Store {
   readonly integrations: ResourceTable<Integration>;
   readonly flows: ResourceTable<Flow>;
   readonly dispatchMappings: ResourceTable<DispatchMapping>;
+  readonly agents: ResourceTable<Agent>;
   private readonly db: Db;
   private readonly classify: (error: unknown) => ConstraintKind;
   private readonly destroy: () => Promise<void>;
@@ -194,6 +197,11 @@ export class SqlStore implements Store {
       conflict: apiError('DUPLICATE_DEV_NAME', 'Another flow of the tenant has this devName.', 'devName'),
       inUse: apiError('FLOW_IN_USE', 'Dispatch mappings still point at this flow.'),
     });
+    this.agents = this.table<Agent>({
+      table: 'agents',
+      columns: (a) => ({ email: a.email, employee_id: a.employeeId }),
+      conflict: apiError('DUPLICATE_AGENT_EMAIL', 'Another agent of the tenant has this email or employee id.', 'email'),
+    });
     this.dispatchMappings = this.table<DispatchMapping>({
       table: 'dispatch_mappings',
       columns: (m) => ({
@@ -210,6 +218,52 @@ export class SqlStore implements Store {
         'value',
       ),
     });
+  }
+
+  async findQueue(tenantId: string, ref: string): Promise<Queue | null> {
+    return parse<Queue>(
+      await this.db
+        .selectFrom('queues')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where((eb) => eb.or([eb('id', '=', ref), eb('dev_name', '=', ref)]))
+        .orderBy('id')
+        .executeTakeFirst(),
+    );
+  }
+
+  async findAgent(tenantId: string, ref: string): Promise<Agent | null> {
+    return parse<Agent>(
+      await this.db
+        .selectFrom('agents')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where((eb) => eb.or([eb('id', '=', ref), eb('email', '=', ref.trim().toLowerCase()), eb('employee_id', '=', ref)]))
+        .orderBy('id')
+        .executeTakeFirst(),
+    );
+  }
+
+  async findFlowByDevName(tenantId: string, devName: string): Promise<Flow | null> {
+    return parse<Flow>(
+      await this.db
+        .selectFrom('flows')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('dev_name', '=', devName)
+        .executeTakeFirst(),
+    );
+  }
+
+  async getFlowVersionById(tenantId: string, versionId: string): Promise<FlowVersion | null> {
+    return parse<FlowVersion>(
+      await this.db
+        .selectFrom('flow_versions')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', versionId)
+        .executeTakeFirst(),
+    );
   }
 
   /** Runs fn in a transaction and turns constraint violations into the caller's domain errors. */
@@ -587,18 +641,44 @@ export class SqlStore implements Store {
     }
   }
 
+  /** Inserts (revision 1) or updates (on top of the previous revision) one interaction with its events and timers. */
+  private async writeChange(trx: Tx, change: InteractionChange): Promise<boolean> {
+    const { interaction } = change;
+    if (interaction.revision === 1) {
+      await trx
+        .insertInto('interactions')
+        .values({ id: interaction.id, tenant_id: interaction.tenantId, ...this.interactionColumns(interaction) })
+        .execute();
+    } else {
+      const result = await trx
+        .updateTable('interactions')
+        .set(this.interactionColumns(interaction))
+        .where('id', '=', interaction.id)
+        .where('tenant_id', '=', interaction.tenantId)
+        .where('revision', '=', interaction.revision - 1)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) !== 1) return false;
+    }
+    await this.appendEvents(trx, interaction.tenantId, change.events);
+    const timers = change.timers ?? { set: [], cancel: [] };
+    if (timers.cancel.length > 0) await trx.deleteFrom('timers').where('id', 'in', timers.cancel).execute();
+    for (const timer of timers.set) {
+      await trx
+        .insertInto('timers')
+        .values({ id: timer.id, tenant_id: timer.tenantId, interaction_id: timer.interactionId, due_at: timer.dueAt })
+        .execute();
+    }
+    return true;
+  }
+
   async createInteraction(
-    interaction: Interaction,
-    events: Omit<InteractionEvent, 'seq'>[],
+    change: InteractionChange,
     idempotency: { key: string; requestHash: string } | null,
   ): Promise<{ created: true } | { created: false; interactionId: string; requestHash: string }> {
+    const { interaction } = change;
     try {
       await this.tx(async (trx) => {
-        await trx
-          .insertInto('interactions')
-          .values({ id: interaction.id, tenant_id: interaction.tenantId, ...this.interactionColumns(interaction) })
-          .execute();
-        await this.appendEvents(trx, interaction.tenantId, events);
+        await this.writeChange(trx, change);
         if (idempotency) {
           await trx
             .insertInto('idempotency_keys')
@@ -652,27 +732,12 @@ export class SqlStore implements Store {
     return paged<Interaction>(query, page);
   }
 
-  async saveInteractions(changes: { interaction: Interaction; events: Omit<InteractionEvent, 'seq'>[] }[]): Promise<boolean> {
+  async saveInteractions(changes: InteractionChange[]): Promise<boolean> {
     const stale = new Error('stale revision');
     try {
       await this.tx(async (trx) => {
-        for (const { interaction, events } of changes) {
-          if (interaction.revision === 1) {
-            await trx
-              .insertInto('interactions')
-              .values({ id: interaction.id, tenant_id: interaction.tenantId, ...this.interactionColumns(interaction) })
-              .execute();
-          } else {
-            const result = await trx
-              .updateTable('interactions')
-              .set(this.interactionColumns(interaction))
-              .where('id', '=', interaction.id)
-              .where('tenant_id', '=', interaction.tenantId)
-              .where('revision', '=', interaction.revision - 1)
-              .executeTakeFirst();
-            if (Number(result.numUpdatedRows) !== 1) throw stale;
-          }
-          await this.appendEvents(trx, interaction.tenantId, events);
+        for (const change of changes) {
+          if (!(await this.writeChange(trx, change))) throw stale;
         }
       });
       return true;
@@ -680,6 +745,16 @@ export class SqlStore implements Store {
       if (error === stale) return false;
       throw error;
     }
+  }
+
+  async listTimers(): Promise<StoredTimer[]> {
+    const rows = await this.db.selectFrom('timers').selectAll().orderBy('due_at').execute();
+    return rows.map((row: Row) => ({
+      id: String(row.id),
+      tenantId: String(row.tenant_id),
+      interactionId: String(row.interaction_id),
+      dueAt: String(row.due_at),
+    }));
   }
 
   async listInteractionEvents(tenantId: string, interactionId: string): Promise<InteractionEvent[]> {

@@ -1,0 +1,538 @@
+import { AppError, apiError, notFound } from '../core/errors.js';
+import {
+  type FlowEffect,
+  type FlowEvent,
+  type FlowProgram,
+  type FlowRun,
+  newRun,
+  type StepResult,
+  stepFlow,
+} from '../core/flow/flow-interpreter.js';
+import type { FlowDocument } from '../core/flow/flow-schema.js';
+import type { Interaction, InteractionEvent, PlacementDecision, StoredTimer, Tenant } from '../core/model.js';
+import { placeInQueue } from '../core/placement.js';
+import type { InteractionChange, Store, TimerChanges } from '../store/store.js';
+import type { Clock } from './clock.js';
+import { placeByEntryPoint } from './entry-point-placement.js';
+import type { HttpClient } from './http-client.js';
+
+type NewEvent = Omit<InteractionEvent, 'seq'>;
+
+export interface FlowRunnerDeps {
+  store: Store;
+  clock: Clock;
+  http: HttpClient;
+  /** Called after a commit with the timers to arm and disarm in memory. */
+  onTimers(changes: TimerChanges): void;
+}
+
+/** The body of a simulation: a sample interaction and the events to play, in order. */
+export interface SimulationRequest {
+  interaction?: {
+    channelType?: string;
+    medium?: string | null;
+    direction?: string;
+    customer?: string | null;
+    contactPoint?: string | null;
+    source?: string | null;
+    attributes?: Record<string, unknown>;
+  };
+  inputs?: Record<string, unknown>;
+  startAt?: string;
+  events?: {
+    type: 'input' | 'http.response' | 'http.failed' | 'timeout' | 'routing.connected';
+    afterSeconds?: number;
+    value?: string;
+    status?: number;
+    headers?: Record<string, string>;
+    body?: unknown;
+    reason?: 'timeout' | 'refused' | 'network';
+  }[];
+}
+
+/** A step applied to an interaction, ready to save; `after` runs once the save committed. */
+export interface AppliedStep {
+  change: InteractionChange;
+  after: () => void;
+}
+
+const maxRetries = 5;
+
+/**
+ * The shell around the flow interpreter: loads the pinned program, feeds events to core, turns the
+ * effects that change the interaction (queue, voicemail, callback, completion, fallback) into state,
+ * saves everything in one transaction, and only then performs the outside effects (HTTP requests,
+ * timers). Every transition is persisted before anything leaves the process.
+ */
+export function createFlowRunner(deps: FlowRunnerDeps) {
+  const { store, clock } = deps;
+  // Flow versions are immutable, so their documents can be kept.
+  const documents = new Map<string, FlowDocument>();
+
+  async function documentOf(tenantId: string, versionId: string): Promise<FlowDocument | null> {
+    const cached = documents.get(versionId);
+    if (cached) return cached;
+    const version = await store.getFlowVersionById(tenantId, versionId);
+    if (!version) return null;
+    const document = version.definition as unknown as FlowDocument;
+    documents.set(versionId, document);
+    return document;
+  }
+
+  /**
+   * The main flow and, transitively, the active versions of the subflows it calls, pinned now:
+   * the run finishes on these versions whatever is activated later.
+   */
+  async function pinProgram(tenantId: string, flowId: string, versionId: string): Promise<FlowRun['program']> {
+    const pinned: Record<string, { flowId: string; versionId: string; devName: string }> = {};
+    const main = await store.flows.get(tenantId, flowId);
+    pinned.main = { flowId, versionId, devName: main?.devName ?? 'main' };
+    const pending = [versionId];
+    const seen = new Set<string>();
+    while (pending.length > 0) {
+      const current = pending.pop() as string;
+      if (seen.has(current)) continue;
+      seen.add(current);
+      const document = await documentOf(tenantId, current);
+      for (const step of document?.steps ?? []) {
+        if (step.type !== 'subflow' || pinned[step.flow]) continue;
+        const sub = await store.findFlowByDevName(tenantId, step.flow);
+        // A subflow that cannot be resolved is left out; the step fails when it runs (error exit).
+        if (!sub?.reusable || !sub.activeVersionId) continue;
+        pinned[step.flow] = { flowId: sub.id, versionId: sub.activeVersionId, devName: sub.devName };
+        pending.push(sub.activeVersionId);
+      }
+    }
+    return pinned;
+  }
+
+  async function programOf(tenantId: string, run: FlowRun): Promise<FlowProgram> {
+    const flows: FlowProgram['flows'] = {};
+    for (const [key, ref] of Object.entries(run.program ?? {})) {
+      const document = await documentOf(tenantId, ref.versionId);
+      if (document) flows[key] = { ...ref, document };
+    }
+    return { flows };
+  }
+
+  function contextOf(tenant: Tenant, interaction: Interaction) {
+    const customer = interaction.customer;
+    return {
+      now: clock.now(),
+      timeZone: tenant.timeZone,
+      idPrefix: interaction.id,
+      interaction: {
+        id: interaction.id,
+        channelType: interaction.channelType,
+        medium: interaction.medium,
+        direction: interaction.direction,
+        customer,
+        contactPoint: interaction.contactPoint,
+        source: interaction.source,
+        attributes: interaction.attributes,
+        priority: interaction.priority,
+        createdAt: interaction.createdAt,
+      },
+      contact: {
+        phone: customer?.startsWith('+') ? customer : null,
+        email: customer?.includes('@') ? customer : null,
+      },
+    };
+  }
+
+  function event(interactionId: string, type: string, at: string, data: Record<string, unknown>): NewEvent {
+    return { interactionId, type, at, data };
+  }
+
+  /** Queue and due date for a routeToQueue step: the named queue, or where the entry point sends it. */
+  async function placeForFlow(
+    tenant: Tenant,
+    interaction: Interaction,
+    queueRef: string | null,
+  ): Promise<{ ok: true; placement: PlacementDecision } | { ok: false; reason: string }> {
+    const at = interaction.unansweredSince ?? interaction.createdAt;
+    const { result: byEntryPoint } = await placeByEntryPoint(store, tenant, { ...interaction, at }, null);
+    if (queueRef === null) return byEntryPoint;
+    const queue = await store.findQueue(tenant.id, queueRef);
+    if (!queue) return { ok: false, reason: `Queue "${queueRef}" does not exist (any more).` };
+    // The entry point's SLA rules hold when the flow picks the queue the entry point would have.
+    if (byEntryPoint.ok && byEntryPoint.placement.queueId === queue.id) return byEntryPoint;
+    return { ok: true, placement: placeInQueue(queue, at, 'flow') };
+  }
+
+  /**
+   * Applies an interpreter result to the interaction: state, routing, history, timers and events.
+   * Queue placement needs the store, so failures to place are fed back as `routing.failed`.
+   */
+  async function apply(
+    tenant: Tenant,
+    interaction: Interaction,
+    program: FlowProgram,
+    result: StepResult,
+    firedTimer: string | null,
+  ): Promise<AppliedStep> {
+    const now = clock.now();
+    let current = result;
+    let next: Interaction = { ...interaction, flowRun: current.run };
+    const events: NewEvent[] = [];
+    const timers: TimerChanges = { set: [], cancel: firedTimer ? [firedTimer] : [] };
+    const requests: Extract<FlowEffect, { type: 'httpRequest' }>[] = [];
+    const pendingEffects = [...current.effects];
+    while (pendingEffects.length > 0) {
+      const effect = pendingEffects.shift() as FlowEffect;
+      switch (effect.type) {
+        case 'setTimer':
+          timers.set.push({ id: effect.timerId, tenantId: tenant.id, interactionId: interaction.id, dueAt: effect.at });
+          break;
+        case 'cancelTimer':
+          if (timers.set.some((t) => t.id === effect.timerId)) timers.set = timers.set.filter((t) => t.id !== effect.timerId);
+          else timers.cancel.push(effect.timerId);
+          break;
+        case 'httpRequest':
+          requests.push(effect);
+          events.push(event(interaction.id, 'flow.http_request', now, { method: effect.method, url: effect.url }));
+          break;
+        case 'prompt':
+          // Recorded for the channel adapters, which carry prompts out.
+          events.push(event(interaction.id, 'flow.prompt', now, { mode: effect.mode, text: effect.text, stepId: effect.stepId }));
+          break;
+        case 'enqueue':
+        case 'routeToAgent': {
+          const placed =
+            effect.type === 'enqueue' ? await placeForFlow(tenant, next, effect.queue) : await placeForFlow(tenant, next, null);
+          if (!placed.ok) {
+            // Not placed: the step takes its error exit, decided by the interpreter like any event.
+            current = stepFlow(
+              program,
+              next.flowRun as FlowRun,
+              { type: 'routing.failed', message: placed.reason },
+              contextOf(tenant, next),
+            );
+            next = { ...next, flowRun: current.run };
+            pendingEffects.push(...current.effects);
+            break;
+          }
+          const { placement } = placed;
+          next = {
+            ...next,
+            state: 'queued',
+            queueId: placement.queueId,
+            dueAt: placement.dueAt,
+            placement,
+            enqueuedAt: next.state === 'queued' ? next.enqueuedAt : now,
+            priority: effect.type === 'enqueue' && effect.priority !== null ? effect.priority : next.priority,
+            routing:
+              effect.type === 'enqueue'
+                ? {
+                    stepId: effect.stepId,
+                    requirements: effect.requirements,
+                    preferredAgent: effect.preferredAgent,
+                    targetAgent: null,
+                    maxWaitUntil: effect.maxWaitUntil,
+                  }
+                : {
+                    stepId: effect.stepId,
+                    requirements: null,
+                    preferredAgent: null,
+                    targetAgent: { agent: effect.agent, expiresAt: effect.expiresAt },
+                    maxWaitUntil: effect.expiresAt,
+                  },
+          };
+          events.push(
+            event(interaction.id, 'interaction.queued', now, {
+              queueId: placement.queueId,
+              dueAt: placement.dueAt,
+              slaMinutes: placement.slaMinutes,
+              stepId: effect.stepId,
+              reason: placement.reason,
+              ...(effect.type === 'routeToAgent' ? { targetAgent: effect.agent } : {}),
+            }),
+          );
+          break;
+        }
+        case 'leaveQueue':
+          next = { ...next, state: 'in_flow', queueId: null, routing: null, enqueuedAt: null };
+          events.push(event(interaction.id, 'interaction.left_queue', now, { stepId: effect.stepId, cause: 'timeout' }));
+          break;
+        case 'voicemail':
+          next = { ...next, state: 'voicemail', queueId: null, routing: null };
+          events.push(
+            event(interaction.id, 'interaction.voicemail', now, {
+              stepId: effect.stepId,
+              notificationEmail: effect.notificationEmail,
+              prompt: effect.prompt,
+              maxSeconds: effect.maxSeconds,
+            }),
+          );
+          break;
+        case 'callback': {
+          const queue = effect.queue ? await store.findQueue(tenant.id, effect.queue) : null;
+          next = { ...next, state: 'callback_requested', queueId: queue?.id ?? next.queueId, routing: null };
+          events.push(
+            event(interaction.id, 'interaction.callback_requested', now, {
+              stepId: effect.stepId,
+              number: effect.number,
+              queueId: queue?.id ?? null,
+            }),
+          );
+          break;
+        }
+        case 'complete':
+          next = { ...next, state: 'completed', queueId: null, routing: null };
+          events.push(event(interaction.id, 'interaction.completed', now, { cause: 'flow_ended', outputs: effect.outputs }));
+          break;
+        case 'fail': {
+          events.push(
+            event(interaction.id, 'flow.failed', now, { code: effect.code, message: effect.message, stepId: effect.stepId }),
+          );
+          next = await fallBack(tenant, next, now, events);
+          break;
+        }
+      }
+    }
+    // Whatever the run waits for now decides whether the interaction is in the flow or in a queue.
+    const run = next.flowRun;
+    if (run?.status === 'waiting' && run.waiting?.kind !== 'routing' && next.state !== 'in_flow') {
+      next = { ...next, state: 'in_flow' };
+    }
+    if (next.state !== interaction.state && next.state === 'in_flow') {
+      events.unshift(event(interaction.id, 'interaction.in_flow', now, { stepId: run?.waiting?.stepId ?? null }));
+    }
+    const saved: Interaction = { ...next, revision: interaction.revision + 1, updatedAt: now };
+    return {
+      change: { interaction: saved, events, timers },
+      after: () => {
+        deps.onTimers(timers);
+        for (const request of requests) void perform(tenant, saved.id, request);
+      },
+    };
+  }
+
+  /** A failed run: the flow's fallback queue (queue SLA from the first contact), else the interaction fails. */
+  async function fallBack(tenant: Tenant, interaction: Interaction, now: string, events: NewEvent[]): Promise<Interaction> {
+    const flow = interaction.flowId ? await store.flows.get(tenant.id, interaction.flowId) : null;
+    const queue = flow?.fallbackQueueId ? await store.queues.get(tenant.id, flow.fallbackQueueId) : null;
+    if (!queue) {
+      events.push(
+        event(interaction.id, 'interaction.failed', now, { cause: 'flow_failed', reason: 'The flow has no fallback queue.' }),
+      );
+      return { ...interaction, state: 'failed', queueId: null, routing: null };
+    }
+    const placement = placeInQueue(queue, interaction.unansweredSince ?? interaction.createdAt, 'flow-fallback');
+    events.push(
+      event(interaction.id, 'interaction.queued', now, {
+        queueId: queue.id,
+        dueAt: placement.dueAt,
+        slaMinutes: placement.slaMinutes,
+        reason: placement.reason,
+      }),
+    );
+    return {
+      ...interaction,
+      state: 'queued',
+      queueId: queue.id,
+      dueAt: placement.dueAt,
+      placement,
+      routing: null,
+      enqueuedAt: interaction.state === 'queued' ? interaction.enqueuedAt : now,
+    };
+  }
+
+  /** Sends a flow's HTTP request and feeds the outcome back to the run. */
+  async function perform(tenant: Tenant, interactionId: string, request: Extract<FlowEffect, { type: 'httpRequest' }>) {
+    const outcome = await deps.http({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: request.body,
+      timeoutMs: request.timeoutMs,
+      allowPrivateNetwork: tenant.allowPrivateNetworkRequests,
+    });
+    const flowEvent: FlowEvent = outcome.ok
+      ? {
+          type: 'http.response',
+          requestId: request.requestId,
+          status: outcome.status,
+          headers: outcome.headers,
+          body: outcome.body,
+        }
+      : { type: 'http.failed', requestId: request.requestId, reason: outcome.reason, message: outcome.message };
+    await deliver(tenant.id, interactionId, flowEvent).catch(() => {
+      // The run may have moved on (a timeout fired first); nothing waits for this answer any more.
+    });
+  }
+
+  /** Loads an interaction, feeds it an event and saves the result, retrying on concurrent changes. */
+  async function deliver(tenantId: string, interactionId: string, flowEvent: FlowEvent): Promise<Interaction | null> {
+    const tenant = await store.getTenant(tenantId);
+    if (!tenant) return null;
+    for (let attempt = 0; attempt < maxRetries; attempt++) {
+      const interaction = await store.getInteraction(tenantId, interactionId);
+      const firedTimer = flowEvent.type === 'timer' ? flowEvent.timerId : null;
+      if (!interaction?.flowRun) {
+        if (interaction && firedTimer)
+          await store.saveInteractions([{ ...noChange(interaction, clock.now()), timers: { set: [], cancel: [firedTimer] } }]);
+        return interaction;
+      }
+      const program = await programOf(tenantId, interaction.flowRun);
+      const result = stepFlow(program, interaction.flowRun, flowEvent, contextOf(tenant, interaction));
+      if (result.ignored) {
+        // A stale timer still has its row; drop it so it is not re-armed at the next start.
+        if (firedTimer)
+          await store.saveInteractions([{ ...noChange(interaction, clock.now()), timers: { set: [], cancel: [firedTimer] } }]);
+        return interaction;
+      }
+      const applied = await apply(tenant, interaction, program, result, firedTimer);
+      if (await store.saveInteractions([applied.change])) {
+        applied.after();
+        return applied.change.interaction;
+      }
+    }
+    throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction kept changing; the event was not applied.'));
+  }
+
+  return {
+    /**
+     * Starts the flow of a freshly dispatched interaction (not yet saved): the caller saves the change
+     * with the interaction's creation and then calls `after`.
+     */
+    async start(tenant: Tenant, interaction: Interaction, inputs: Record<string, unknown> = {}): Promise<AppliedStep> {
+      if (!interaction.flowId || !interaction.flowVersionId) throw new Error('start needs a dispatched interaction');
+      const run: FlowRun = { ...newRun(), program: await pinProgram(tenant.id, interaction.flowId, interaction.flowVersionId) };
+      // The interaction is not stored yet: apply() saves revision base + 1, so the base is 0.
+      const program = await programOf(tenant.id, run);
+      const withRun: Interaction = { ...interaction, state: 'in_flow', flowRun: run };
+      const result = stepFlow(program, run, { type: 'start', inputs }, contextOf(tenant, withRun));
+      const applied = await apply(tenant, { ...withRun, revision: interaction.revision - 1 }, program, result, null);
+      applied.change.events.unshift(
+        event(interaction.id, 'flow.started', clock.now(), {
+          flowId: interaction.flowId,
+          flowVersionId: interaction.flowVersionId,
+        }),
+        event(interaction.id, 'interaction.in_flow', clock.now(), {}),
+      );
+      return applied;
+    },
+
+    deliver,
+
+    /** An input for a collectInput step, from the API; 409 when the run is not waiting for one. */
+    async input(tenant: Tenant, interactionId: string, value: string): Promise<Interaction> {
+      const interaction = await store.getInteraction(tenant.id, interactionId);
+      if (!interaction) throw notFound('interaction');
+      if (interaction.flowRun?.waiting?.kind !== 'input') {
+        throw new AppError(apiError('FLOW_NOT_WAITING_FOR_INPUT', 'The flow of this interaction is not waiting for input.'));
+      }
+      const updated = await deliver(tenant.id, interactionId, { type: 'input', value });
+      if (!updated) throw notFound('interaction');
+      return updated;
+    },
+
+    simulate,
+  };
+
+  /**
+   * Runs a flow version on a sample interaction and scripted events, on a simulated clock, touching
+   * no real state: no HTTP call is made (answers come from the script), nothing is stored or queued.
+   * A wait whose timer falls due before the next scripted event times out first, as it would live.
+   */
+  async function simulate(tenant: Tenant, flowId: string, versionId: string, body: SimulationRequest) {
+    const version = await store.getFlowVersion(tenant.id, flowId, versionId);
+    if (!version) throw notFound('flow version');
+    const run: FlowRun = { ...newRun(), program: await pinProgram(tenant.id, flowId, versionId) };
+    const program = await programOf(tenant.id, run);
+    const sample = body.interaction ?? {};
+    const interaction = {
+      id: 'simulation',
+      channelType: sample.channelType ?? 'voice',
+      medium: sample.medium ?? null,
+      direction: sample.direction ?? 'inbound',
+      customer: sample.customer ?? null,
+      contactPoint: sample.contactPoint ?? null,
+      source: sample.source ?? null,
+      attributes: sample.attributes ?? {},
+      priority: 0,
+    };
+    const customer = interaction.customer;
+    let now = Date.parse(body.startAt ?? clock.now());
+    const context = () => ({
+      now: new Date(now).toISOString(),
+      timeZone: tenant.timeZone,
+      idPrefix: 'simulation',
+      interaction: { ...interaction, createdAt: new Date(Date.parse(body.startAt ?? clock.now())).toISOString() },
+      contact: { phone: customer?.startsWith('+') ? customer : null, email: customer?.includes('@') ? customer : null },
+    });
+    const timeline: { at: string; event: string; ignored: boolean; effects: FlowEffect[] }[] = [];
+    const timers = new Map<string, number>();
+    let current = run;
+    const feed = (flowEvent: FlowEvent, label: string) => {
+      const result = stepFlow(program, current, flowEvent, context());
+      current = result.run;
+      for (const effect of result.effects) {
+        if (effect.type === 'setTimer') timers.set(effect.timerId, Date.parse(effect.at));
+        if (effect.type === 'cancelTimer') timers.delete(effect.timerId);
+      }
+      timeline.push({ at: new Date(now).toISOString(), event: label, ignored: result.ignored, effects: result.effects });
+    };
+    /** Fires the waiting step's timer while it falls due before `target`. */
+    const runUntil = (target: number) => {
+      for (;;) {
+        const timerId = current.waiting?.timerId;
+        const due = timerId ? timers.get(timerId) : undefined;
+        if (!timerId || due === undefined || due > target) break;
+        now = due;
+        timers.delete(timerId);
+        feed({ type: 'timer', timerId }, 'timeout');
+      }
+      now = target;
+    };
+    feed({ type: 'start', inputs: body.inputs ?? {} }, 'start');
+    for (const scripted of body.events ?? []) {
+      runUntil(now + (scripted.afterSeconds ?? 0) * 1000);
+      const waiting = current.waiting;
+      let flowEvent: FlowEvent | null = null;
+      if (scripted.type === 'input') flowEvent = { type: 'input', value: scripted.value ?? '' };
+      if (scripted.type === 'routing.connected') flowEvent = { type: 'routing.connected' };
+      if (scripted.type === 'timeout' && waiting?.timerId) {
+        timers.delete(waiting.timerId);
+        flowEvent = { type: 'timer', timerId: waiting.timerId };
+      }
+      if (scripted.type === 'http.response' && waiting?.kind === 'http') {
+        flowEvent = {
+          type: 'http.response',
+          requestId: waiting.requestId,
+          status: scripted.status ?? 200,
+          headers: scripted.headers ?? { 'content-type': 'application/json' },
+          body: scripted.body ?? null,
+        };
+      }
+      if (scripted.type === 'http.failed' && waiting?.kind === 'http') {
+        flowEvent = {
+          type: 'http.failed',
+          requestId: waiting.requestId,
+          reason: scripted.reason ?? 'network',
+          message: 'Simulated failure.',
+        };
+      }
+      if (flowEvent) feed(flowEvent, scripted.type);
+      else timeline.push({ at: new Date(now).toISOString(), event: scripted.type, ignored: true, effects: [] });
+    }
+    return {
+      status: current.status,
+      outcome: current.outcome,
+      waiting: current.waiting,
+      vars: current.frames[0]?.vars ?? {},
+      path: current.path,
+      timeline,
+    };
+  }
+}
+
+function noChange(interaction: Interaction, now: string): InteractionChange {
+  return { interaction: { ...interaction, revision: interaction.revision + 1, updatedAt: now }, events: [] };
+}
+
+export type FlowRunner = ReturnType<typeof createFlowRunner>;
+
+/** Timers a runner asks for, as stored rows. */
+export type { StoredTimer };

@@ -1,0 +1,149 @@
+import { lookup } from 'node:dns';
+import http from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+
+/** What a flow's httpRequest step sends. */
+export interface OutboundRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string | null;
+  timeoutMs: number;
+  /** Whether loopback, private, link-local and other internal addresses may be called. */
+  allowPrivateNetwork: boolean;
+}
+
+export type OutboundResult =
+  | { ok: true; status: number; headers: Record<string, string>; body: unknown }
+  | { ok: false; reason: 'timeout' | 'refused' | 'network'; message: string };
+
+/** Performs the HTTP calls of flows. */
+export type HttpClient = (request: OutboundRequest) => Promise<OutboundResult>;
+
+const maxResponseBytes = 1024 * 1024;
+
+/** True for addresses a flow must not reach unless the tenant allows it (SSRF protection). */
+export function isInternalAddress(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  if (isIP(v4) === 4) {
+    const [a = 0, b = 0] = v4.split('.').map(Number);
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 198 && (b === 18 || b === 19)) ||
+      a >= 224
+    );
+  }
+  const v6 = address.toLowerCase();
+  return (
+    v6 === '::' ||
+    v6 === '::1' ||
+    v6.startsWith('fc') ||
+    v6.startsWith('fd') ||
+    v6.startsWith('fe8') ||
+    v6.startsWith('fe9') ||
+    v6.startsWith('fea') ||
+    v6.startsWith('feb') ||
+    v6.startsWith('ff')
+  );
+}
+
+/**
+ * The HTTP client of flows over node:http(s). The host name is resolved once and the connection goes
+ * to the address that was checked, so DNS rebinding cannot slip an internal address past the guard.
+ * JSON answers are parsed; others are kept as text; bodies over 1 MiB are refused.
+ */
+export const nodeHttpClient: HttpClient = (request) =>
+  new Promise((resolve) => {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      resolve({ ok: false, reason: 'refused', message: `"${request.url}" is not a URL.` });
+      return;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      resolve({ ok: false, reason: 'refused', message: `Only http and https URLs can be called, not ${url.protocol}` });
+      return;
+    }
+    let refusal: string | null = null;
+    const guardedLookup: typeof lookup = ((hostname: string, options: object, callback: (...args: unknown[]) => void) => {
+      lookup(hostname, { ...options, all: false }, (error, address, family) => {
+        if (error) return callback(error);
+        if (!request.allowPrivateNetwork && isInternalAddress(String(address))) {
+          refusal = `${hostname} resolves to ${address}, an internal address; the tenant does not allow flows to call those.`;
+          return callback(new Error(refusal));
+        }
+        // Node 20 asks with all:true for autoSelectFamily; answer in the shape asked for.
+        if ((options as { all?: boolean }).all) return callback(null, [{ address, family }]);
+        callback(null, address, family);
+      });
+    }) as typeof lookup;
+    const literal = url.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal) && !request.allowPrivateNetwork && isInternalAddress(literal)) {
+      resolve({
+        ok: false,
+        reason: 'refused',
+        message: `${literal} is an internal address; the tenant does not allow flows to call those.`,
+      });
+      return;
+    }
+    const transport = url.protocol === 'https:' ? https : http;
+    const outgoing = transport.request(
+      url,
+      {
+        method: request.method,
+        headers: { 'user-agent': 'Switchboard-Flow/1', ...request.headers },
+        lookup: guardedLookup,
+        timeout: request.timeoutMs,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxResponseBytes) {
+            outgoing.destroy();
+            resolve({ ok: false, reason: 'network', message: 'The answer is larger than 1 MiB.' });
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const type = String(response.headers['content-type'] ?? '');
+          let body: unknown = text;
+          if (/json/i.test(type) && text !== '') {
+            try {
+              body = JSON.parse(text);
+            } catch {
+              body = text;
+            }
+          }
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+          }
+          resolve({ ok: true, status: response.statusCode ?? 0, headers, body });
+        });
+        response.on('error', (error) => resolve({ ok: false, reason: 'network', message: error.message }));
+      },
+    );
+    outgoing.on('timeout', () => {
+      outgoing.destroy();
+      resolve({ ok: false, reason: 'timeout', message: `No answer within ${request.timeoutMs} ms.` });
+    });
+    outgoing.on('error', (error) => {
+      resolve(
+        refusal ? { ok: false, reason: 'refused', message: refusal } : { ok: false, reason: 'network', message: error.message },
+      );
+    });
+    if (request.body !== null) outgoing.write(request.body);
+    outgoing.end();
+  });

@@ -1,0 +1,48 @@
+import type { StoredTimer } from '../core/model.js';
+import type { Store, TimerChanges } from '../store/store.js';
+import type { Clock } from './clock.js';
+
+/**
+ * Arms the stored timers of waiting flow runs on the clock. Timers are rows saved with the change
+ * that set them; this service only mirrors them in memory, so after a restart `restore` re-arms
+ * every one (a timer that fell due while the server was down fires at once).
+ */
+export function createTimerService(deps: { clock: Clock; fire: (timer: StoredTimer) => Promise<unknown> }) {
+  const armed = new Map<string, () => void>();
+  let stopped = false;
+
+  function arm(timer: StoredTimer): void {
+    if (stopped) return;
+    armed.get(timer.id)?.();
+    armed.set(
+      timer.id,
+      deps.clock.setTimer(timer.dueAt, () => {
+        armed.delete(timer.id);
+        void deps.fire(timer).catch(() => {
+          // The row stays; the timer fires again at the next start. Nothing is lost.
+        });
+      }),
+    );
+  }
+
+  return {
+    /** Mirrors committed timer changes. */
+    apply(changes: TimerChanges): void {
+      for (const id of changes.cancel) {
+        armed.get(id)?.();
+        armed.delete(id);
+      }
+      for (const timer of changes.set) arm(timer);
+    },
+    async restore(store: Store): Promise<number> {
+      const timers = await store.listTimers();
+      for (const timer of timers) arm(timer);
+      return timers.length;
+    },
+    stop(): void {
+      stopped = true;
+      for (const cancel of armed.values()) cancel();
+      armed.clear();
+    },
+  };
+}
