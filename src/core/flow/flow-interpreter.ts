@@ -186,13 +186,14 @@ class Machine {
           return this.resume(waiting, event.reason === 'timeout' ? 'timeout' : 'error', event.message);
         }
         if (event.type === 'timer' && event.timerId === waiting.timerId) {
-          return this.resume(waiting, 'timeout', 'The request did not answer in time.');
+          // The timer has fired: there is nothing left to cancel.
+          return this.resume({ ...waiting, timerId: '' }, 'timeout', 'The request did not answer in time.');
         }
         return this.ignore();
       case 'routing':
         if (event.type === 'timer' && event.timerId === waiting.timerId) {
           this.effects.push({ type: 'leaveQueue', stepId: waiting.stepId });
-          return this.resume(waiting, 'timeout', null);
+          return this.resume({ ...waiting, timerId: null }, 'timeout', null);
         }
         if (event.type === 'routing.failed') return this.resume(waiting, 'error', event.message);
         if (event.type === 'routing.connected') {
