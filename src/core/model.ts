@@ -288,6 +288,16 @@ export interface InteractionEvent {
   data: Record<string, unknown>;
 }
 
+/** A new event of an interaction's history (its sequence number is given when it is stored). */
+export function interactionEvent(
+  interactionId: string,
+  type: string,
+  at: string,
+  data: Record<string, unknown>,
+): Omit<InteractionEvent, 'seq'> {
+  return { interactionId, type, at, data };
+}
+
 /** A page of a list, with the cursor of the next page when there is one. */
 export interface Page<T> {
   items: T[];

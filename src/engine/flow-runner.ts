@@ -9,7 +9,14 @@ import {
   stepFlow,
 } from '../core/flow/flow-interpreter.js';
 import type { FlowDocument } from '../core/flow/flow-schema.js';
-import type { Interaction, InteractionEvent, PlacementDecision, StoredTimer, Tenant } from '../core/model.js';
+import {
+  type Interaction,
+  type InteractionEvent,
+  interactionEvent,
+  type PlacementDecision,
+  type StoredTimer,
+  type Tenant,
+} from '../core/model.js';
 import { placeInQueue } from '../core/placement.js';
 import type { InteractionChange, Store, TimerChanges } from '../store/store.js';
 import type { Clock } from './clock.js';
@@ -133,15 +140,8 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
         priority: interaction.priority,
         createdAt: interaction.createdAt,
       },
-      contact: {
-        phone: customer?.startsWith('+') ? customer : null,
-        email: customer?.includes('@') ? customer : null,
-      },
+      contact: contactOf(customer),
     };
-  }
-
-  function event(interactionId: string, type: string, at: string, data: Record<string, unknown>): NewEvent {
-    return { interactionId, type, at, data };
   }
 
   /** Queue and due date for a routeToQueue step: the named queue, or where the entry point sends it. */
@@ -190,11 +190,13 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
           break;
         case 'httpRequest':
           requests.push(effect);
-          events.push(event(interaction.id, 'flow.http_request', now, { method: effect.method, url: effect.url }));
+          events.push(interactionEvent(interaction.id, 'flow.http_request', now, { method: effect.method, url: effect.url }));
           break;
         case 'prompt':
           // Recorded for the channel adapters, which carry prompts out.
-          events.push(event(interaction.id, 'flow.prompt', now, { mode: effect.mode, text: effect.text, stepId: effect.stepId }));
+          events.push(
+            interactionEvent(interaction.id, 'flow.prompt', now, { mode: effect.mode, text: effect.text, stepId: effect.stepId }),
+          );
           break;
         case 'enqueue':
         case 'routeToAgent': {
@@ -239,7 +241,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
                   },
           };
           events.push(
-            event(interaction.id, 'interaction.queued', now, {
+            interactionEvent(interaction.id, 'interaction.queued', now, {
               queueId: placement.queueId,
               dueAt: placement.dueAt,
               slaMinutes: placement.slaMinutes,
@@ -252,12 +254,14 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
         }
         case 'leaveQueue':
           next = { ...next, state: 'in_flow', queueId: null, routing: null, enqueuedAt: null };
-          events.push(event(interaction.id, 'interaction.left_queue', now, { stepId: effect.stepId, cause: 'timeout' }));
+          events.push(
+            interactionEvent(interaction.id, 'interaction.left_queue', now, { stepId: effect.stepId, cause: 'timeout' }),
+          );
           break;
         case 'voicemail':
           next = { ...next, state: 'voicemail', queueId: null, routing: null };
           events.push(
-            event(interaction.id, 'interaction.voicemail', now, {
+            interactionEvent(interaction.id, 'interaction.voicemail', now, {
               stepId: effect.stepId,
               notificationEmail: effect.notificationEmail,
               prompt: effect.prompt,
@@ -269,7 +273,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
           const queue = effect.queue ? await store.findQueue(tenant.id, effect.queue) : null;
           next = { ...next, state: 'callback_requested', queueId: queue?.id ?? next.queueId, routing: null };
           events.push(
-            event(interaction.id, 'interaction.callback_requested', now, {
+            interactionEvent(interaction.id, 'interaction.callback_requested', now, {
               stepId: effect.stepId,
               number: effect.number,
               queueId: queue?.id ?? null,
@@ -279,11 +283,17 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
         }
         case 'complete':
           next = { ...next, state: 'completed', queueId: null, routing: null };
-          events.push(event(interaction.id, 'interaction.completed', now, { cause: 'flow_ended', outputs: effect.outputs }));
+          events.push(
+            interactionEvent(interaction.id, 'interaction.completed', now, { cause: 'flow_ended', outputs: effect.outputs }),
+          );
           break;
         case 'fail': {
           events.push(
-            event(interaction.id, 'flow.failed', now, { code: effect.code, message: effect.message, stepId: effect.stepId }),
+            interactionEvent(interaction.id, 'flow.failed', now, {
+              code: effect.code,
+              message: effect.message,
+              stepId: effect.stepId,
+            }),
           );
           next = await fallBack(tenant, next, now, events);
           break;
@@ -296,7 +306,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       next = { ...next, state: 'in_flow' };
     }
     if (next.state !== interaction.state && next.state === 'in_flow') {
-      events.unshift(event(interaction.id, 'interaction.in_flow', now, { stepId: run?.waiting?.stepId ?? null }));
+      events.unshift(interactionEvent(interaction.id, 'interaction.in_flow', now, { stepId: run?.waiting?.stepId ?? null }));
     }
     const saved: Interaction = { ...next, revision: interaction.revision + 1, updatedAt: now };
     return {
@@ -314,13 +324,16 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     const queue = flow?.fallbackQueueId ? await store.queues.get(tenant.id, flow.fallbackQueueId) : null;
     if (!queue) {
       events.push(
-        event(interaction.id, 'interaction.failed', now, { cause: 'flow_failed', reason: 'The flow has no fallback queue.' }),
+        interactionEvent(interaction.id, 'interaction.failed', now, {
+          cause: 'flow_failed',
+          reason: 'The flow has no fallback queue.',
+        }),
       );
       return { ...interaction, state: 'failed', queueId: null, routing: null };
     }
     const placement = placeInQueue(queue, interaction.unansweredSince ?? interaction.createdAt, 'flow-fallback');
     events.push(
-      event(interaction.id, 'interaction.queued', now, {
+      interactionEvent(interaction.id, 'interaction.queued', now, {
         queueId: queue.id,
         dueAt: placement.dueAt,
         slaMinutes: placement.slaMinutes,
@@ -405,11 +418,11 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       const result = stepFlow(program, run, { type: 'start', inputs }, contextOf(tenant, withRun));
       const applied = await apply(tenant, { ...withRun, revision: interaction.revision - 1 }, program, result, null);
       applied.change.events.unshift(
-        event(interaction.id, 'flow.started', clock.now(), {
+        interactionEvent(interaction.id, 'flow.started', clock.now(), {
           flowId: interaction.flowId,
           flowVersionId: interaction.flowVersionId,
         }),
-        event(interaction.id, 'interaction.in_flow', clock.now(), {}),
+        interactionEvent(interaction.id, 'interaction.in_flow', clock.now(), {}),
       );
       return applied;
     },
@@ -460,7 +473,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       timeZone: tenant.timeZone,
       idPrefix: 'simulation',
       interaction: { ...interaction, createdAt: new Date(Date.parse(body.startAt ?? clock.now())).toISOString() },
-      contact: { phone: customer?.startsWith('+') ? customer : null, email: customer?.includes('@') ? customer : null },
+      contact: contactOf(customer),
     });
     const timeline: { at: string; event: string; ignored: boolean; effects: FlowEffect[] }[] = [];
     const timers = new Map<string, number>();
@@ -526,6 +539,11 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       timeline,
     };
   }
+}
+
+/** What flows can read as `contact` until contacts are records of their own. */
+function contactOf(customer: string | null): Record<string, unknown> {
+  return { phone: customer?.startsWith('+') ? customer : null, email: customer?.includes('@') ? customer : null };
 }
 
 function noChange(interaction: Interaction, now: string): InteractionChange {

@@ -2,18 +2,19 @@ import { createHash } from 'node:crypto';
 import { addressKindFor, normalizeAddress, normalizeEmail, normalizeLoosely, normalizePhoneNumber } from '../core/address.js';
 import { type DispatchKey, decideDispatch, matchDispatchMapping } from '../core/dispatch.js';
 import { AppError, apiError, notFound } from '../core/errors.js';
-import type {
-  ChannelType,
-  Direction,
-  DispatchDecision,
-  Interaction,
-  InteractionEvent,
-  InteractionState,
-  MessagingMedium,
-  Page,
-  PageRequest,
-  Queue,
-  Tenant,
+import {
+  type ChannelType,
+  type Direction,
+  type DispatchDecision,
+  type Interaction,
+  type InteractionEvent,
+  type InteractionState,
+  interactionEvent,
+  type MessagingMedium,
+  type Page,
+  type PageRequest,
+  type Queue,
+  type Tenant,
 } from '../core/model.js';
 import { placeInQueue } from '../core/placement.js';
 import type { InteractionChange, Store } from '../store/store.js';
@@ -108,10 +109,6 @@ export function createInteractionService(deps: InteractionDeps) {
     return decideDispatch(key, match, flowFacts);
   }
 
-  function event(interactionId: string, type: string, at: string, data: Record<string, unknown>): NewEvent {
-    return { interactionId, type, at, data };
-  }
-
   /**
    * Dispatch of a new interaction (or transfer segment), and what follows: a dispatched interaction
    * starts its flow at once; a transfer segment goes straight to the queue it was transferred to.
@@ -137,12 +134,14 @@ export function createInteractionService(deps: InteractionDeps) {
     let next: Interaction = { ...interaction, dispatch: decision, entryPointId: entryPoint?.id ?? interaction.entryPointId };
     const nothingAfter = () => {};
     if (error && !transferQueue) {
-      events.push(event(interaction.id, 'interaction.undispatched', now, { dispatchError: error, reason: decision.reason }));
+      events.push(
+        interactionEvent(interaction.id, 'interaction.undispatched', now, { dispatchError: error, reason: decision.reason }),
+      );
       return { change: { interaction: { ...next, state: 'undispatched', dispatchError: error }, events }, after: nothingAfter };
     }
     if (!error) {
       next = { ...next, state: 'dispatched', flowId: decision.flowId, flowVersionId: decision.flowVersionId };
-      events.push(event(interaction.id, 'interaction.dispatched', now, dispatchEventData(decision)));
+      events.push(interactionEvent(interaction.id, 'interaction.dispatched', now, dispatchEventData(decision)));
     }
     if (!transferQueue) {
       const started = await flows.start(tenant, next);
@@ -151,7 +150,7 @@ export function createInteractionService(deps: InteractionDeps) {
     }
     const placement = placeInQueue(transferQueue, next.unansweredSince ?? now, 'transfer');
     events.push(
-      event(interaction.id, 'interaction.queued', now, {
+      interactionEvent(interaction.id, 'interaction.queued', now, {
         queueId: placement.queueId,
         dueAt: placement.dueAt,
         slaMinutes: placement.slaMinutes,
@@ -240,7 +239,7 @@ export function createInteractionService(deps: InteractionDeps) {
         createdAt: now,
         updatedAt: now,
       };
-      const created = event(base.id, 'interaction.created', now, {
+      const created = interactionEvent(base.id, 'interaction.created', now, {
         channelType: base.channelType,
         direction: base.direction,
         customer: base.customer,
@@ -276,7 +275,7 @@ export function createInteractionService(deps: InteractionDeps) {
         revision: interaction.revision + 1,
         updatedAt: now,
       };
-      await save([{ interaction: changed, events: [event(id, 'interaction.updated', now, { changes: body })] }]);
+      await save([{ interaction: changed, events: [interactionEvent(id, 'interaction.updated', now, { changes: body })] }]);
       return get(tenant, id);
     },
 
@@ -318,7 +317,7 @@ export function createInteractionService(deps: InteractionDeps) {
             reason: placed.placement.reason,
           }
         : { channelType, contactPoint, dueAt, reason: `${placed.reason} The due date is unchanged.` };
-      await save([{ interaction: changed, events: [event(id, 'interaction.contact_added', now, data)] }]);
+      await save([{ interaction: changed, events: [interactionEvent(id, 'interaction.contact_added', now, data)] }]);
       return get(tenant, id);
     },
 
@@ -359,7 +358,9 @@ export function createInteractionService(deps: InteractionDeps) {
         updatedAt: now,
       };
       const routed = await route(tenant, segment, queue);
-      routed.change.events.unshift(event(segment.id, 'interaction.created', now, { cause: 'transfer', fromInteractionId: id }));
+      routed.change.events.unshift(
+        interactionEvent(segment.id, 'interaction.created', now, { cause: 'transfer', fromInteractionId: id }),
+      );
       // The old segment's flow (if it still waited) ends with it: its timers go too.
       const closed: Interaction = {
         ...interaction,
@@ -375,7 +376,7 @@ export function createInteractionService(deps: InteractionDeps) {
       await save([
         {
           interaction: closed,
-          events: [event(id, 'interaction.transferred', now, { toInteractionId: segment.id, queueId: queue.id })],
+          events: [interactionEvent(id, 'interaction.transferred', now, { toInteractionId: segment.id, queueId: queue.id })],
           timers: { set: [], cancel: waitTimer ? [waitTimer] : [] },
         },
         routed.change,
