@@ -1,6 +1,7 @@
 import { type AddressKind, addressKindFor, isKnownCountry, normalizeAddress, normalizeEmail } from './address.js';
 import { type ApiError, apiError } from './errors.js';
-import type { ChannelType, MessagingMedium } from './model.js';
+import { compileExpression } from './flow/expressions.js';
+import { type ChannelType, defaultAgentCapacity, defaultQueueRouting, type MessagingMedium, type QueueRouting } from './model.js';
 import { defaultQueueSlaMinutes, parseSlaMinutes } from './sla.js';
 
 /**
@@ -92,12 +93,14 @@ export interface QueueFields {
   devName: string;
   description: string | null;
   slaMinutes: number;
+  routing: QueueRouting;
 }
 
 /** `slaMinutes` absent on create takes the default; blank or null is refused (CONTRACT 2(c) 18). */
 export function checkQueue(
-  input: { name?: unknown; devName?: unknown; description?: unknown; slaMinutes?: unknown },
+  input: { name?: unknown; devName?: unknown; description?: unknown; slaMinutes?: unknown; routing?: unknown },
   slaGiven: boolean,
+  currentRouting: QueueRouting = defaultQueueRouting,
 ): Checked<QueueFields> {
   const errors: ApiError[] = [];
   const name = requiredText(input.name, 'name', errors);
@@ -109,7 +112,15 @@ export function checkQueue(
     else if (sla.minutes === null) errors.push(apiError('SLA_REQUIRED', 'A queue must have an SLA.', 'slaMinutes'));
     else slaMinutes = sla.minutes;
   }
-  return done(errors, () => ({ name, devName, description: optionalText(input.description), slaMinutes }));
+  const routing = checkQueueRouting(input.routing, currentRouting);
+  if (!routing.ok) errors.push(...routing.errors);
+  return done(errors, () => ({
+    name,
+    devName,
+    description: optionalText(input.description),
+    slaMinutes,
+    routing: routing.ok ? routing.value : currentRouting,
+  }));
 }
 
 export interface ChannelFields {
@@ -241,14 +252,56 @@ export interface AgentFields {
   email: string;
   employeeId: string | null;
   attributes: Record<string, unknown>;
+  capacity: Record<ChannelType, number>;
+  voiceBlocksOtherWork: boolean;
+  queueIds: string[];
 }
 
-export function checkAgent(input: {
-  name?: unknown;
-  email?: unknown;
-  employeeId?: unknown;
-  attributes?: unknown;
-}): Checked<AgentFields> {
+/** Queue routing settings, merged over the defaults; requirements are compiled here. */
+export function checkQueueRouting(input: unknown, current: QueueRouting = defaultQueueRouting): Checked<QueueRouting> {
+  const errors: ApiError[] = [];
+  const given = (input ?? {}) as Partial<QueueRouting>;
+  const routing: QueueRouting = { ...current, ...given, escalation: given.escalation ?? current.escalation };
+  if (routing.selection === 'most-proficient' && !routing.proficiencySkill) {
+    errors.push(
+      apiError('REQUIRED', 'most-proficient selection needs the proficiencySkill that ranks agents.', 'routing/proficiencySkill'),
+    );
+  }
+  let previous = -1;
+  routing.escalation.forEach((step, index) => {
+    if (step.afterSeconds <= previous) {
+      errors.push(
+        apiError(
+          'INVALID_VALUE',
+          'Escalation steps must start at increasing afterSeconds.',
+          `routing/escalation/${index}/afterSeconds`,
+        ),
+      );
+    }
+    previous = step.afterSeconds;
+    if (step.requirements !== null) {
+      const compiled = compileExpression(step.requirements, 'agent');
+      if (!compiled.ok) {
+        const at = compiled.column === null ? '' : ` (column ${compiled.column})`;
+        errors.push(apiError('INVALID_EXPRESSION', `${compiled.message}${at}`, `routing/escalation/${index}/requirements`));
+      }
+    }
+  });
+  return done(errors, () => ({ ...routing, proficiencySkill: routing.proficiencySkill ?? null }));
+}
+
+export function checkAgent(
+  input: {
+    name?: unknown;
+    email?: unknown;
+    employeeId?: unknown;
+    attributes?: unknown;
+    capacity?: unknown;
+    voiceBlocksOtherWork?: unknown;
+    queueIds?: unknown;
+  },
+  facts: { queueExists: (id: string) => boolean } = { queueExists: () => true },
+): Checked<AgentFields> {
   const errors: ApiError[] = [];
   const name = requiredText(input.name, 'name', errors);
   const rawEmail = typeof input.email === 'string' ? input.email : '';
@@ -259,5 +312,19 @@ export function checkAgent(input: {
     input.attributes !== null && typeof input.attributes === 'object' && !Array.isArray(input.attributes)
       ? (input.attributes as Record<string, unknown>)
       : {};
-  return done(errors, () => ({ name, email: email ?? '', employeeId: optionalText(input.employeeId), attributes }));
+  const queueIds = Array.isArray(input.queueIds) ? [...new Set(input.queueIds as string[])] : [];
+  queueIds.forEach((id, index) => {
+    if (!facts.queueExists(id))
+      errors.push(apiError('QUEUE_NOT_FOUND', 'No queue with this id in the tenant.', `queueIds/${index}`));
+  });
+  const capacity = { ...defaultAgentCapacity, ...((input.capacity ?? {}) as Partial<Record<ChannelType, number>>) };
+  return done(errors, () => ({
+    name,
+    email: email ?? '',
+    employeeId: optionalText(input.employeeId),
+    attributes,
+    capacity,
+    voiceBlocksOtherWork: input.voiceBlocksOtherWork !== false,
+    queueIds,
+  }));
 }

@@ -111,6 +111,10 @@ export const errorCatalog = {
     status: 400,
     description: 'The step needs this exit (a timeout exit for maxWaitSeconds or routeToAgent).',
   },
+  INVALID_EXPRESSION: {
+    status: 400,
+    description: 'A CEL expression (e.g. queue escalation requirements) does not compile; the message gives the column.',
+  },
   FLOW_NOT_WAITING_FOR_INPUT: { status: 409, description: 'The interaction flow is not waiting at a collectInput step.' },
   DUPLICATE_AGENT_EMAIL: { status: 409, description: 'Another agent of the tenant has this email.' },
   DUPLICATE_EMPLOYEE_ID: { status: 409, description: 'Another agent of the tenant has this employee id.' },

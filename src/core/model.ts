@@ -44,6 +44,35 @@ export interface ApiKey {
   revokedAt: string | null;
 }
 
+export const agentSelections = ['longest-idle', 'most-proficient', 'round-robin'] as const;
+export type AgentSelection = (typeof agentSelections)[number];
+
+/** How a queue offers its work to agents. */
+export interface QueueRouting {
+  /** Which eligible agent gets the next offer. */
+  selection: AgentSelection;
+  /** For most-proficient: the skill (agent.attributes.skills.<skill>) that ranks agents. */
+  proficiencySkill: string | null;
+  offerTimeoutSeconds: number;
+  /** Whether an agent who lets an offer expire becomes away (reason not_responding). */
+  awayOnOfferTimeout: boolean;
+  wrapUpSeconds: number;
+  /**
+   * Requirements that relax as the work waits: the step whose afterSeconds has passed applies
+   * (e.g. skill ≥ 4 at first, anyone after 60 s). Empty means anyone in the queue at once.
+   */
+  escalation: { afterSeconds: number; requirements: string | null }[];
+}
+
+export const defaultQueueRouting: QueueRouting = {
+  selection: 'longest-idle',
+  proficiencySkill: null,
+  offerTimeoutSeconds: 30,
+  awayOnOfferTimeout: true,
+  wrapUpSeconds: 30,
+  escalation: [],
+};
+
 export interface Queue {
   id: string;
   tenantId: string;
@@ -51,6 +80,7 @@ export interface Queue {
   devName: string;
   description: string | null;
   slaMinutes: number;
+  routing: QueueRouting;
   createdAt: string;
   updatedAt: string;
 }
@@ -237,6 +267,14 @@ export interface Interaction {
   flowRun: FlowRun | null;
   /** What the flow asked of the router: who may take the work, who is preferred, until when it waits. */
   routing: RoutingRequest | null;
+  /** The open offer, while the interaction is `offered`. */
+  offer: Offer | null;
+  /** The agent handling it (connected, wrap-up, and after). */
+  agentId: string | null;
+  /** Agents who rejected or let an offer expire: not offered again while anyone else can take it. */
+  declinedBy: string[];
+  /** When wrap-up ends and the interaction completes by itself. */
+  wrapUpUntil: string | null;
   /** For a segment created by a transfer: the interaction it continues. */
   parentInteractionId: string | null;
   enqueuedAt: string | null;
@@ -262,10 +300,22 @@ export interface StoredTimer {
   id: string;
   tenantId: string;
   interactionId: string;
+  /** What the timer is for: a flow run's wait, an offer's expiry or the end of wrap-up. */
+  kind: 'flow' | 'offer' | 'wrap-up';
   dueAt: string;
 }
 
-/** A person who handles work. Presence, capacity and agent tokens come with the router. */
+export const presenceStatuses = ['offline', 'available', 'away'] as const;
+export type PresenceStatus = (typeof presenceStatuses)[number];
+
+export interface Presence {
+  status: PresenceStatus;
+  /** Why away (e.g. lunch, not_responding); null otherwise. */
+  reason: string | null;
+  since: string;
+}
+
+/** A person who handles work. */
 export interface Agent {
   id: string;
   tenantId: string;
@@ -275,8 +325,35 @@ export interface Agent {
   employeeId: string | null;
   /** What queue and flow expressions read as `agent.attributes`, e.g. {"skills":{"billing":4}}. */
   attributes: Record<string, unknown>;
+  /** How many interactions of each channel type the agent handles at once. */
+  capacity: Record<ChannelType, number>;
+  /** Whether a voice call keeps other work away while it lasts. */
+  voiceBlocksOtherWork: boolean;
+  /** The queues whose work the agent may be offered. */
+  queueIds: string[];
+  presence: Presence;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A credential for the agent-facing API and WebSocket; the secret is shown once. */
+export interface AgentToken {
+  id: string;
+  tenantId: string;
+  agentId: string;
+  prefix: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export const defaultAgentCapacity: Record<ChannelType, number> = { voice: 1, sms: 3, email: 3, messaging: 3, 'work-item': 3 };
+
+/** An open offer of an interaction to one agent. */
+export interface Offer {
+  id: string;
+  agentId: string;
+  offeredAt: string;
+  expiresAt: string;
 }
 
 export interface InteractionEvent {

@@ -13,6 +13,7 @@ import { type ApiError, AppError, apiError, notFound, throwIfAny } from '../core
 import { type FlowValidation, validateFlowDocument } from '../core/flow/flow-validation.js';
 import type {
   Agent,
+  AgentToken,
   ApiKey,
   Channel,
   ChannelType,
@@ -25,6 +26,7 @@ import type {
   Integration,
   Page,
   PageRequest,
+  Presence,
   Queue,
   Tenant,
   VisibleDispatchMapping,
@@ -161,7 +163,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     },
     async update(tenant: Tenant, id: string, body: Body): Promise<Queue> {
       const current = await queues.get(tenant, id);
-      const checked = checkQueue({ ...current, ...body }, has(body, 'slaMinutes'));
+      const checked = checkQueue({ ...current, ...body }, has(body, 'slaMinutes'), current.routing);
       if (!checked.ok) refuse(checked.errors);
       const queue: Queue = {
         ...current,
@@ -509,23 +511,60 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       requireFound(store.getFlowVersion(tenant.id, flowId, versionId), 'flow version'),
   };
 
+  async function queueIdsOf(tenantId: string): Promise<Set<string>> {
+    return new Set((await allOf(store.queues, tenantId)).map((q) => q.id));
+  }
+
   const agents = {
     ...lookups(store.agents, 'agent'),
     async create(tenant: Tenant, body: Body): Promise<Agent> {
-      const checked = checkAgent(body);
+      const queueIds = await queueIdsOf(tenant.id);
+      const checked = checkAgent(body, { queueExists: (id) => queueIds.has(id) });
       if (!checked.ok) refuse(checked.errors);
       const now = clock.now();
-      const agent: Agent = { id: newId(), tenantId: tenant.id, ...checked.value, createdAt: now, updatedAt: now };
+      const agent: Agent = {
+        id: newId(),
+        tenantId: tenant.id,
+        ...checked.value,
+        presence: { status: 'offline', reason: null, since: now },
+        createdAt: now,
+        updatedAt: now,
+      };
       await insertAgent(agent, null);
       return agent;
     },
     async update(tenant: Tenant, id: string, body: Body): Promise<Agent> {
       const current = await agents.get(tenant, id);
-      const checked = checkAgent({ ...current, ...body });
+      const queueIds = await queueIdsOf(tenant.id);
+      const merged = { ...current, ...body, capacity: { ...current.capacity, ...((body.capacity ?? {}) as object) } };
+      const checked = checkAgent(merged, { queueExists: (queueId) => queueIds.has(queueId) });
       if (!checked.ok) refuse(checked.errors);
       const agent: Agent = { ...current, ...checked.value, updatedAt: clock.now() };
       await insertAgent(agent, current);
       return agent;
+    },
+    /** Sets presence; `reason` only for away. */
+    async setPresence(tenant: Tenant, id: string, status: Presence['status'], reason: string | null): Promise<Agent> {
+      const current = await agents.get(tenant, id);
+      const now = clock.now();
+      const agent: Agent = {
+        ...current,
+        presence: { status, reason: status === 'away' ? reason : null, since: now },
+        updatedAt: now,
+      };
+      if (!(await store.agents.update(agent))) throw notFound('agent');
+      return agent;
+    },
+    async issueToken(tenant: Tenant, id: string): Promise<{ token: AgentToken; secret: string }> {
+      await agents.get(tenant, id);
+      return deps.access.issueAgentToken(tenant.id, id, newId(), clock.now());
+    },
+    async listTokens(tenant: Tenant, id: string): Promise<AgentToken[]> {
+      await agents.get(tenant, id);
+      return store.listAgentTokens(tenant.id, id);
+    },
+    async revokeToken(tenant: Tenant, id: string, tokenId: string): Promise<void> {
+      if (!(await store.revokeAgentToken(tenant.id, id, tokenId, clock.now()))) throw notFound('agent token');
     },
   };
 

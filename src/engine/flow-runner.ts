@@ -182,7 +182,13 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       const effect = pendingEffects.shift() as FlowEffect;
       switch (effect.type) {
         case 'setTimer':
-          timers.set.push({ id: effect.timerId, tenantId: tenant.id, interactionId: interaction.id, dueAt: effect.at });
+          timers.set.push({
+            id: effect.timerId,
+            tenantId: tenant.id,
+            interactionId: interaction.id,
+            kind: 'flow',
+            dueAt: effect.at,
+          });
           break;
         case 'cancelTimer':
           if (timers.set.some((t) => t.id === effect.timerId)) timers.set = timers.set.filter((t) => t.id !== effect.timerId);

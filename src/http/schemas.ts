@@ -1,5 +1,13 @@
 import { type TSchema, Type } from 'typebox';
-import { channelTypes, directions, interactionStates, mappingChannelTypes, messagingMedia } from '../core/model.js';
+import {
+  agentSelections,
+  channelTypes,
+  directions,
+  interactionStates,
+  mappingChannelTypes,
+  messagingMedia,
+  presenceStatuses,
+} from '../core/model.js';
 
 /**
  * Request schemas. They check JSON types and refuse unknown fields; the meaning of values (formats,
@@ -34,11 +42,34 @@ export const tenantUpdate = Type.Object(
 
 export const apiKeyCreate = Type.Object({ name: Type.Optional(text()) }, closed);
 
+const queueRouting = Type.Object(
+  {
+    selection: Type.Optional(Type.Enum([...agentSelections])),
+    proficiencySkill: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    offerTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 3600 })),
+    awayOnOfferTimeout: Type.Optional(Type.Boolean()),
+    wrapUpSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
+    escalation: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            afterSeconds: Type.Integer({ minimum: 0, maximum: 86400 }),
+            requirements: Type.Union([Type.String({ minLength: 1, maxLength: 2000 }), Type.Null()]),
+          },
+          closed,
+        ),
+        { maxItems: 10 },
+      ),
+    ),
+  },
+  { ...closed, description: 'How the queue offers work to agents.' },
+);
 const queueFields = {
   name: text(),
   devName: Type.String({ maxLength: 80 }),
   description: nullableText(),
   slaMinutes: sla,
+  routing: queueRouting,
 };
 export const queueCreate = Type.Object(
   {
@@ -46,6 +77,7 @@ export const queueCreate = Type.Object(
     devName: Type.Optional(queueFields.devName),
     description: Type.Optional(queueFields.description),
     slaMinutes: Type.Optional(sla),
+    routing: Type.Optional(queueRouting),
   },
   closed,
 );
@@ -178,7 +210,19 @@ export const agentCreate = Type.Object(
     email: Type.String({ maxLength: 320 }),
     employeeId: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
     attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    capacity: Type.Optional(
+      Type.Object(
+        Object.fromEntries(channelTypes.map((type) => [type, Type.Optional(Type.Integer({ minimum: 0, maximum: 100 }))])),
+        closed,
+      ),
+    ),
+    voiceBlocksOtherWork: Type.Optional(Type.Boolean()),
+    queueIds: Type.Optional(Type.Array(id, { maxItems: 500 })),
   },
+  closed,
+);
+export const presenceUpdate = Type.Object(
+  { status: Type.Enum([...presenceStatuses]), reason: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])) },
   closed,
 );
 export const agentUpdate = Type.Partial(agentCreate);

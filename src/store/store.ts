@@ -1,5 +1,6 @@
 import type {
   Agent,
+  AgentToken,
   ApiKey,
   Channel,
   DispatchMapping,
@@ -137,6 +138,14 @@ export interface Store {
   saveInteractions(changes: InteractionChange[]): Promise<boolean>;
   /** Every stored timer, soonest first: what the timer service arms when the server starts. */
   listTimers(): Promise<StoredTimer[]>;
+  /** Interactions of the tenant in these states (the router's view is rebuilt from them). */
+  listInteractionsInStates(tenantId: string, states: readonly InteractionState[]): Promise<Interaction[]>;
+
+  /** Agent tokens: stored by the hash of their secret, like API keys. */
+  createAgentToken(token: AgentToken, secretHash: string): Promise<void>;
+  findActiveAgentToken(secretHash: string): Promise<AgentToken | null>;
+  listAgentTokens(tenantId: string, agentId: string): Promise<AgentToken[]>;
+  revokeAgentToken(tenantId: string, agentId: string, tokenId: string, at: string): Promise<boolean>;
   listInteractionEvents(tenantId: string, interactionId: string): Promise<InteractionEvent[]>;
   /** Waiting work of a queue in routing order: priority, then due date, then enqueue time. */
   listQueueWaiting(

@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AppError } from '../../src/core/errors.js';
-import type { Channel, DispatchMapping, EntryPoint, Flow, Interaction, Queue, Tenant } from '../../src/core/model.js';
+import {
+  type Channel,
+  type DispatchMapping,
+  defaultQueueRouting,
+  type EntryPoint,
+  type Flow,
+  type Interaction,
+  type Queue,
+  type Tenant,
+} from '../../src/core/model.js';
 import { createUuidV7Generator } from '../../src/engine/id-generator.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -40,6 +49,7 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       devName,
       description: null,
       slaMinutes: 30,
+      routing: defaultQueueRouting,
       createdAt: at,
       updatedAt: at,
     });
@@ -102,6 +112,10 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       enqueuedAt: at,
       flowRun: null,
       routing: null,
+      offer: null,
+      agentId: null,
+      declinedBy: [],
+      wrapUpUntil: null,
       revision: 1,
       createdAt: at,
       updatedAt: at,

@@ -144,4 +144,19 @@ export const migrations: Migration[] = [
       'CREATE INDEX flow_versions_flow ON flow_versions (tenant_id, flow_id)',
     ],
   },
+  {
+    id: '0003-router',
+    statements: () => [
+      "ALTER TABLE timers ADD COLUMN kind TEXT NOT NULL DEFAULT 'flow'",
+      `CREATE TABLE agent_tokens (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+        secret_hash TEXT NOT NULL UNIQUE,
+        revoked_at TEXT,
+        doc TEXT NOT NULL)`,
+      'CREATE INDEX agent_tokens_agent ON agent_tokens (agent_id)',
+      'CREATE INDEX interactions_tenant_open ON interactions (tenant_id, state)',
+    ],
+  },
 ];

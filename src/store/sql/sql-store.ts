@@ -2,6 +2,7 @@ import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kys
 import { type ApiError, AppError, apiError } from '../../core/errors.js';
 import type {
   Agent,
+  AgentToken,
   ApiKey,
   Channel,
   DispatchMapping,
@@ -665,7 +666,13 @@ export class SqlStore implements Store {
     for (const timer of timers.set) {
       await trx
         .insertInto('timers')
-        .values({ id: timer.id, tenant_id: timer.tenantId, interaction_id: timer.interactionId, due_at: timer.dueAt })
+        .values({
+          id: timer.id,
+          tenant_id: timer.tenantId,
+          interaction_id: timer.interactionId,
+          kind: timer.kind,
+          due_at: timer.dueAt,
+        })
         .execute();
     }
     return true;
@@ -753,8 +760,80 @@ export class SqlStore implements Store {
       id: String(row.id),
       tenantId: String(row.tenant_id),
       interactionId: String(row.interaction_id),
+      kind: String(row.kind) as StoredTimer['kind'],
       dueAt: String(row.due_at),
     }));
+  }
+
+  async listInteractionsInStates(tenantId: string, states: readonly InteractionState[]): Promise<Interaction[]> {
+    if (states.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('interactions')
+      .select('doc')
+      .where('tenant_id', '=', tenantId)
+      .where('state', 'in', [...states])
+      .orderBy('id')
+      .execute();
+    return docs<Interaction>(rows);
+  }
+
+  async createAgentToken(token: AgentToken, secretHash: string): Promise<void> {
+    await this.db
+      .insertInto('agent_tokens')
+      .values({
+        id: token.id,
+        tenant_id: token.tenantId,
+        agent_id: token.agentId,
+        secret_hash: secretHash,
+        revoked_at: null,
+        doc: JSON.stringify(token),
+      })
+      .execute();
+  }
+
+  async findActiveAgentToken(secretHash: string): Promise<AgentToken | null> {
+    return parse<AgentToken>(
+      await this.db
+        .selectFrom('agent_tokens')
+        .select('doc')
+        .where('secret_hash', '=', secretHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst(),
+    );
+  }
+
+  async listAgentTokens(tenantId: string, agentId: string): Promise<AgentToken[]> {
+    const rows = await this.db
+      .selectFrom('agent_tokens')
+      .select('doc')
+      .where('tenant_id', '=', tenantId)
+      .where('agent_id', '=', agentId)
+      .orderBy('id')
+      .execute();
+    return docs<AgentToken>(rows);
+  }
+
+  revokeAgentToken(tenantId: string, agentId: string, tokenId: string, at: string): Promise<boolean> {
+    return this.tx(async (trx) => {
+      const token = parse<AgentToken>(
+        await trx
+          .selectFrom('agent_tokens')
+          .select('doc')
+          .where('id', '=', tokenId)
+          .where('tenant_id', '=', tenantId)
+          .where('agent_id', '=', agentId)
+          .executeTakeFirst(),
+      );
+      if (!token) return false;
+      if (token.revokedAt === null) {
+        await trx
+          .updateTable('agent_tokens')
+          .set({ revoked_at: at, doc: JSON.stringify({ ...token, revokedAt: at }) })
+          .where('id', '=', tokenId)
+          .execute();
+      }
+      return true;
+    });
   }
 
   async listInteractionEvents(tenantId: string, interactionId: string): Promise<InteractionEvent[]> {
