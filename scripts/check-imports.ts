@@ -17,7 +17,7 @@ const allowed: [string, string[]][] = [
   ['store/sql/', ['core/', 'store/store.ts', 'store/sql/']],
   ['store/sqlite/', ['core/', 'store/store.ts', 'store/sql/', 'store/sqlite/']],
   ['store/postgres/', ['core/', 'store/store.ts', 'store/sql/', 'store/postgres/']],
-  ['http/', ['core/', 'engine/', 'store/store.ts', 'http/']],
+  ['http/', ['core/', 'engine/', 'store/store.ts', 'http/', 'realtime/']],
   ['realtime/', ['core/', 'engine/', 'store/store.ts', 'realtime/']],
   ['adapters/', ['core/', 'engine/', 'store/store.ts', 'adapters/']],
   ['cli/', ['']],

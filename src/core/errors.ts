@@ -133,6 +133,17 @@ export const errorCatalog = {
   // Interactions
   IDEMPOTENCY_KEY_REUSED: { status: 422, description: 'The Idempotency-Key was already used with a different request body.' },
   INTERACTION_CLOSED: { status: 422, description: 'The interaction is in a final state and cannot change.' },
+  AGENT_NOT_FOUND: { status: 400, description: 'A referenced agent (id, email or employee id) does not exist in this tenant.' },
+  MALFORMED_MESSAGE: {
+    status: 400,
+    description: 'A WebSocket message is not JSON or not one of the protocol messages (docs/agent-protocol.md).',
+  },
+  OFFER_NOT_OPEN: {
+    status: 409,
+    description: 'There is no open offer of this interaction to this agent (it was taken, rejected, rescinded or expired).',
+  },
+  INTERACTION_NOT_CONNECTED: { status: 422, description: 'Only a connected interaction can end.' },
+  INTERACTION_NOT_IN_WRAP_UP: { status: 422, description: 'Only an interaction in wrap-up can be completed.' },
   CONCURRENT_MODIFICATION: { status: 409, description: 'The object changed while the request ran; read it again and retry.' },
   // Dispatch outcomes recorded on interactions (never HTTP errors)
   NO_DISPATCH_MAPPING: { status: 422, description: 'Recorded as dispatchError: no active mapping matched the interaction.' },

@@ -26,7 +26,6 @@ import type {
   Integration,
   Page,
   PageRequest,
-  Presence,
   Queue,
   Tenant,
   VisibleDispatchMapping,
@@ -44,6 +43,13 @@ export interface ConfigurationDeps {
   clock: Clock;
   newId: IdGenerator;
   access: AccessControl;
+  /** Told after agents and queues change, so the router's view follows. */
+  changed: {
+    agent(agent: Agent): void;
+    agentRemoved(tenantId: string, agentId: string): void;
+    queue(queue: Queue): void;
+    queueRemoved(tenantId: string, queueId: string): void;
+  };
 }
 
 /** How deep tenant inheritance may go; deeper chains are refused when a tenant is created. */
@@ -153,12 +159,17 @@ export function createConfigurationService(deps: ConfigurationDeps) {
 
   const queues = {
     ...lookups(store.queues, 'queue'),
+    async remove(tenant: Tenant, id: string): Promise<void> {
+      if (!(await store.queues.remove(tenant.id, id))) throw notFound('queue');
+      deps.changed.queueRemoved(tenant.id, id);
+    },
     async create(tenant: Tenant, body: Body): Promise<Queue> {
       const checked = checkQueue(body, has(body, 'slaMinutes'));
       if (!checked.ok) refuse(checked.errors);
       const now = clock.now();
       const queue: Queue = { id: newId(), tenantId: tenant.id, ...checked.value, createdAt: now, updatedAt: now };
       await store.queues.insert(queue);
+      deps.changed.queue(queue);
       return queue;
     },
     async update(tenant: Tenant, id: string, body: Body): Promise<Queue> {
@@ -172,6 +183,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
         updatedAt: clock.now(),
       };
       if (!(await store.queues.update(queue))) throw notFound('queue');
+      deps.changed.queue(queue);
       return queue;
     },
   };
@@ -517,6 +529,10 @@ export function createConfigurationService(deps: ConfigurationDeps) {
 
   const agents = {
     ...lookups(store.agents, 'agent'),
+    async remove(tenant: Tenant, id: string): Promise<void> {
+      if (!(await store.agents.remove(tenant.id, id))) throw notFound('agent');
+      deps.changed.agentRemoved(tenant.id, id);
+    },
     async create(tenant: Tenant, body: Body): Promise<Agent> {
       const queueIds = await queueIdsOf(tenant.id);
       const checked = checkAgent(body, { queueExists: (id) => queueIds.has(id) });
@@ -543,18 +559,6 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       await insertAgent(agent, current);
       return agent;
     },
-    /** Sets presence; `reason` only for away. */
-    async setPresence(tenant: Tenant, id: string, status: Presence['status'], reason: string | null): Promise<Agent> {
-      const current = await agents.get(tenant, id);
-      const now = clock.now();
-      const agent: Agent = {
-        ...current,
-        presence: { status, reason: status === 'away' ? reason : null, since: now },
-        updatedAt: now,
-      };
-      if (!(await store.agents.update(agent))) throw notFound('agent');
-      return agent;
-    },
     async issueToken(tenant: Tenant, id: string): Promise<{ token: AgentToken; secret: string }> {
       await agents.get(tenant, id);
       return deps.access.issueAgentToken(tenant.id, id, newId(), clock.now());
@@ -579,6 +583,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     if (current) {
       if (!(await store.agents.update(agent))) throw notFound('agent');
     } else await store.agents.insert(agent);
+    deps.changed.agent(agent);
   }
 
   async function visibleMapping(tenant: Tenant, id: string): Promise<VisibleDispatchMapping> {

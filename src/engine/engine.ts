@@ -1,11 +1,14 @@
+import type { Interaction } from '../core/model.js';
 import type { Store } from '../store/store.js';
 import { createAccessControl } from './access-control.js';
+import { createAgentHub } from './agent-hub.js';
 import type { Clock } from './clock.js';
 import { createConfigurationService } from './configuration-service.js';
 import { createFlowRunner } from './flow-runner.js';
 import { type HttpClient, nodeHttpClient } from './http-client.js';
 import type { IdGenerator } from './id-generator.js';
 import { createInteractionService } from './interaction-service.js';
+import { createRouter } from './router-service.js';
 import { createTimerService } from './timer-service.js';
 
 export interface EngineConfig {
@@ -22,28 +25,57 @@ export interface EngineConfig {
 export function createEngine(config: EngineConfig) {
   const { store, clock, newId } = config;
   const access = createAccessControl({ store, adminToken: config.adminToken });
-  const configuration = createConfigurationService({ store, clock, newId, access });
+  const hub = createAgentHub();
   const timers = createTimerService({
     clock,
-    fire: (timer) => flows.deliver(timer.tenantId, timer.interactionId, { type: 'timer', timerId: timer.id }),
+    fire: (timer) => {
+      if (timer.kind === 'offer') return router.offerExpired(timer);
+      if (timer.kind === 'wrap-up') return router.complete(timer.tenantId, timer.interactionId, null, timer.id);
+      return flows.deliver(timer.tenantId, timer.interactionId, { type: 'timer', timerId: timer.id });
+    },
   });
+  // Every committed interaction change reaches the router, which follows queues and capacity.
+  const committed = (interaction: Interaction) => void router.interactionChanged(interaction);
   const flows = createFlowRunner({
     store,
     clock,
     http: config.http ?? nodeHttpClient,
     onTimers: (changes) => timers.apply(changes),
+    onCommitted: committed,
   });
-  const interactions = createInteractionService({ store, clock, newId, configuration, flows });
+  const router = createRouter({ store, clock, newId, flows, hub, onTimers: (changes) => timers.apply(changes) });
+  const configuration = createConfigurationService({
+    store,
+    clock,
+    newId,
+    access,
+    changed: {
+      agent: (agent) => void router.agentChanged(agent),
+      agentRemoved: (tenantId, id) => void router.agentRemoved(tenantId, id),
+      queue: (queue) => void router.queueChanged(queue),
+      queueRemoved: (tenantId, id) => void router.queueRemoved(tenantId, id),
+    },
+  });
+  const interactions = createInteractionService({ store, clock, newId, configuration, flows, committed });
   return {
     store,
     clock,
     access,
+    hub,
     configuration,
     flows,
+    router,
     interactions,
-    /** Re-arms the stored timers, so runs that waited when the server stopped go on. */
-    start: () => timers.restore(store),
-    stop: () => timers.stop(),
+    /** Re-arms the stored timers and lets the router pick up the open work; returns how many timers. */
+    async start(): Promise<number> {
+      const armed = await timers.restore(store);
+      await router.start();
+      return armed;
+    },
+    stop(): void {
+      timers.stop();
+      router.stop();
+    },
   };
 }
 

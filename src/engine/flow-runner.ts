@@ -31,6 +31,8 @@ export interface FlowRunnerDeps {
   http: HttpClient;
   /** Called after a commit with the timers to arm and disarm in memory. */
   onTimers(changes: TimerChanges): void;
+  /** Called after a commit with the interaction as saved (the router follows queue changes). */
+  onCommitted(interaction: Interaction): void;
 }
 
 /** The body of a simulation: a sample interaction and the events to play, in order. */
@@ -319,6 +321,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       change: { interaction: saved, events, timers },
       after: () => {
         deps.onTimers(timers);
+        deps.onCommitted(saved);
         for (const request of requests) void perform(tenant, saved.id, request);
       },
     };
@@ -389,16 +392,14 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       const interaction = await store.getInteraction(tenantId, interactionId);
       const firedTimer = flowEvent.type === 'timer' ? flowEvent.timerId : null;
       if (!interaction?.flowRun) {
-        if (interaction && firedTimer)
-          await store.saveInteractions([{ ...noChange(interaction, clock.now()), timers: { set: [], cancel: [firedTimer] } }]);
+        if (firedTimer) await store.deleteTimers([firedTimer]);
         return interaction;
       }
       const program = await programOf(tenantId, interaction.flowRun);
       const result = stepFlow(program, interaction.flowRun, flowEvent, contextOf(tenant, interaction));
       if (result.ignored) {
         // A stale timer still has its row; drop it so it is not re-armed at the next start.
-        if (firedTimer)
-          await store.saveInteractions([{ ...noChange(interaction, clock.now()), timers: { set: [], cancel: [firedTimer] } }]);
+        if (firedTimer) await store.deleteTimers([firedTimer]);
         return interaction;
       }
       const applied = await apply(tenant, interaction, program, result, firedTimer);
@@ -434,6 +435,19 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     },
 
     deliver,
+
+    /**
+     * Feeds an event to an interaction's run without saving: the caller merges the change into its
+     * own (accepting an offer completes the run in the same transaction). Null when the run does not
+     * take the event.
+     */
+    async prepare(tenant: Tenant, interaction: Interaction, flowEvent: FlowEvent): Promise<AppliedStep | null> {
+      if (!interaction.flowRun) return null;
+      const program = await programOf(tenant.id, interaction.flowRun);
+      const result = stepFlow(program, interaction.flowRun, flowEvent, contextOf(tenant, interaction));
+      if (result.ignored) return null;
+      return apply(tenant, interaction, program, result, null);
+    },
 
     /** An input for a collectInput step, from the API; 409 when the run is not waiting for one. */
     async input(tenant: Tenant, interactionId: string, value: string): Promise<Interaction> {
@@ -552,8 +566,9 @@ function contactOf(customer: string | null): Record<string, unknown> {
   return { phone: customer?.startsWith('+') ? customer : null, email: customer?.includes('@') ? customer : null };
 }
 
-function noChange(interaction: Interaction, now: string): InteractionChange {
-  return { interaction: { ...interaction, revision: interaction.revision + 1, updatedAt: now }, events: [] };
+/** The stored timer of an offer's expiry. */
+export function offerTimerId(interactionId: string, offerId: string): string {
+  return `${interactionId}:offer:${offerId}`;
 }
 
 export type FlowRunner = ReturnType<typeof createFlowRunner>;

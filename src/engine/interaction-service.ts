@@ -21,7 +21,7 @@ import type { InteractionChange, Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { ConfigurationService } from './configuration-service.js';
 import { placeByEntryPoint } from './entry-point-placement.js';
-import type { FlowRunner } from './flow-runner.js';
+import { type FlowRunner, offerTimerId } from './flow-runner.js';
 import type { IdGenerator } from './id-generator.js';
 
 type Body = Record<string, unknown>;
@@ -47,6 +47,8 @@ export interface InteractionDeps {
   newId: IdGenerator;
   configuration: ConfigurationService;
   flows: FlowRunner;
+  /** Told after every committed interaction change (the router follows queues and capacity). */
+  committed(interaction: Interaction): void;
 }
 
 /** JSON with sorted keys, so the same request always hashes the same. */
@@ -177,6 +179,7 @@ export function createInteractionService(deps: InteractionDeps) {
     if (!(await store.saveInteractions(changes))) {
       throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed while this request ran; retry it.'));
     }
+    for (const change of changes) deps.committed(change.interaction);
   }
 
   function requireOpen(interaction: Interaction): void {
@@ -255,6 +258,7 @@ export function createInteractionService(deps: InteractionDeps) {
       const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };
       routed.after();
+      deps.committed(routed.change.interaction);
       return { interaction: await get(tenant, base.id), replayed: false };
     },
 
@@ -334,9 +338,19 @@ export function createInteractionService(deps: InteractionDeps) {
       const current = await get(tenant, id);
       requireOpen(current);
       const { events: _history, ...interaction } = current;
-      const queueId = typeof body.queueId === 'string' ? body.queueId : '';
+      // To an agent: offered to that agent first (for expiresAfterSeconds), in the given queue or the current one.
+      const agent = typeof body.agentId === 'string' ? await store.findAgent(tenant.id, body.agentId) : null;
+      if (typeof body.agentId === 'string' && !agent) {
+        throw new AppError(apiError('AGENT_NOT_FOUND', 'No agent with this id, email or employee id in the tenant.', 'agentId'));
+      }
+      const queueId = typeof body.queueId === 'string' ? body.queueId : agent ? (interaction.queueId ?? '') : '';
       const queue = queueId ? await store.queues.get(tenant.id, queueId) : null;
-      if (!queue) throw new AppError(apiError('QUEUE_NOT_FOUND', 'No queue with this id in the tenant.', 'queueId'));
+      if (!queue) {
+        const message = agent
+          ? 'The interaction is in no queue; name the queue to transfer to.'
+          : 'No queue with this id in the tenant.';
+        throw new AppError(apiError(agent || !body.queueId ? 'REQUIRED' : 'QUEUE_NOT_FOUND', message, 'queueId'));
+      }
       const now = clock.now();
       const unansweredSince = interaction.unansweredSince ?? now;
       const segment: Interaction = {
@@ -356,7 +370,20 @@ export function createInteractionService(deps: InteractionDeps) {
         parentInteractionId: interaction.id,
         enqueuedAt: null,
         flowRun: null,
-        routing: null,
+        routing: agent
+          ? {
+              stepId: null,
+              requirements: null,
+              preferredAgent: null,
+              targetAgent: {
+                agent: agent.id,
+                expiresAt: new Date(
+                  Date.parse(now) + ((body.expiresAfterSeconds as number | undefined) ?? 60) * 1000,
+                ).toISOString(),
+              },
+              maxWaitUntil: null,
+            }
+          : null,
         offer: null,
         agentId: null,
         declinedBy: [],
@@ -380,12 +407,21 @@ export function createInteractionService(deps: InteractionDeps) {
         revision: interaction.revision + 1,
         updatedAt: now,
       };
-      const waitTimer = interaction.flowRun?.waiting?.timerId;
+      const cancel = [
+        interaction.flowRun?.waiting?.timerId,
+        interaction.offer ? offerTimerId(id, interaction.offer.id) : undefined,
+      ];
       await save([
         {
-          interaction: closed,
-          events: [interactionEvent(id, 'interaction.transferred', now, { toInteractionId: segment.id, queueId: queue.id })],
-          timers: { set: [], cancel: waitTimer ? [waitTimer] : [] },
+          interaction: { ...closed, offer: null },
+          events: [
+            interactionEvent(id, 'interaction.transferred', now, {
+              toInteractionId: segment.id,
+              queueId: queue.id,
+              agentId: agent?.id ?? null,
+            }),
+          ],
+          timers: { set: [], cancel: cancel.filter((t): t is string => typeof t === 'string') },
         },
         routed.change,
       ]);

@@ -1,12 +1,15 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { AppError, apiError } from '../core/errors.js';
 import { flowJsonSchema } from '../core/flow/flow-schema.js';
 import type { Engine } from '../engine/engine.js';
+import { registerAgentGateway } from '../realtime/agent-gateway.js';
 import { toErrorResponse } from './error-response.js';
 import { authenticate } from './request-context.js';
+import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerConfigurationRoutes } from './routes/configuration-routes.js';
 import { registerInteractionRoutes } from './routes/interaction-routes.js';
 import { registerTenantRoutes } from './routes/tenant-routes.js';
@@ -64,10 +67,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] ?? '';
     if (publicPaths.some((pattern) => pattern.test(path))) return;
     request.principal = await authenticate(engine, request);
+    // Agent tokens open only the agent-facing routes (marked agentAccess); keys and the admin token, all.
+    const config = request.routeOptions.config as { agentAccess?: boolean } | undefined;
+    if (request.principal.kind === 'agent' && request.routeOptions.url && !config?.agentAccess) {
+      throw new AppError(apiError('FORBIDDEN', 'An agent token can use the agent routes only.'));
+    }
   });
 
   app.setErrorHandler((error, request, reply) => {
@@ -97,5 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerTenantRoutes(app, engine);
   registerConfigurationRoutes(app, engine);
   registerInteractionRoutes(app, engine);
+  registerAgentRoutes(app, engine);
+  registerAgentGateway(app, engine);
   return app;
 }

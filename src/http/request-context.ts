@@ -12,10 +12,15 @@ declare module 'fastify' {
 
 const bearer = /^Bearer\s+(\S+)$/i;
 
-/** Reads the bearer credential; every /v1 request needs one (401 otherwise). */
+/**
+ * Reads the bearer credential; every /v1 request needs one (401 otherwise). WebSocket upgrades may
+ * carry it as `access_token` in the query instead, since browsers cannot set headers on them.
+ */
 export async function authenticate(engine: Engine, request: FastifyRequest): Promise<Principal> {
   const header = request.headers.authorization;
-  const token = header ? bearer.exec(header)?.[1] : undefined;
+  const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
+  const query = upgrade ? (request.query as { access_token?: unknown }).access_token : undefined;
+  const token = header ? bearer.exec(header)?.[1] : typeof query === 'string' ? query : undefined;
   if (!token) {
     throw new AppError(apiError('UNAUTHENTICATED', 'Send an API key or the admin token as "Authorization: Bearer <token>".'));
   }
@@ -38,7 +43,7 @@ export function requireAdmin(request: FastifyRequest): void {
 export async function tenantOf(engine: Engine, request: FastifyRequest): Promise<Tenant> {
   const { tenantId } = request.params as { tenantId: string };
   const principal = request.principal;
-  if (!principal || (principal.kind === 'tenant' && principal.tenantId !== tenantId)) throw notFound('tenant');
+  if (!principal || (principal.kind !== 'admin' && principal.tenantId !== tenantId)) throw notFound('tenant');
   const tenant = await engine.store.getTenant(tenantId);
   if (!tenant) throw notFound('tenant');
   return tenant;

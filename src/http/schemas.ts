@@ -221,6 +221,12 @@ export const agentCreate = Type.Object(
   },
   closed,
 );
+export const agentAction = Type.Optional(
+  Type.Object(
+    { agentId: Type.Optional(Type.String({ maxLength: 320, description: 'With an API key: the agent acting.' })) },
+    closed,
+  ),
+);
 export const presenceUpdate = Type.Object(
   { status: Type.Enum([...presenceStatuses]), reason: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])) },
   closed,
@@ -282,7 +288,18 @@ export const inboundContactCreate = Type.Object(
   },
   closed,
 );
-export const transferCreate = Type.Object({ queueId: id }, closed);
+export const transferCreate = Type.Object(
+  {
+    queueId: Type.Optional(id),
+    agentId: Type.Optional(
+      Type.String({ maxLength: 320, description: 'Agent id, email or employee id: offered to them first.' }),
+    ),
+    expiresAfterSeconds: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 86400, description: 'How long only that agent is offered it; 60 by default.' }),
+    ),
+  },
+  closed,
+);
 
 export const interactionListQuery = Type.Object(
   {

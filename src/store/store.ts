@@ -138,6 +138,8 @@ export interface Store {
   saveInteractions(changes: InteractionChange[]): Promise<boolean>;
   /** Every stored timer, soonest first: what the timer service arms when the server starts. */
   listTimers(): Promise<StoredTimer[]>;
+  /** Drops timer rows that fired with nothing left to do. */
+  deleteTimers(ids: readonly string[]): Promise<void>;
   /** Interactions of the tenant in these states (the router's view is rebuilt from them). */
   listInteractionsInStates(tenantId: string, states: readonly InteractionState[]): Promise<Interaction[]>;
 

@@ -53,6 +53,7 @@ export type RunOutcome =
   | { kind: 'voicemail' }
   | { kind: 'callback' }
   | { kind: 'connected' }
+  | { kind: 'abandoned' }
   | { kind: 'failed'; code: ErrorCode; message: string; stepId: string | null };
 
 export interface FlowRun {

@@ -765,6 +765,14 @@ export class SqlStore implements Store {
     }));
   }
 
+  async deleteTimers(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0)
+      await this.db
+        .deleteFrom('timers')
+        .where('id', 'in', [...ids])
+        .execute();
+  }
+
   async listInteractionsInStates(tenantId: string, states: readonly InteractionState[]): Promise<Interaction[]> {
     if (states.length === 0) return [];
     const rows = await this.db

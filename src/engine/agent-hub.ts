@@ -1,0 +1,37 @@
+/** A message for an agent's connections (the WebSocket protocol of docs/agent-protocol.md). */
+export type AgentMessage = { type: string } & Record<string, unknown>;
+
+type Listener = (message: AgentMessage) => void;
+
+/**
+ * Where the engine publishes what agents must hear about (offers, rescinded offers, presence) and
+ * where their live connections subscribe. In-process and I/O-free: the realtime gateway owns the sockets.
+ */
+export function createAgentHub() {
+  const listeners = new Map<string, Set<Listener>>();
+  const key = (tenantId: string, agentId: string) => `${tenantId}/${agentId}`;
+  return {
+    publish(tenantId: string, agentId: string, message: AgentMessage): void {
+      for (const listener of listeners.get(key(tenantId, agentId)) ?? []) listener(message);
+    },
+    /** Returns the function that unsubscribes. */
+    subscribe(tenantId: string, agentId: string, listener: Listener): () => void {
+      const k = key(tenantId, agentId);
+      let set = listeners.get(k);
+      if (!set) {
+        set = new Set();
+        listeners.set(k, set);
+      }
+      set.add(listener);
+      return () => {
+        set?.delete(listener);
+        if (set?.size === 0) listeners.delete(k);
+      };
+    },
+    connections(tenantId: string, agentId: string): number {
+      return listeners.get(key(tenantId, agentId))?.size ?? 0;
+    },
+  };
+}
+
+export type AgentHub = ReturnType<typeof createAgentHub>;

@@ -1,0 +1,607 @@
+import { AppError, apiError, notFound } from '../core/errors.js';
+import {
+  type Agent,
+  type ChannelType,
+  channelTypes,
+  type Interaction,
+  type InteractionEvent,
+  interactionEvent,
+  type Presence,
+  type Queue,
+  type StoredTimer,
+  type Tenant,
+} from '../core/model.js';
+import { type AgentView, compareWork, nextEscalationAt, pickAgent, type WorkView } from '../core/router/agent-selection.js';
+import type { InteractionChange, ResourceTable, Store, TimerChanges } from '../store/store.js';
+import type { AgentHub } from './agent-hub.js';
+import type { Clock } from './clock.js';
+import { type FlowRunner, offerTimerId } from './flow-runner.js';
+import type { IdGenerator } from './id-generator.js';
+
+type NewEvent = Omit<InteractionEvent, 'seq'>;
+
+export interface RouterDeps {
+  store: Store;
+  clock: Clock;
+  newId: IdGenerator;
+  flows: FlowRunner;
+  hub: AgentHub;
+  onTimers(changes: TimerChanges): void;
+}
+
+/** The router's in-memory view of one tenant, rebuilt from the store and kept in step with commits. */
+interface TenantView {
+  tenant: Tenant;
+  agents: Map<string, { agent: Agent; view: AgentView }>;
+  queues: Map<string, Queue>;
+  /** Queued interactions waiting for an offer. */
+  waiting: Map<string, WorkView>;
+  /** Interactions offered to, or held by, an agent: what counts against capacity. */
+  held: Map<string, { agentId: string; channelType: ChannelType; offerId: string | null }>;
+  wakeup: (() => void) | null;
+}
+
+const holdingStates = new Set(['offered', 'connected', 'wrap_up']);
+const zeroLoad = (): Record<ChannelType, number> =>
+  Object.fromEntries(channelTypes.map((t) => [t, 0])) as Record<ChannelType, number>;
+const wrapUpTimerId = (interactionId: string) => `${interactionId}:wrap-up`;
+
+/**
+ * The router: offers queued work to agents. Its view of agents, queues and waiting work lives in
+ * memory (rebuilt from the store when a tenant is first touched, and after a restart), every change
+ * of it goes through one queue per tenant so decisions never race, and every decision is committed —
+ * with its timer — before the agent hears of it.
+ */
+export function createRouter(deps: RouterDeps) {
+  const { store, clock } = deps;
+  const views = new Map<string, Promise<TenantView>>();
+  const locks = new Map<string, Promise<unknown>>();
+
+  /** Runs fn after everything queued before it for the tenant (one decision at a time). */
+  function serialized<T>(tenantId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = locks.get(tenantId) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    locks.set(
+      tenantId,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  async function all<T extends { id: string; tenantId: string }>(table: ResourceTable<T>, tenantId: string): Promise<T[]> {
+    const items: T[] = [];
+    for (let after: string | null = null; ; ) {
+      const page = await table.list(tenantId, { limit: 200, after });
+      items.push(...page.items);
+      if (!page.nextCursor) return items;
+      after = page.nextCursor;
+    }
+  }
+
+  function agentView(agent: Agent, previous?: AgentView): AgentView {
+    return {
+      id: agent.id,
+      email: agent.email,
+      employeeId: agent.employeeId,
+      presence: agent.presence.status,
+      capacity: agent.capacity,
+      voiceBlocksOtherWork: agent.voiceBlocksOtherWork,
+      load: previous?.load ?? zeroLoad(),
+      queueIds: new Set(agent.queueIds),
+      attributes: agent.attributes,
+      idleSince: previous?.idleSince ?? Date.parse(agent.presence.since),
+      lastOfferAt: previous?.lastOfferAt ?? 0,
+    };
+  }
+
+  function workView(interaction: Interaction): WorkView {
+    const routing = interaction.routing;
+    return {
+      id: interaction.id,
+      queueId: interaction.queueId as string,
+      channelType: interaction.channelType,
+      priority: interaction.priority,
+      dueAt: Date.parse(interaction.dueAt ?? interaction.createdAt),
+      enqueuedAt: Date.parse(interaction.enqueuedAt ?? interaction.createdAt),
+      requirements: routing?.requirements ?? null,
+      preferred: routing?.preferredAgent
+        ? { agent: routing.preferredAgent.agent, until: Date.parse(routing.preferredAgent.expiresAt) }
+        : null,
+      target: routing?.targetAgent
+        ? { agent: routing.targetAgent.agent, until: Date.parse(routing.targetAgent.expiresAt) }
+        : null,
+      declinedBy: new Set(interaction.declinedBy),
+    };
+  }
+
+  async function load(tenantId: string): Promise<TenantView> {
+    const tenant = await store.getTenant(tenantId);
+    if (!tenant) throw notFound('tenant');
+    const view: TenantView = { tenant, agents: new Map(), queues: new Map(), waiting: new Map(), held: new Map(), wakeup: null };
+    for (const agent of await all(store.agents, tenantId)) view.agents.set(agent.id, { agent, view: agentView(agent) });
+    for (const queue of await all(store.queues, tenantId)) view.queues.set(queue.id, queue);
+    for (const interaction of await store.listInteractionsInStates(tenantId, ['queued', 'offered', 'connected', 'wrap_up'])) {
+      track(view, interaction);
+    }
+    return view;
+  }
+
+  function viewOf(tenantId: string): Promise<TenantView> {
+    let view = views.get(tenantId);
+    if (!view) {
+      view = load(tenantId);
+      views.set(tenantId, view);
+      view.catch(() => views.delete(tenantId));
+    }
+    return view;
+  }
+
+  function release(view: TenantView, interactionId: string): void {
+    const held = view.held.get(interactionId);
+    if (!held) return;
+    view.held.delete(interactionId);
+    const agent = view.agents.get(held.agentId)?.view;
+    if (!agent) return;
+    agent.load[held.channelType] = Math.max(0, (agent.load[held.channelType] ?? 0) - 1);
+    if (Object.values(agent.load).every((n) => n === 0)) agent.idleSince = Date.parse(clock.now());
+  }
+
+  /** Mirrors one committed interaction in the view; returns the agent whose offer just went away. */
+  function track(view: TenantView, interaction: Interaction): string | null {
+    const before = view.held.get(interaction.id);
+    view.waiting.delete(interaction.id);
+    const stillSame =
+      before &&
+      holdingStates.has(interaction.state) &&
+      interaction.agentId === before.agentId &&
+      interaction.offer?.id === before.offerId;
+    if (!stillSame) release(view, interaction.id);
+    if (interaction.state === 'queued' && interaction.queueId) view.waiting.set(interaction.id, workView(interaction));
+    if (holdingStates.has(interaction.state) && !stillSame) {
+      const agentId = interaction.offer?.agentId ?? interaction.agentId;
+      if (agentId) {
+        view.held.set(interaction.id, { agentId, channelType: interaction.channelType, offerId: interaction.offer?.id ?? null });
+        const agent = view.agents.get(agentId)?.view;
+        if (agent) agent.load[interaction.channelType] = (agent.load[interaction.channelType] ?? 0) + 1;
+      }
+    }
+    const rescinded = before?.offerId && interaction.offer?.id !== before.offerId && interaction.agentId !== before.agentId;
+    return rescinded ? before.agentId : null;
+  }
+
+  function summary(interaction: Interaction) {
+    return {
+      id: interaction.id,
+      state: interaction.state,
+      channelType: interaction.channelType,
+      medium: interaction.medium,
+      direction: interaction.direction,
+      customer: interaction.customer,
+      contactPoint: interaction.contactPoint,
+      queueId: interaction.queueId,
+      priority: interaction.priority,
+      dueAt: interaction.dueAt,
+      attributes: interaction.attributes,
+      agentId: interaction.agentId,
+      offer: interaction.offer,
+    };
+  }
+
+  async function save(change: InteractionChange): Promise<boolean> {
+    if (!(await store.saveInteractions([change]))) return false;
+    deps.onTimers(change.timers ?? { set: [], cancel: [] });
+    return true;
+  }
+
+  /** Offers waiting work to free agents, queue by queue, in routing order. */
+  async function assign(view: TenantView): Promise<void> {
+    const now = Date.parse(clock.now());
+    let soonest: number | null = null;
+    for (const queue of view.queues.values()) {
+      const waiting = [...view.waiting.values()].filter((work) => work.queueId === queue.id).sort(compareWork);
+      if (waiting.length === 0) continue;
+      const members = [...view.agents.values()].map((entry) => entry.view).filter((agent) => agent.queueIds.has(queue.id));
+      for (const work of waiting) {
+        if (!members.some((agent) => agent.presence === 'available')) break;
+        const pick = pickAgent(work, queue.routing, members, now);
+        if (pick.agentId === null) {
+          const at = nextEscalationAt(work, queue.routing, now);
+          if (at !== null && (soonest === null || at < soonest)) soonest = at;
+          continue;
+        }
+        await offer(view, queue, work.id, pick.agentId, pick.reason);
+      }
+    }
+    // Work that waits for an escalation step or a preference to expire is looked at again then.
+    view.wakeup?.();
+    view.wakeup = soonest === null ? null : clock.setTimer(new Date(soonest).toISOString(), () => void kick(view.tenant.id));
+  }
+
+  async function offer(view: TenantView, queue: Queue, interactionId: string, agentId: string, reason: string): Promise<void> {
+    const interaction = await store.getInteraction(view.tenant.id, interactionId);
+    if (interaction?.state !== 'queued') {
+      if (interaction) track(view, interaction);
+      else view.waiting.delete(interactionId);
+      return;
+    }
+    const now = clock.now();
+    const offerId = deps.newId();
+    const expiresAt = new Date(Date.parse(now) + queue.routing.offerTimeoutSeconds * 1000).toISOString();
+    const path = interaction.flowRun?.path ?? [];
+    const routingStep = [...path]
+      .reverse()
+      .find((entry) => entry.stepId === interaction.routing?.stepId && entry.leftAt === null);
+    if (routingStep) routingStep.agentsOffered = [...(routingStep.agentsOffered ?? []), agentId];
+    const timer: StoredTimer = {
+      id: offerTimerId(interaction.id, offerId),
+      tenantId: view.tenant.id,
+      interactionId,
+      kind: 'offer',
+      dueAt: expiresAt,
+    };
+    const offered: Interaction = {
+      ...interaction,
+      state: 'offered',
+      offer: { id: offerId, agentId, offeredAt: now, expiresAt },
+      revision: interaction.revision + 1,
+      updatedAt: now,
+    };
+    const events = [interactionEvent(interactionId, 'offer.created', now, { offerId, agentId, expiresAt, reason })];
+    if (!(await save({ interaction: offered, events, timers: { set: [timer], cancel: [] } }))) {
+      const fresh = await store.getInteraction(view.tenant.id, interactionId);
+      if (fresh) track(view, fresh);
+      return;
+    }
+    track(view, offered);
+    const agent = view.agents.get(agentId)?.view;
+    if (agent) agent.lastOfferAt = Date.parse(now);
+    deps.hub.publish(view.tenant.id, agentId, { type: 'offer', offer: offered.offer, interaction: summary(offered) });
+  }
+
+  /** Re-runs assignment for a tenant (after any change that can free an agent or add work). */
+  function kick(tenantId: string): Promise<void> {
+    return serialized(tenantId, async () => assign(await viewOf(tenantId)));
+  }
+
+  /** Loads an interaction that an agent acts on, checking it is theirs. */
+  async function loadFor(tenantId: string, interactionId: string): Promise<Interaction> {
+    const interaction = await store.getInteraction(tenantId, interactionId);
+    if (!interaction) throw notFound('interaction');
+    return interaction;
+  }
+
+  function conflict(message: string): AppError {
+    return new AppError(apiError('OFFER_NOT_OPEN', message));
+  }
+
+  /**
+   * Puts offered work back in its queue at the same position (its enqueue time and due date do not
+   * change). `declined` marks the agent so the work goes to someone else first.
+   */
+  async function requeue(
+    view: TenantView,
+    interaction: Interaction,
+    eventType: 'offer.rejected' | 'offer.expired' | 'offer.rescinded',
+    declined: boolean,
+    firedTimer: string | null,
+  ): Promise<Interaction | null> {
+    const offer = interaction.offer;
+    if (interaction.state !== 'offered' || !offer) return null;
+    const now = clock.now();
+    const changed: Interaction = {
+      ...interaction,
+      state: 'queued',
+      offer: null,
+      declinedBy:
+        declined && !interaction.declinedBy.includes(offer.agentId)
+          ? [...interaction.declinedBy, offer.agentId]
+          : interaction.declinedBy,
+      revision: interaction.revision + 1,
+      updatedAt: now,
+    };
+    const timerId = offerTimerId(interaction.id, offer.id);
+    const events: NewEvent[] = [interactionEvent(interaction.id, eventType, now, { offerId: offer.id, agentId: offer.agentId })];
+    if (!(await save({ interaction: changed, events, timers: { set: [], cancel: firedTimer ? [firedTimer] : [timerId] } })))
+      return null;
+    track(view, changed);
+    deps.hub.publish(view.tenant.id, offer.agentId, { type: eventType, offerId: offer.id, interactionId: interaction.id });
+    return changed;
+  }
+
+  async function setPresenceIn(view: TenantView, agentId: string, presence: Presence): Promise<Agent> {
+    const entry = view.agents.get(agentId);
+    // Read fresh: configuration changes may have been written since the view last saw this agent.
+    const current = await store.agents.get(view.tenant.id, agentId);
+    if (!current) throw notFound('agent');
+    const agent: Agent = { ...current, presence, updatedAt: presence.since };
+    if (!(await store.agents.update(agent))) throw notFound('agent');
+    const previous = entry?.view;
+    const next = agentView(agent, previous);
+    if (presence.status === 'available' && previous?.presence !== 'available' && Object.values(next.load).every((n) => n === 0)) {
+      next.idleSince = Date.parse(presence.since);
+    }
+    view.agents.set(agentId, { agent, view: next });
+    deps.hub.publish(view.tenant.id, agentId, { type: 'presence', presence });
+    if (presence.status !== 'available') {
+      // Nobody is offered work while offline or away: open offers go back to the queue.
+      for (const [interactionId, held] of view.held) {
+        if (held.agentId !== agentId || !held.offerId) continue;
+        const interaction = await store.getInteraction(view.tenant.id, interactionId);
+        if (interaction) await requeue(view, interaction, 'offer.rescinded', false, null);
+      }
+    }
+    return agent;
+  }
+
+  return {
+    /** Builds the views of every tenant with open work and assigns it (at start, after a restart). */
+    async start(): Promise<void> {
+      for (let after: string | null = null; ; ) {
+        const page = await store.listTenants({ limit: 200, after });
+        for (const tenant of page.items) await kick(tenant.id);
+        if (!page.nextCursor) break;
+        after = page.nextCursor;
+      }
+    },
+
+    stop(): void {
+      for (const view of views.values()) void view.then((v) => v.wakeup?.());
+    },
+
+    /** Follows a committed interaction change and assigns what can be assigned. */
+    interactionChanged(interaction: Interaction): Promise<void> {
+      return serialized(interaction.tenantId, async () => {
+        const view = await viewOf(interaction.tenantId);
+        const rescinded = track(view, interaction);
+        if (rescinded) {
+          deps.hub.publish(interaction.tenantId, rescinded, { type: 'offer.rescinded', interactionId: interaction.id });
+        }
+        await assign(view);
+      });
+    },
+
+    /** Follows a changed agent or queue configuration. */
+    agentChanged(agent: Agent): Promise<void> {
+      return serialized(agent.tenantId, async () => {
+        const view = await viewOf(agent.tenantId);
+        const previous = view.agents.get(agent.id)?.view;
+        view.agents.set(agent.id, { agent, view: agentView(agent, previous) });
+        await assign(view);
+      });
+    },
+    agentRemoved(tenantId: string, agentId: string): Promise<void> {
+      return serialized(tenantId, async () => {
+        (await viewOf(tenantId)).agents.delete(agentId);
+      });
+    },
+    queueChanged(queue: Queue): Promise<void> {
+      return serialized(queue.tenantId, async () => {
+        const view = await viewOf(queue.tenantId);
+        view.queues.set(queue.id, queue);
+        await assign(view);
+      });
+    },
+    queueRemoved(tenantId: string, queueId: string): Promise<void> {
+      return serialized(tenantId, async () => {
+        (await viewOf(tenantId)).queues.delete(queueId);
+      });
+    },
+
+    setPresence(tenantId: string, agentId: string, status: Presence['status'], reason: string | null): Promise<Agent> {
+      return serialized(tenantId, async () => {
+        const view = await viewOf(tenantId);
+        const agent = await setPresenceIn(view, agentId, {
+          status,
+          reason: status === 'away' ? reason : null,
+          since: clock.now(),
+        });
+        await assign(view);
+        return agent;
+      });
+    },
+
+    /** The agent takes the offer: the interaction is connected and its flow run is done. */
+    accept(tenantId: string, interactionId: string, agentId: string): Promise<Interaction> {
+      return serialized(tenantId, async () => {
+        const view = await viewOf(tenantId);
+        const interaction = await loadFor(tenantId, interactionId);
+        if (interaction.state !== 'offered' || interaction.offer?.agentId !== agentId) {
+          throw conflict('There is no open offer of this interaction to this agent.');
+        }
+        const now = clock.now();
+        const offer = interaction.offer;
+        const run = await deps.flows.prepare(view.tenant, interaction, { type: 'routing.connected' });
+        const base = run?.change.interaction ?? interaction;
+        const connected: Interaction = {
+          ...base,
+          state: 'connected',
+          agentId,
+          offer: null,
+          // Answered: a later transfer's SLA runs from the next unanswered contact.
+          unansweredSince: null,
+          revision: interaction.revision + 1,
+          updatedAt: now,
+        };
+        const timers: TimerChanges = {
+          set: run?.change.timers?.set ?? [],
+          cancel: [...(run?.change.timers?.cancel ?? []), offerTimerId(interaction.id, offer.id)],
+        };
+        const events: NewEvent[] = [
+          interactionEvent(interactionId, 'offer.accepted', now, { offerId: offer.id, agentId }),
+          ...(run?.change.events ?? []),
+          interactionEvent(interactionId, 'interaction.connected', now, { agentId }),
+        ];
+        if (!(await save({ interaction: connected, events, timers }))) {
+          throw new AppError(
+            apiError('CONCURRENT_MODIFICATION', 'The interaction changed while the offer was being accepted; retry.'),
+          );
+        }
+        track(view, connected);
+        return connected;
+      });
+    },
+
+    /** The agent declines: the work goes back to its place in the queue, to someone else first. */
+    reject(tenantId: string, interactionId: string, agentId: string): Promise<Interaction> {
+      return serialized(tenantId, async () => {
+        const view = await viewOf(tenantId);
+        const interaction = await loadFor(tenantId, interactionId);
+        if (interaction.state !== 'offered' || interaction.offer?.agentId !== agentId) {
+          throw conflict('There is no open offer of this interaction to this agent.');
+        }
+        const requeued = await requeue(view, interaction, 'offer.rejected', true, null);
+        if (!requeued) throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
+        await assign(view);
+        return requeued;
+      });
+    },
+
+    /** An offer's timer fired: the same as a rejection, and the agent may become away (not_responding). */
+    offerExpired(timer: StoredTimer): Promise<void> {
+      return serialized(timer.tenantId, async () => {
+        const view = await viewOf(timer.tenantId);
+        const interaction = await store.getInteraction(timer.tenantId, timer.interactionId);
+        const offer = interaction?.offer;
+        if (!interaction || !offer || offerTimerId(interaction.id, offer.id) !== timer.id) {
+          await dropTimer(timer);
+          return;
+        }
+        await requeue(view, interaction, 'offer.expired', true, timer.id);
+        const queue = interaction.queueId ? view.queues.get(interaction.queueId) : undefined;
+        if (queue?.routing.awayOnOfferTimeout) {
+          await setPresenceIn(view, offer.agentId, { status: 'away', reason: 'not_responding', since: clock.now() });
+        }
+        await assign(view);
+      });
+    },
+
+    /** The conversation ended (by the agent or the customer): wrap-up starts. */
+    end(tenantId: string, interactionId: string, by: 'agent' | 'customer', agentId: string | null): Promise<Interaction> {
+      return serialized(tenantId, async () => {
+        const view = await viewOf(tenantId);
+        const interaction = await loadFor(tenantId, interactionId);
+        if (interaction.state !== 'connected')
+          throw new AppError(apiError('INTERACTION_NOT_CONNECTED', 'Only a connected interaction can end.'));
+        if (agentId && interaction.agentId !== agentId)
+          throw new AppError(apiError('FORBIDDEN', 'The interaction is held by another agent.'));
+        const now = clock.now();
+        const queue = interaction.queueId ? view.queues.get(interaction.queueId) : undefined;
+        const wrapUpSeconds = queue?.routing.wrapUpSeconds ?? 0;
+        const events: NewEvent[] = [interactionEvent(interactionId, 'interaction.ended', now, { by })];
+        let changed: Interaction;
+        const timers: TimerChanges = { set: [], cancel: [] };
+        if (wrapUpSeconds > 0) {
+          const wrapUpUntil = new Date(Date.parse(now) + wrapUpSeconds * 1000).toISOString();
+          changed = { ...interaction, state: 'wrap_up', wrapUpUntil, revision: interaction.revision + 1, updatedAt: now };
+          timers.set.push({ id: wrapUpTimerId(interactionId), tenantId, interactionId, kind: 'wrap-up', dueAt: wrapUpUntil });
+          events.push(interactionEvent(interactionId, 'interaction.wrap_up', now, { until: wrapUpUntil }));
+        } else {
+          changed = { ...interaction, state: 'completed', revision: interaction.revision + 1, updatedAt: now };
+          events.push(interactionEvent(interactionId, 'interaction.completed', now, { cause: 'ended' }));
+        }
+        if (!(await save({ interaction: changed, events, timers }))) {
+          throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
+        }
+        track(view, changed);
+        await assign(view);
+        return changed;
+      });
+    },
+
+    /** Wrap-up is over (the agent says so, or its timer fires): the interaction completes and the agent is free. */
+    complete(tenantId: string, interactionId: string, agentId: string | null, firedTimer: string | null): Promise<Interaction> {
+      return serialized(tenantId, async () => {
+        const view = await viewOf(tenantId);
+        const interaction = await loadFor(tenantId, interactionId);
+        if (interaction.state !== 'wrap_up') {
+          if (firedTimer) {
+            await dropTimer({ id: firedTimer });
+            return interaction;
+          }
+          throw new AppError(apiError('INTERACTION_NOT_IN_WRAP_UP', 'Only an interaction in wrap-up can be completed.'));
+        }
+        if (agentId && interaction.agentId !== agentId)
+          throw new AppError(apiError('FORBIDDEN', 'The interaction is held by another agent.'));
+        const now = clock.now();
+        const changed: Interaction = { ...interaction, state: 'completed', revision: interaction.revision + 1, updatedAt: now };
+        const events = [
+          interactionEvent(interactionId, 'interaction.completed', now, {
+            cause: firedTimer ? 'wrap_up_timeout' : 'wrap_up_done',
+          }),
+        ];
+        if (
+          !(await save({
+            interaction: changed,
+            events,
+            timers: { set: [], cancel: [firedTimer ?? wrapUpTimerId(interactionId)] },
+          }))
+        ) {
+          throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
+        }
+        track(view, changed);
+        await assign(view);
+        return changed;
+      });
+    },
+
+    /** The customer left before anyone answered. */
+    abandon(tenantId: string, interactionId: string): Promise<Interaction> {
+      return serialized(tenantId, async () => {
+        const view = await viewOf(tenantId);
+        const interaction = await loadFor(tenantId, interactionId);
+        if (!['dispatched', 'in_flow', 'queued', 'offered'].includes(interaction.state)) {
+          throw new AppError(apiError('INTERACTION_CLOSED', `A ${interaction.state} interaction cannot be abandoned.`));
+        }
+        const now = clock.now();
+        const cancel: string[] = [];
+        if (interaction.offer) cancel.push(offerTimerId(interaction.id, interaction.offer.id));
+        const waitTimer = interaction.flowRun?.waiting?.timerId;
+        if (waitTimer) cancel.push(waitTimer);
+        const flowRun = interaction.flowRun?.waiting
+          ? { ...interaction.flowRun, status: 'completed' as const, waiting: null, outcome: { kind: 'abandoned' as const } }
+          : interaction.flowRun;
+        const changed: Interaction = {
+          ...interaction,
+          state: 'abandoned',
+          offer: null,
+          flowRun,
+          revision: interaction.revision + 1,
+          updatedAt: now,
+        };
+        const events = [interactionEvent(interactionId, 'interaction.abandoned', now, { fromState: interaction.state })];
+        if (!(await save({ interaction: changed, events, timers: { set: [], cancel } }))) {
+          throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
+        }
+        const rescinded = track(view, changed);
+        if (interaction.offer) {
+          deps.hub.publish(tenantId, interaction.offer.agentId, {
+            type: 'offer.rescinded',
+            offerId: interaction.offer.id,
+            interactionId,
+          });
+        } else if (rescinded) {
+          deps.hub.publish(tenantId, rescinded, { type: 'offer.rescinded', interactionId });
+        }
+        await assign(view);
+        return changed;
+      });
+    },
+
+    /** Open offers of an agent, for a connection that just opened. */
+    async openOffers(tenantId: string, agentId: string): Promise<Interaction[]> {
+      const view = await viewOf(tenantId);
+      const ids = [...view.held].filter(([, held]) => held.agentId === agentId && held.offerId).map(([id]) => id);
+      const interactions = await Promise.all(ids.map((id) => store.getInteraction(tenantId, id)));
+      return interactions.filter((i): i is Interaction => i?.state === 'offered');
+    },
+
+    summary,
+  };
+
+  async function dropTimer(timer: { id: string }): Promise<void> {
+    deps.onTimers({ set: [], cancel: [timer.id] });
+    await store.deleteTimers([timer.id]);
+  }
+}
+
+export type Router = ReturnType<typeof createRouter>;

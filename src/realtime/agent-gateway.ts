@@ -1,0 +1,118 @@
+import type {} from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { type ApiError, AppError, apiError } from '../core/errors.js';
+import type { AgentMessage } from '../engine/agent-hub.js';
+import type { Engine } from '../engine/engine.js';
+
+/** The version of the agent protocol (docs/agent-protocol.md); it changes only with a breaking change. */
+export const agentProtocolVersion = 1;
+
+type ClientMessage =
+  | { type: 'accept' | 'reject' | 'end' | 'complete'; interactionId: string; requestId?: string }
+  | { type: 'presence'; status: 'offline' | 'available' | 'away'; reason?: string | null; requestId?: string }
+  | { type: 'ping'; requestId?: string };
+
+function parseMessage(raw: string): ClientMessage | null {
+  let message: unknown;
+  try {
+    message = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  if (message === null || typeof message !== 'object') return null;
+  const m = message as Record<string, unknown>;
+  if (m.requestId !== undefined && typeof m.requestId !== 'string') return null;
+  if (['accept', 'reject', 'end', 'complete'].includes(String(m.type))) {
+    return typeof m.interactionId === 'string' ? (m as ClientMessage) : null;
+  }
+  if (m.type === 'presence') {
+    const valid = ['offline', 'available', 'away'].includes(String(m.status));
+    return valid && (m.reason === undefined || m.reason === null || typeof m.reason === 'string') ? (m as ClientMessage) : null;
+  }
+  if (m.type === 'ping') return m as ClientMessage;
+  return null;
+}
+
+/**
+ * The agent WebSocket: `GET /v1/tenants/{tenantId}/agents/ws`, authenticated by an agent token
+ * (Authorization header, or `access_token` in the query for browsers). It sends the agent what the
+ * router publishes for them and carries their accept, reject, end, complete and presence requests;
+ * every request gets a `result` with its `requestId`.
+ */
+export function registerAgentGateway(app: FastifyInstance, engine: Engine): void {
+  app.get(
+    '/v1/tenants/:tenantId/agents/ws',
+    { websocket: true, config: { agentAccess: true }, schema: { tags: ['agents'], hide: true } },
+    async (socket: WebSocket, request) => {
+      const principal = request.principal;
+      const { tenantId } = request.params as { tenantId: string };
+      const send = (message: AgentMessage) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+      };
+      if (principal?.kind !== 'agent' || principal.tenantId !== tenantId) {
+        send({ type: 'error', errors: [apiError('FORBIDDEN', 'The agent WebSocket needs an agent token of this tenant.')] });
+        socket.close(4403, 'forbidden');
+        return;
+      }
+      const { agentId } = principal;
+      // Subscribe before reading the state, so nothing published in between is missed.
+      const unsubscribe = engine.hub.subscribe(tenantId, agentId, send);
+      socket.on('close', unsubscribe);
+      const agent = await engine.store.agents.get(tenantId, agentId);
+      const offers = await engine.router.openOffers(tenantId, agentId);
+      send({
+        type: 'hello',
+        protocol: agentProtocolVersion,
+        agent: agent ? { id: agent.id, name: agent.name, email: agent.email, presence: agent.presence } : null,
+        offers: offers.map((interaction) => ({ offer: interaction.offer, interaction: engine.router.summary(interaction) })),
+      });
+      socket.on('message', (data) => {
+        void handle(String(data));
+      });
+
+      async function handle(raw: string): Promise<void> {
+        const message = parseMessage(raw);
+        if (!message) {
+          send({ type: 'error', errors: [apiError('MALFORMED_MESSAGE', 'Not a message of the agent protocol.')] });
+          return;
+        }
+        const requestId = message.requestId ?? null;
+        try {
+          switch (message.type) {
+            case 'ping':
+              send({ type: 'pong', requestId });
+              return;
+            case 'presence': {
+              const updated = await engine.router.setPresence(tenantId, agentId, message.status, message.reason ?? null);
+              send({ type: 'result', requestId, ok: true, presence: updated.presence });
+              return;
+            }
+            case 'accept':
+            case 'reject': {
+              const interaction =
+                message.type === 'accept'
+                  ? await engine.router.accept(tenantId, message.interactionId, agentId)
+                  : await engine.router.reject(tenantId, message.interactionId, agentId);
+              send({ type: 'result', requestId, ok: true, interaction: engine.router.summary(interaction) });
+              return;
+            }
+            case 'end':
+            case 'complete': {
+              const interaction =
+                message.type === 'end'
+                  ? await engine.router.end(tenantId, message.interactionId, 'agent', agentId)
+                  : await engine.router.complete(tenantId, message.interactionId, agentId, null);
+              send({ type: 'result', requestId, ok: true, interaction: engine.router.summary(interaction) });
+              return;
+            }
+          }
+        } catch (error) {
+          const errors: ApiError[] = error instanceof AppError ? error.errors : [apiError('INTERNAL', 'Internal error.')];
+          if (!(error instanceof AppError)) request.log.error({ err: error }, 'agent message failed');
+          send({ type: 'result', requestId, ok: false, errors });
+        }
+      }
+    },
+  );
+}
