@@ -26,6 +26,8 @@ export interface Harness {
     url: string,
     options?: { token?: string | null; body?: unknown; headers?: Record<string, string> },
   ): Promise<Response>;
+  /** Listens on a loopback port (for WebSocket clients) and returns the base URL. */
+  listen(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,7 @@ export async function startHarness(options: { store?: Store; clock?: SimulatedCl
     clock,
     store,
     call,
+    listen: () => app.listen({ port: 0, host: '127.0.0.1' }),
     close: async () => {
       await app.close();
       await store.close();

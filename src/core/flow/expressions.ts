@@ -23,7 +23,7 @@ const environments = new Map<ExpressionScope, Environment>();
 function environment(scope: ExpressionScope): Environment {
   let env = environments.get(scope);
   if (!env) {
-    env = new Environment({ homogeneousAggregateLiterals: false, limits });
+    env = new Environment({ homogeneousAggregateLiterals: false, enableOptionalTypes: true, limits });
     for (const name of [...flowVariables, ...scopeVariables[scope]]) env.registerVariable(name, 'dyn');
     environments.set(scope, env);
   }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, apiError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
 import { created, tenantOf } from '../request-context.js';
-import { agentAction, presenceUpdate } from '../schemas.js';
+import { presenceUpdate } from '../schemas.js';
 
 type Params = Record<string, string>;
 
@@ -12,6 +12,20 @@ export function registerAgentRoutes(app: FastifyInstance, engine: Engine): void 
   const router = engine.router;
   const tags = ['agents'];
   const agentAccess = { agentAccess: true };
+
+  /** `agentId` of an optional body: {} or {"agentId": "…"}; anything else is refused. */
+  function bodyAgentId(request: FastifyRequest): string | undefined {
+    const body = request.body as unknown;
+    if (body === undefined || body === null) return undefined;
+    if (typeof body !== 'object' || Array.isArray(body))
+      throw new AppError(apiError('INVALID_TYPE', 'The body must be an object.'));
+    const { agentId, ...rest } = body as Record<string, unknown>;
+    const unknown = Object.keys(rest)[0];
+    if (unknown !== undefined) throw new AppError(apiError('UNKNOWN_FIELD', `${unknown} is not a field of this body.`, unknown));
+    if (agentId !== undefined && typeof agentId !== 'string')
+      throw new AppError(apiError('INVALID_TYPE', 'agentId must be string.', 'agentId'));
+    return agentId;
+  }
 
   /** The agent a request acts for: the agent token's own, or `agentId` in the body for keys and the admin. */
   function actingAgent(request: FastifyRequest, given: string | undefined): string {
@@ -55,19 +69,19 @@ export function registerAgentRoutes(app: FastifyInstance, engine: Engine): void 
 
   const interactionTags = ['interactions'];
   const action = (name: string) => `/v1/tenants/:tenantId/interactions/:id/${name}`;
-  app.post(action('accept'), { schema: { tags: interactionTags, body: agentAction }, config: agentAccess }, async (request) => {
+  app.post(action('accept'), { schema: { tags: interactionTags }, config: agentAccess }, async (request) => {
     const tenant = await tenantOf(engine, request);
-    const agentId = actingAgent(request, (request.body as { agentId?: string } | undefined)?.agentId);
+    const agentId = actingAgent(request, bodyAgentId(request));
     await router.accept(tenant.id, (request.params as Params).id ?? '', agentId);
     return { result: await engine.interactions.get(tenant, (request.params as Params).id ?? '') };
   });
-  app.post(action('reject'), { schema: { tags: interactionTags, body: agentAction }, config: agentAccess }, async (request) => {
+  app.post(action('reject'), { schema: { tags: interactionTags }, config: agentAccess }, async (request) => {
     const tenant = await tenantOf(engine, request);
-    const agentId = actingAgent(request, (request.body as { agentId?: string } | undefined)?.agentId);
+    const agentId = actingAgent(request, bodyAgentId(request));
     await router.reject(tenant.id, (request.params as Params).id ?? '', agentId);
     return { result: await engine.interactions.get(tenant, (request.params as Params).id ?? '') };
   });
-  app.post(action('end'), { schema: { tags: interactionTags, body: agentAction }, config: agentAccess }, async (request) => {
+  app.post(action('end'), { schema: { tags: interactionTags }, config: agentAccess }, async (request) => {
     const tenant = await tenantOf(engine, request);
     const id = (request.params as Params).id ?? '';
     // An agent ends it from the desktop; a provider (tenant key) reports that the customer hung up.
@@ -75,7 +89,7 @@ export function registerAgentRoutes(app: FastifyInstance, engine: Engine): void 
     await router.end(tenant.id, id, agentId ? 'agent' : 'customer', agentId);
     return { result: await engine.interactions.get(tenant, id) };
   });
-  app.post(action('complete'), { schema: { tags: interactionTags, body: agentAction }, config: agentAccess }, async (request) => {
+  app.post(action('complete'), { schema: { tags: interactionTags }, config: agentAccess }, async (request) => {
     const tenant = await tenantOf(engine, request);
     const id = (request.params as Params).id ?? '';
     const agentId = request.principal?.kind === 'agent' ? request.principal.agentId : null;
