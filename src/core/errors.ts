@@ -138,6 +138,7 @@ export const errorCatalog = {
     status: 400,
     description: 'A WebSocket message is not JSON or not one of the protocol messages (docs/agent-protocol.md).',
   },
+  INVALID_URL: { status: 400, description: 'A URL must be http or https.' },
   OFFER_NOT_OPEN: {
     status: 409,
     description: 'There is no open offer of this interaction to this agent (it was taken, rejected, rescinded or expired).',

@@ -375,6 +375,24 @@ export function interactionEvent(
   return { interactionId, type, at, data };
 }
 
+/** A webhook subscription: events of the tenant POSTed to a URL, signed, at least once, in order. */
+export interface Webhook {
+  id: string;
+  tenantId: string;
+  url: string;
+  /** Event types to deliver (e.g. offer.created); null for all. */
+  eventTypes: string[] | null;
+  active: boolean;
+  /** The last event (seq) delivered and acknowledged with a 2xx. */
+  lastDeliveredSeq: number;
+  /** Consecutive failed attempts of the next event. */
+  failures: number;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A page of a list, with the cursor of the next page when there is one. */
 export interface Page<T> {
   items: T[];

@@ -9,6 +9,7 @@ type Listener = (message: AgentMessage) => void;
  */
 export function createAgentHub() {
   const listeners = new Map<string, Set<Listener>>();
+  const queueListeners = new Map<string, Set<(queueId: string) => void>>();
   const key = (tenantId: string, agentId: string) => `${tenantId}/${agentId}`;
   return {
     publish(tenantId: string, agentId: string, message: AgentMessage): void {
@@ -30,6 +31,23 @@ export function createAgentHub() {
     },
     connections(tenantId: string, agentId: string): number {
       return listeners.get(key(tenantId, agentId))?.size ?? 0;
+    },
+    /** Something changed in a queue (work arrived, was offered, answered, left). */
+    queueChanged(tenantId: string, queueId: string): void {
+      for (const listener of queueListeners.get(key(tenantId, queueId)) ?? []) listener(queueId);
+    },
+    subscribeQueue(tenantId: string, queueId: string, listener: (queueId: string) => void): () => void {
+      const k = key(tenantId, queueId);
+      let set = queueListeners.get(k);
+      if (!set) {
+        set = new Set();
+        queueListeners.set(k, set);
+      }
+      set.add(listener);
+      return () => {
+        set?.delete(listener);
+        if (set?.size === 0) queueListeners.delete(k);
+      };
     },
   };
 }

@@ -8,8 +8,10 @@ import { createFlowRunner } from './flow-runner.js';
 import { type HttpClient, nodeHttpClient } from './http-client.js';
 import type { IdGenerator } from './id-generator.js';
 import { createInteractionService } from './interaction-service.js';
+import { createQueueStats } from './queue-stats.js';
 import { createRouter } from './router-service.js';
 import { createTimerService } from './timer-service.js';
+import { createWebhookDispatcher } from './webhook-dispatcher.js';
 
 export interface EngineConfig {
   store: Store;
@@ -34,16 +36,30 @@ export function createEngine(config: EngineConfig) {
       return flows.deliver(timer.tenantId, timer.interactionId, { type: 'timer', timerId: timer.id });
     },
   });
-  // Every committed interaction change reaches the router, which follows queues and capacity.
-  const committed = (interaction: Interaction) => void router.interactionChanged(interaction);
+  // Every committed interaction change reaches the router (queues, capacity) and the webhooks (events).
+  const committed = (interaction: Interaction) => {
+    void router.interactionChanged(interaction);
+    webhooks.eventsCommitted(interaction.tenantId);
+  };
+  const http = config.http ?? nodeHttpClient;
+  const webhooks = createWebhookDispatcher({ store, clock, newId, http });
   const flows = createFlowRunner({
     store,
     clock,
-    http: config.http ?? nodeHttpClient,
+    http,
     onTimers: (changes) => timers.apply(changes),
     onCommitted: committed,
   });
-  const router = createRouter({ store, clock, newId, flows, hub, onTimers: (changes) => timers.apply(changes) });
+  const router = createRouter({
+    store,
+    clock,
+    newId,
+    flows,
+    hub,
+    onTimers: (changes) => timers.apply(changes),
+    onEvents: (tenantId) => webhooks.eventsCommitted(tenantId),
+  });
+  const queueStats = createQueueStats({ store, clock, router });
   const configuration = createConfigurationService({
     store,
     clock,
@@ -66,15 +82,19 @@ export function createEngine(config: EngineConfig) {
     flows,
     router,
     interactions,
+    webhooks,
+    queueStats,
     /** Re-arms the stored timers and lets the router pick up the open work; returns how many timers. */
     async start(): Promise<number> {
       const armed = await timers.restore(store);
       await router.start();
+      await webhooks.start();
       return armed;
     },
     stop(): void {
       timers.stop();
       router.stop();
+      webhooks.stop();
     },
   };
 }

@@ -27,6 +27,8 @@ export interface RouterDeps {
   flows: FlowRunner;
   hub: AgentHub;
   onTimers(changes: TimerChanges): void;
+  /** Called after the router commits events for a tenant (webhooks deliver them). */
+  onEvents(tenantId: string): void;
 }
 
 /** The router's in-memory view of one tenant, rebuilt from the store and kept in step with commits. */
@@ -148,6 +150,8 @@ export function createRouter(deps: RouterDeps) {
 
   /** Mirrors one committed interaction in the view; returns the agent whose offer just went away. */
   function track(view: TenantView, interaction: Interaction): string | null {
+    const queues = new Set([view.waiting.get(interaction.id)?.queueId, interaction.queueId]);
+    for (const queueId of queues) if (queueId) deps.hub.queueChanged(view.tenant.id, queueId);
     const before = view.held.get(interaction.id);
     view.waiting.delete(interaction.id);
     const stillSame =
@@ -190,6 +194,7 @@ export function createRouter(deps: RouterDeps) {
   async function save(change: InteractionChange): Promise<boolean> {
     if (!(await store.saveInteractions([change]))) return false;
     deps.onTimers(change.timers ?? { set: [], cancel: [] });
+    deps.onEvents(change.interaction.tenantId);
     return true;
   }
 
@@ -427,7 +432,14 @@ export function createRouter(deps: RouterDeps) {
           cancel: [...(run?.change.timers?.cancel ?? []), offerTimerId(interaction.id, offer.id)],
         };
         const events: NewEvent[] = [
-          interactionEvent(interactionId, 'offer.accepted', now, { offerId: offer.id, agentId }),
+          interactionEvent(interactionId, 'offer.accepted', now, {
+            offerId: offer.id,
+            agentId,
+            // What queue statistics need: the queue, when the wait began and when it was due.
+            queueId: interaction.queueId,
+            enqueuedAt: interaction.enqueuedAt,
+            dueAt: interaction.dueAt,
+          }),
           ...(run?.change.events ?? []),
           interactionEvent(interactionId, 'interaction.connected', now, { agentId }),
         ];
@@ -568,7 +580,13 @@ export function createRouter(deps: RouterDeps) {
           revision: interaction.revision + 1,
           updatedAt: now,
         };
-        const events = [interactionEvent(interactionId, 'interaction.abandoned', now, { fromState: interaction.state })];
+        const events = [
+          interactionEvent(interactionId, 'interaction.abandoned', now, {
+            fromState: interaction.state,
+            queueId: interaction.queueId,
+            enqueuedAt: interaction.enqueuedAt,
+          }),
+        ];
         if (!(await save({ interaction: changed, events, timers: { set: [], cancel } }))) {
           throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
         }
@@ -596,6 +614,24 @@ export function createRouter(deps: RouterDeps) {
     },
 
     summary,
+
+    /** The live part of a queue's statistics, from the router's view. */
+    async queueSnapshot(tenantId: string, queueId: string) {
+      const view = await viewOf(tenantId);
+      const waiting = [...view.waiting.values()].filter((work) => work.queueId === queueId);
+      const members = [...view.agents.values()].map((entry) => entry.view).filter((agent) => agent.queueIds.has(queueId));
+      const interactions = await store.listInteractionsInStates(tenantId, ['offered', 'connected', 'wrap_up']);
+      const inQueue = interactions.filter((interaction) => interaction.queueId === queueId);
+      return {
+        waiting: waiting.length,
+        oldestEnqueuedAt: waiting.length > 0 ? Math.min(...waiting.map((work) => work.enqueuedAt)) : null,
+        offered: inQueue.filter((i) => i.state === 'offered').length,
+        connected: inQueue.filter((i) => i.state === 'connected').length,
+        wrapUp: inQueue.filter((i) => i.state === 'wrap_up').length,
+        staffedAgents: members.filter((agent) => agent.presence !== 'offline').length,
+        availableAgents: members.filter((agent) => agent.presence === 'available').length,
+      };
+    },
   };
 
   async function dropTimer(timer: { id: string }): Promise<void> {

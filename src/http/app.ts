@@ -11,6 +11,7 @@ import { toErrorResponse } from './error-response.js';
 import { authenticate } from './request-context.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerConfigurationRoutes } from './routes/configuration-routes.js';
+import { registerEventRoutes } from './routes/event-routes.js';
 import { registerInteractionRoutes } from './routes/interaction-routes.js';
 import { registerTenantRoutes } from './routes/tenant-routes.js';
 
@@ -108,6 +109,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerConfigurationRoutes(app, engine);
   registerInteractionRoutes(app, engine);
   registerAgentRoutes(app, engine);
+  registerEventRoutes(app, engine);
   registerAgentGateway(app, engine);
   return app;
 }

@@ -312,3 +312,31 @@ export const interactionListQuery = Type.Object(
 export const listQuery = Type.Object({ limit: Type.Optional(Type.String()), cursor: Type.Optional(Type.String()) }, closed);
 
 export type Schema = TSchema;
+
+export const eventsQuery = Type.Object(
+  { after: Type.Optional(Type.String()), limit: Type.Optional(Type.String()), type: Type.Optional(Type.String()) },
+  closed,
+);
+export const statsQuery = Type.Object({ windowMinutes: Type.Optional(Type.String()) }, closed);
+export const webhookCreate = Type.Object(
+  {
+    url: Type.String({ maxLength: 2000 }),
+    eventTypes: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100 }), Type.Null()])),
+    secret: Type.Optional(
+      Type.String({ minLength: 16, maxLength: 200, description: 'Your own signing secret; generated when absent.' }),
+    ),
+    active: Type.Optional(Type.Boolean()),
+    afterSeq: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Deliver from after this event; new events only by default.' }),
+    ),
+  },
+  closed,
+);
+export const webhookUpdate = Type.Object(
+  {
+    url: Type.Optional(Type.String({ maxLength: 2000 })),
+    eventTypes: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100 }), Type.Null()])),
+    active: Type.Optional(Type.Boolean()),
+  },
+  closed,
+);

@@ -11,7 +11,8 @@ export const agentProtocolVersion = 1;
 type ClientMessage =
   | { type: 'accept' | 'reject' | 'end' | 'complete'; interactionId: string; requestId?: string }
   | { type: 'presence'; status: 'offline' | 'available' | 'away'; reason?: string | null; requestId?: string }
-  | { type: 'ping'; requestId?: string };
+  | { type: 'ping'; requestId?: string }
+  | { type: 'subscribe'; queueIds: string[]; requestId?: string };
 
 function parseMessage(raw: string): ClientMessage | null {
   let message: unknown;
@@ -31,6 +32,10 @@ function parseMessage(raw: string): ClientMessage | null {
     return valid && (m.reason === undefined || m.reason === null || typeof m.reason === 'string') ? (m as ClientMessage) : null;
   }
   if (m.type === 'ping') return m as ClientMessage;
+  if (m.type === 'subscribe') {
+    const ids = m.queueIds;
+    return Array.isArray(ids) && ids.length <= 100 && ids.every((id) => typeof id === 'string') ? (m as ClientMessage) : null;
+  }
   return null;
 }
 
@@ -56,9 +61,41 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
         return;
       }
       const { agentId } = principal;
+      // Messages are taken from the first moment and handled, in order, once the greeting is sent.
+      let ready: Promise<unknown> = Promise.resolve();
+      let chain: Promise<unknown> = Promise.resolve();
+      socket.on('message', (data) => {
+        chain = chain.then(() => ready).then(() => handle(String(data)));
+      });
       // Subscribe before reading the state, so nothing published in between is missed.
       const unsubscribe = engine.hub.subscribe(tenantId, agentId, send);
-      socket.on('close', unsubscribe);
+      const queueSubscriptions = new Map<string, () => void>();
+      const pending = new Map<string, () => void>();
+      socket.on('close', () => {
+        unsubscribe();
+        for (const stop of [...queueSubscriptions.values(), ...pending.values()]) stop();
+      });
+      const tenant = await engine.store.getTenant(tenantId);
+      /** Sends a queue's statistics; changes coming faster than once a second are folded into one push. */
+      const pushStats = async (queueId: string) => {
+        if (!tenant) return;
+        send({ type: 'queue.stats', stats: await engine.queueStats(tenant, queueId, 60) });
+      };
+      const statsChanged = (queueId: string) => {
+        if (pending.has(queueId)) return;
+        const at = new Date(Date.parse(engine.clock.now()) + 1000).toISOString();
+        pending.set(
+          queueId,
+          engine.clock.setTimer(at, () => {
+            pending.delete(queueId);
+            void pushStats(queueId).catch(() => undefined);
+          }),
+        );
+      };
+      let greeted: () => void = () => undefined;
+      ready = new Promise<void>((resolve) => {
+        greeted = resolve;
+      });
       const agent = await engine.store.agents.get(tenantId, agentId);
       const offers = await engine.router.openOffers(tenantId, agentId);
       send({
@@ -67,9 +104,7 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
         agent: agent ? { id: agent.id, name: agent.name, email: agent.email, presence: agent.presence } : null,
         offers: offers.map((interaction) => ({ offer: interaction.offer, interaction: engine.router.summary(interaction) })),
       });
-      socket.on('message', (data) => {
-        void handle(String(data));
-      });
+      greeted();
 
       async function handle(raw: string): Promise<void> {
         const message = parseMessage(raw);
@@ -83,6 +118,22 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
             case 'ping':
               send({ type: 'pong', requestId });
               return;
+            case 'subscribe': {
+              const queues = [];
+              for (const queueId of message.queueIds) {
+                const queue = await engine.store.queues.get(tenantId, queueId);
+                if (!queue) throw new AppError(apiError('NOT_FOUND', `No such queue: ${queueId}.`, 'queueIds'));
+                queues.push(queue.id);
+              }
+              for (const queueId of queues) {
+                if (!queueSubscriptions.has(queueId)) {
+                  queueSubscriptions.set(queueId, engine.hub.subscribeQueue(tenantId, queueId, statsChanged));
+                }
+              }
+              send({ type: 'result', requestId, ok: true, queueIds: queues });
+              for (const queueId of queues) await pushStats(queueId);
+              return;
+            }
             case 'presence': {
               const updated = await engine.router.setPresence(tenantId, agentId, message.status, message.reason ?? null);
               send({ type: 'result', requestId, ok: true, presence: updated.presence });

@@ -17,6 +17,7 @@ import type {
   Queue,
   StoredTimer,
   Tenant,
+  Webhook,
 } from '../core/model.js';
 
 /** Timers a change arms and disarms, saved in the same transaction as the change. */
@@ -142,6 +143,20 @@ export interface Store {
   deleteTimers(ids: readonly string[]): Promise<void>;
   /** Interactions of the tenant in these states (the router's view is rebuilt from them). */
   listInteractionsInStates(tenantId: string, states: readonly InteractionState[]): Promise<Interaction[]>;
+
+  /** The tenant's events after a sequence number, in order: the event feed and webhook deliveries read it. */
+  listEvents(tenantId: string, afterSeq: number, limit: number, types?: readonly string[]): Promise<InteractionEvent[]>;
+  /** The sequence number of the tenant's newest event (0 when none). */
+  latestEventSeq(tenantId: string): Promise<number>;
+  /** Events of these types since a time (queue statistics read the last window). */
+  listEventsSince(tenantId: string, types: readonly string[], since: string): Promise<InteractionEvent[]>;
+
+  /** Webhooks: the signing secret is stored with them (it is needed to sign) and only returned here. */
+  readonly webhooks: ResourceTable<Webhook>;
+  createWebhook(webhook: Webhook, secret: string): Promise<void>;
+  webhookSecret(tenantId: string, webhookId: string): Promise<string | null>;
+  /** Tenants that have webhooks (the dispatcher visits them at start). */
+  tenantsWithWebhooks(): Promise<string[]>;
 
   /** Agent tokens: stored by the hash of their secret, like API keys. */
   createAgentToken(token: AgentToken, secretHash: string): Promise<void>;

@@ -159,4 +159,16 @@ export const migrations: Migration[] = [
       'CREATE INDEX interactions_tenant_open ON interactions (tenant_id, state)',
     ],
   },
+  {
+    id: '0004-webhooks',
+    statements: () => [
+      `CREATE TABLE webhooks (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        secret TEXT NOT NULL,
+        doc TEXT NOT NULL)`,
+      'CREATE INDEX webhooks_tenant ON webhooks (tenant_id)',
+      'CREATE INDEX interaction_events_tenant ON interaction_events (tenant_id, seq)',
+    ],
+  },
 ];

@@ -19,6 +19,7 @@ import type {
   Queue,
   StoredTimer,
   Tenant,
+  Webhook,
 } from '../../core/model.js';
 import type { InteractionChange, ResourceTable, Store } from '../store.js';
 import { migrations, type SqlDialectName } from './schema.js';
@@ -116,6 +117,7 @@ export class SqlStore implements Store {
   readonly flows: ResourceTable<Flow>;
   readonly dispatchMappings: ResourceTable<DispatchMapping>;
   readonly agents: ResourceTable<Agent>;
+  readonly webhooks: ResourceTable<Webhook>;
   private readonly db: Db;
   private readonly classify: (error: unknown) => ConstraintKind;
   private readonly destroy: () => Promise<void>;
@@ -203,6 +205,8 @@ export class SqlStore implements Store {
       columns: (a) => ({ email: a.email, employee_id: a.employeeId }),
       conflict: apiError('DUPLICATE_AGENT_EMAIL', 'Another agent of the tenant has this email or employee id.', 'email'),
     });
+    // Created by createWebhook (with its secret); the table methods read, update and delete them.
+    this.webhooks = this.table<Webhook>({ table: 'webhooks', columns: () => ({}) });
     this.dispatchMappings = this.table<DispatchMapping>({
       table: 'dispatch_mappings',
       columns: (m) => ({
@@ -765,6 +769,71 @@ export class SqlStore implements Store {
     }));
   }
 
+  private eventOf(row: Row): InteractionEvent {
+    return {
+      seq: Number(row.seq),
+      interactionId: String(row.interaction_id),
+      type: String(row.type),
+      at: String(row.at),
+      data: JSON.parse(String(row.data)) as Record<string, unknown>,
+    };
+  }
+
+  async listEvents(tenantId: string, afterSeq: number, limit: number, types?: readonly string[]): Promise<InteractionEvent[]> {
+    let query = this.db
+      .selectFrom('interaction_events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('seq', '>', afterSeq);
+    if (types && types.length > 0) query = query.where('type', 'in', [...types]);
+    const rows = await query.orderBy('seq').limit(limit).execute();
+    return rows.map((row: Row) => this.eventOf(row));
+  }
+
+  async latestEventSeq(tenantId: string): Promise<number> {
+    const row = (await this.db
+      .selectFrom('interaction_events')
+      .select(sql<number>`coalesce(max(seq), 0)`.as('seq'))
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst()) as Row | undefined;
+    return Number(row?.seq ?? 0);
+  }
+
+  async listEventsSince(tenantId: string, types: readonly string[], since: string): Promise<InteractionEvent[]> {
+    if (types.length === 0) return [];
+    const rows = await this.db
+      .selectFrom('interaction_events')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('type', 'in', [...types])
+      .where('at', '>=', since)
+      .orderBy('seq')
+      .execute();
+    return rows.map((row: Row) => this.eventOf(row));
+  }
+
+  async webhookSecret(tenantId: string, webhookId: string): Promise<string | null> {
+    const row = (await this.db
+      .selectFrom('webhooks')
+      .select('secret')
+      .where('tenant_id', '=', tenantId)
+      .where('id', '=', webhookId)
+      .executeTakeFirst()) as Row | undefined;
+    return row ? String(row.secret) : null;
+  }
+
+  async createWebhook(webhook: Webhook, secret: string): Promise<void> {
+    await this.db
+      .insertInto('webhooks')
+      .values({ id: webhook.id, tenant_id: webhook.tenantId, secret, doc: JSON.stringify(webhook) })
+      .execute();
+  }
+
+  async tenantsWithWebhooks(): Promise<string[]> {
+    const rows = await this.db.selectFrom('webhooks').select('tenant_id').distinct().execute();
+    return rows.map((row: Row) => String(row.tenant_id));
+  }
+
   async deleteTimers(ids: readonly string[]): Promise<void> {
     if (ids.length > 0)
       await this.db
@@ -852,13 +921,7 @@ export class SqlStore implements Store {
       .where('interaction_id', '=', interactionId)
       .orderBy('seq')
       .execute();
-    return rows.map((row: Row) => ({
-      seq: Number(row.seq),
-      interactionId: String(row.interaction_id),
-      type: String(row.type),
-      at: String(row.at),
-      data: JSON.parse(String(row.data)) as Record<string, unknown>,
-    }));
+    return rows.map((row: Row) => this.eventOf(row));
   }
 
   async listQueueWaiting(
