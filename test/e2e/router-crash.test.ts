@@ -136,13 +136,13 @@ test('kill -9 in the middle of traffic, twice: nothing lost or duplicated, capac
     for (const id of acknowledged) assert.ok(ids.has(id), `acknowledged interaction ${id} was lost`);
 
     for (const interaction of all) {
-      const full = (await request(server, token, 'GET', `${base}/interactions/${interaction.id}`)).body.result;
-      const types = full.events.map((e: Json) => e.type);
+      const full: Json = (await request(server, token, 'GET', `${base}/interactions/${interaction.id}`)).body.result;
+      const types: string[] = full.events.map((e: Json) => e.type);
       assert.equal(types.filter((t: string) => t === 'interaction.created').length, 1, `${interaction.id} created twice`);
       assert.ok(types.filter((t: string) => t === 'offer.accepted').length <= 1, `${interaction.id} accepted twice`);
       if (full.state === 'queued' || full.state === 'offered') {
         // Waiting work keeps the place it had: its enqueue time is when it was queued.
-        const queued = full.events.find((e: Json) => e.type === 'interaction.queued');
+        const queued: Json = full.events.find((e: Json) => e.type === 'interaction.queued');
         assert.equal(full.enqueuedAt, queued.at);
       }
       if (full.state === 'offered') {
