@@ -11,7 +11,8 @@ import {
   type StoredTimer,
   type Tenant,
 } from '../core/model.js';
-import { type AgentView, compareWork, nextEscalationAt, pickAgent, type WorkView } from '../core/router/agent-selection.js';
+import type { AgentView, WorkView } from '../core/router/agent-selection.js';
+import { RoutingIndex } from '../core/router/routing-index.js';
 import type { InteractionChange, ResourceTable, Store, TimerChanges } from '../store/store.js';
 import type { AgentHub } from './agent-hub.js';
 import type { Clock } from './clock.js';
@@ -34,12 +35,10 @@ export interface RouterDeps {
 /** The router's in-memory view of one tenant, rebuilt from the store and kept in step with commits. */
 interface TenantView {
   tenant: Tenant;
-  agents: Map<string, { agent: Agent; view: AgentView }>;
+  index: RoutingIndex;
   queues: Map<string, Queue>;
-  /** Queued interactions waiting for an offer. */
-  waiting: Map<string, WorkView>;
-  /** Interactions offered to, or held by, an agent: what counts against capacity. */
-  held: Map<string, { agentId: string; channelType: ChannelType; offerId: string | null }>;
+  /** Open offers by interaction: who was offered it (to tell them when it goes away). */
+  offers: Map<string, { agentId: string; offerId: string }>;
   wakeup: (() => void) | null;
 }
 
@@ -81,6 +80,7 @@ export function createRouter(deps: RouterDeps) {
   }
 
   function agentView(agent: Agent, previous?: AgentView): AgentView {
+    // Load comes from the index's holdings; idle and offer times carry over.
     return {
       id: agent.id,
       email: agent.email,
@@ -119,9 +119,12 @@ export function createRouter(deps: RouterDeps) {
   async function load(tenantId: string): Promise<TenantView> {
     const tenant = await store.getTenant(tenantId);
     if (!tenant) throw notFound('tenant');
-    const view: TenantView = { tenant, agents: new Map(), queues: new Map(), waiting: new Map(), held: new Map(), wakeup: null };
-    for (const agent of await all(store.agents, tenantId)) view.agents.set(agent.id, { agent, view: agentView(agent) });
-    for (const queue of await all(store.queues, tenantId)) view.queues.set(queue.id, queue);
+    const view: TenantView = { tenant, index: new RoutingIndex(), queues: new Map(), offers: new Map(), wakeup: null };
+    for (const queue of await all(store.queues, tenantId)) {
+      view.queues.set(queue.id, queue);
+      view.index.setQueue(queue.id, queue.routing);
+    }
+    for (const agent of await all(store.agents, tenantId)) view.index.upsertAgent(agentView(agent));
     for (const interaction of await store.listInteractionsInStates(tenantId, ['queued', 'offered', 'connected', 'wrap_up'])) {
       track(view, interaction);
     }
@@ -138,38 +141,22 @@ export function createRouter(deps: RouterDeps) {
     return view;
   }
 
-  function release(view: TenantView, interactionId: string): void {
-    const held = view.held.get(interactionId);
-    if (!held) return;
-    view.held.delete(interactionId);
-    const agent = view.agents.get(held.agentId)?.view;
-    if (!agent) return;
-    agent.load[held.channelType] = Math.max(0, (agent.load[held.channelType] ?? 0) - 1);
-    if (Object.values(agent.load).every((n) => n === 0)) agent.idleSince = Date.parse(clock.now());
-  }
-
   /** Mirrors one committed interaction in the view; returns the agent whose offer just went away. */
   function track(view: TenantView, interaction: Interaction): string | null {
-    const queues = new Set([view.waiting.get(interaction.id)?.queueId, interaction.queueId]);
-    for (const queueId of queues) if (queueId) deps.hub.queueChanged(view.tenant.id, queueId);
-    const before = view.held.get(interaction.id);
-    view.waiting.delete(interaction.id);
-    const stillSame =
-      before &&
-      holdingStates.has(interaction.state) &&
-      interaction.agentId === before.agentId &&
-      interaction.offer?.id === before.offerId;
-    if (!stillSame) release(view, interaction.id);
-    if (interaction.state === 'queued' && interaction.queueId) view.waiting.set(interaction.id, workView(interaction));
-    if (holdingStates.has(interaction.state) && !stillSame) {
-      const agentId = interaction.offer?.agentId ?? interaction.agentId;
-      if (agentId) {
-        view.held.set(interaction.id, { agentId, channelType: interaction.channelType, offerId: interaction.offer?.id ?? null });
-        const agent = view.agents.get(agentId)?.view;
-        if (agent) agent.load[interaction.channelType] = (agent.load[interaction.channelType] ?? 0) + 1;
-      }
+    const before = view.offers.get(interaction.id);
+    for (const queueId of new Set([view.index.queueOfWork(interaction.id), interaction.queueId])) {
+      if (queueId) deps.hub.queueChanged(view.tenant.id, queueId);
     }
-    const rescinded = before?.offerId && interaction.offer?.id !== before.offerId && interaction.agentId !== before.agentId;
+    if (interaction.state === 'queued' && interaction.queueId) view.index.upsertWork(workView(interaction));
+    else view.index.removeWork(interaction.id);
+    const agentId = holdingStates.has(interaction.state) ? (interaction.offer?.agentId ?? interaction.agentId) : null;
+    if (agentId) view.index.hold(interaction.id, agentId, interaction.channelType);
+    else view.index.release(interaction.id, Date.parse(clock.now()));
+    if (interaction.state === 'offered' && interaction.offer) {
+      view.offers.set(interaction.id, { agentId: interaction.offer.agentId, offerId: interaction.offer.id });
+    } else view.offers.delete(interaction.id);
+    // The offer went away without the agent taking it (abandoned, left the queue, transferred…).
+    const rescinded = before && interaction.offer?.id !== before.offerId && interaction.agentId !== before.agentId;
     return rescinded ? before.agentId : null;
   }
 
@@ -201,32 +188,31 @@ export function createRouter(deps: RouterDeps) {
   /** Offers waiting work to free agents, queue by queue, in routing order. */
   async function assign(view: TenantView): Promise<void> {
     const now = Date.parse(clock.now());
-    let soonest: number | null = null;
-    for (const queue of view.queues.values()) {
-      const waiting = [...view.waiting.values()].filter((work) => work.queueId === queue.id).sort(compareWork);
-      if (waiting.length === 0) continue;
-      const members = [...view.agents.values()].map((entry) => entry.view).filter((agent) => agent.queueIds.has(queue.id));
-      for (const work of waiting) {
-        if (!members.some((agent) => agent.presence === 'available')) break;
-        const pick = pickAgent(work, queue.routing, members, now);
-        if (pick.agentId === null) {
-          const at = nextEscalationAt(work, queue.routing, now);
-          if (at !== null && (soonest === null || at < soonest)) soonest = at;
-          continue;
-        }
-        await offer(view, queue, work.id, pick.agentId, pick.reason);
-      }
+    for (const decision of view.index.decide(now)) {
+      const queue = view.queues.get(decision.queueId);
+      if (queue) await offer(view, queue, decision.workId, decision.agentId, decision.reason);
     }
     // Work that waits for an escalation step or a preference to expire is looked at again then.
+    const soonest = view.index.nextWakeup();
     view.wakeup?.();
-    view.wakeup = soonest === null ? null : clock.setTimer(new Date(soonest).toISOString(), () => void kick(view.tenant.id));
+    view.wakeup =
+      soonest === null
+        ? null
+        : clock.setTimer(new Date(soonest).toISOString(), () => {
+            void serialized(view.tenant.id, async () => {
+              view.index.touchAll();
+              await assign(view);
+            });
+          });
   }
 
   async function offer(view: TenantView, queue: Queue, interactionId: string, agentId: string, reason: string): Promise<void> {
     const interaction = await store.getInteraction(view.tenant.id, interactionId);
     if (interaction?.state !== 'queued') {
+      // The decision was made on a stale view: undo it by mirroring what is actually stored.
+      view.index.release(interactionId, null);
       if (interaction) track(view, interaction);
-      else view.waiting.delete(interactionId);
+      else view.index.removeWork(interactionId);
       return;
     }
     const now = clock.now();
@@ -253,13 +239,12 @@ export function createRouter(deps: RouterDeps) {
     };
     const events = [interactionEvent(interactionId, 'offer.created', now, { offerId, agentId, expiresAt, reason })];
     if (!(await save({ interaction: offered, events, timers: { set: [timer], cancel: [] } }))) {
+      view.index.release(interactionId, null);
       const fresh = await store.getInteraction(view.tenant.id, interactionId);
       if (fresh) track(view, fresh);
       return;
     }
     track(view, offered);
-    const agent = view.agents.get(agentId)?.view;
-    if (agent) agent.lastOfferAt = Date.parse(now);
     deps.hub.publish(view.tenant.id, agentId, { type: 'offer', offer: offered.offer, interaction: summary(offered) });
   }
 
@@ -314,23 +299,23 @@ export function createRouter(deps: RouterDeps) {
   }
 
   async function setPresenceIn(view: TenantView, agentId: string, presence: Presence): Promise<Agent> {
-    const entry = view.agents.get(agentId);
     // Read fresh: configuration changes may have been written since the view last saw this agent.
     const current = await store.agents.get(view.tenant.id, agentId);
     if (!current) throw notFound('agent');
     const agent: Agent = { ...current, presence, updatedAt: presence.since };
     if (!(await store.agents.update(agent))) throw notFound('agent');
-    const previous = entry?.view;
+    const previous = view.index.agent(agentId);
     const next = agentView(agent, previous);
     if (presence.status === 'available' && previous?.presence !== 'available' && Object.values(next.load).every((n) => n === 0)) {
       next.idleSince = Date.parse(presence.since);
     }
-    view.agents.set(agentId, { agent, view: next });
+    view.index.upsertAgent(next);
     deps.hub.publish(view.tenant.id, agentId, { type: 'presence', presence });
+    for (const queueId of agent.queueIds) deps.hub.queueChanged(view.tenant.id, queueId);
     if (presence.status !== 'available') {
       // Nobody is offered work while offline or away: open offers go back to the queue.
-      for (const [interactionId, held] of view.held) {
-        if (held.agentId !== agentId || !held.offerId) continue;
+      for (const [interactionId, open] of [...view.offers]) {
+        if (open.agentId !== agentId) continue;
         const interaction = await store.getInteraction(view.tenant.id, interactionId);
         if (interaction) await requeue(view, interaction, 'offer.rescinded', false, null);
       }
@@ -369,26 +354,28 @@ export function createRouter(deps: RouterDeps) {
     agentChanged(agent: Agent): Promise<void> {
       return serialized(agent.tenantId, async () => {
         const view = await viewOf(agent.tenantId);
-        const previous = view.agents.get(agent.id)?.view;
-        view.agents.set(agent.id, { agent, view: agentView(agent, previous) });
+        view.index.upsertAgent(agentView(agent, view.index.agent(agent.id)));
         await assign(view);
       });
     },
     agentRemoved(tenantId: string, agentId: string): Promise<void> {
       return serialized(tenantId, async () => {
-        (await viewOf(tenantId)).agents.delete(agentId);
+        (await viewOf(tenantId)).index.removeAgent(agentId);
       });
     },
     queueChanged(queue: Queue): Promise<void> {
       return serialized(queue.tenantId, async () => {
         const view = await viewOf(queue.tenantId);
         view.queues.set(queue.id, queue);
+        view.index.setQueue(queue.id, queue.routing);
         await assign(view);
       });
     },
     queueRemoved(tenantId: string, queueId: string): Promise<void> {
       return serialized(tenantId, async () => {
-        (await viewOf(tenantId)).queues.delete(queueId);
+        const view = await viewOf(tenantId);
+        view.queues.delete(queueId);
+        view.index.removeQueue(queueId);
       });
     },
 
@@ -608,7 +595,7 @@ export function createRouter(deps: RouterDeps) {
     /** Open offers of an agent, for a connection that just opened. */
     async openOffers(tenantId: string, agentId: string): Promise<Interaction[]> {
       const view = await viewOf(tenantId);
-      const ids = [...view.held].filter(([, held]) => held.agentId === agentId && held.offerId).map(([id]) => id);
+      const ids = [...view.offers].filter(([, open]) => open.agentId === agentId).map(([id]) => id);
       const interactions = await Promise.all(ids.map((id) => store.getInteraction(tenantId, id)));
       return interactions.filter((i): i is Interaction => i?.state === 'offered');
     },
@@ -618,18 +605,14 @@ export function createRouter(deps: RouterDeps) {
     /** The live part of a queue's statistics, from the router's view. */
     async queueSnapshot(tenantId: string, queueId: string) {
       const view = await viewOf(tenantId);
-      const waiting = [...view.waiting.values()].filter((work) => work.queueId === queueId);
-      const members = [...view.agents.values()].map((entry) => entry.view).filter((agent) => agent.queueIds.has(queueId));
+      const live = view.index.snapshot(queueId);
       const interactions = await store.listInteractionsInStates(tenantId, ['offered', 'connected', 'wrap_up']);
       const inQueue = interactions.filter((interaction) => interaction.queueId === queueId);
       return {
-        waiting: waiting.length,
-        oldestEnqueuedAt: waiting.length > 0 ? Math.min(...waiting.map((work) => work.enqueuedAt)) : null,
+        ...live,
         offered: inQueue.filter((i) => i.state === 'offered').length,
         connected: inQueue.filter((i) => i.state === 'connected').length,
         wrapUp: inQueue.filter((i) => i.state === 'wrap_up').length,
-        staffedAgents: members.filter((agent) => agent.presence !== 'offline').length,
-        availableAgents: members.filter((agent) => agent.presence === 'available').length,
       };
     },
   };
