@@ -33,7 +33,9 @@ function environment(scope: ExpressionScope): Environment {
 /** A compiled expression: evaluate it against a JSON context. */
 export type CompiledExpression = (context: Record<string, unknown>) => unknown;
 
-export type Compilation = { ok: true; evaluate: CompiledExpression } | { ok: false; message: string; column: number | null };
+export type Compilation =
+  | { ok: true; evaluate: CompiledExpression; evaluateConverted: CompiledExpression }
+  | { ok: false; message: string; column: number | null };
 
 // Compiled expressions are cached: flow versions are immutable, so the same text recurs on every run.
 const cache = new Map<string, Compilation>();
@@ -68,7 +70,11 @@ export function compileExpression(source: string, scope: ExpressionScope = 'flow
       result = { ok: false, message: firstLine(message), column: caretColumn(message) };
     } else {
       const parsed = env.parse(source);
-      result = { ok: true, evaluate: (context) => fromCel(parsed(toCel(context) as Record<string, unknown>)) };
+      result = {
+        ok: true,
+        evaluate: (context) => fromCel(parsed(toCel(context) as Record<string, unknown>)),
+        evaluateConverted: (celContext) => parsed(celContext),
+      };
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -81,6 +87,20 @@ export function compileExpression(source: string, scope: ExpressionScope = 'flow
 
 /** Thrown when an expression fails at run time (a missing key, a bad overload, a non-bool condition). */
 export class ExpressionError extends Error {}
+
+/**
+ * Evaluates an expression against a context already converted with toCel (the router converts each
+ * agent once and evaluates many requirements against it).
+ */
+export function evaluateConverted(source: string, celContext: Record<string, unknown>, scope: ExpressionScope = 'flow'): unknown {
+  const compiled = compileExpression(source, scope);
+  if (!compiled.ok) throw new ExpressionError(`${compiled.message} in "${source}"`);
+  try {
+    return compiled.evaluateConverted(celContext);
+  } catch (error) {
+    throw new ExpressionError(`${firstLine(error instanceof Error ? error.message : String(error))} in "${source}"`);
+  }
+}
 
 /** Evaluates a compiled expression, turning library errors into ExpressionError. */
 export function evaluateExpression(source: string, context: Record<string, unknown>, scope: ExpressionScope = 'flow'): unknown {

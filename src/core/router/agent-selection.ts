@@ -1,4 +1,4 @@
-import { ExpressionError, evaluateExpression } from '../flow/expressions.js';
+import { ExpressionError, evaluateConverted, toCel } from '../flow/expressions.js';
 import type { ChannelType, PresenceStatus, QueueRouting } from '../model.js';
 
 /**
@@ -51,9 +51,8 @@ export function hasCapacity(agent: AgentView, channelType: ChannelType): boolean
   if ((agent.load[channelType] ?? 0) >= (agent.capacity[channelType] ?? 0)) return false;
   if (agent.voiceBlocksOtherWork) {
     // A call in progress keeps other work away, and other work in progress keeps calls away.
-    const total = Object.values(agent.load).reduce((sum, n) => sum + n, 0);
-    if (channelType !== 'voice' && (agent.load.voice ?? 0) > 0) return false;
-    if (channelType === 'voice' && total > 0) return false;
+    if (channelType !== 'voice') return (agent.load.voice ?? 0) === 0;
+    for (const type in agent.load) if ((agent.load[type as ChannelType] ?? 0) > 0) return false;
   }
   return true;
 }
@@ -64,22 +63,30 @@ export function namesAgent(ref: string, agent: AgentView): boolean {
 }
 
 /** The escalation step in force after the work has waited `waitedMs`. */
+const noStep = { index: -1, requirements: null };
+
 export function escalationStep(routing: QueueRouting, waitedMs: number): { index: number; requirements: string | null } {
-  let current = { index: -1, requirements: null as string | null };
-  routing.escalation.forEach((step, index) => {
-    if (step.afterSeconds * 1000 <= waitedMs) current = { index, requirements: step.requirements };
-  });
+  let current: { index: number; requirements: string | null } = noStep;
+  for (let index = 0; index < routing.escalation.length; index++) {
+    const step = routing.escalation[index];
+    if (step && step.afterSeconds * 1000 <= waitedMs) current = { index, requirements: step.requirements };
+  }
   return current;
 }
+
+// Each agent is converted for CEL once, not once per requirement evaluated against it.
+const celAgents = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
 
 /** Whether the agent meets a requirement (CEL over `agent`); null requires nothing. */
 export function meets(requirements: string | null, agent: AgentView): boolean {
   if (requirements === null) return true;
+  let context = celAgents.get(agent.attributes);
+  if (!context) {
+    context = toCel({ agent: { id: agent.id, email: agent.email, attributes: agent.attributes } }) as Record<string, unknown>;
+    celAgents.set(agent.attributes, context);
+  }
   try {
-    return (
-      evaluateExpression(requirements, { agent: { id: agent.id, email: agent.email, attributes: agent.attributes } }, 'agent') ===
-      true
-    );
+    return evaluateConverted(requirements, context, 'agent') === true;
   } catch (error) {
     // A requirement that cannot be evaluated for this agent (a missing skill) does not match.
     if (error instanceof ExpressionError) return false;

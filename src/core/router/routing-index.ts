@@ -97,7 +97,8 @@ export class RoutingIndex {
   upsertAgent(view: AgentView): void {
     const previous = this.agents.get(view.id);
     if (previous) this.unlist(previous);
-    const agent: AgentView = { ...view, load: previous?.load ?? view.load };
+    // The index owns its copies: load is changed in place on the decision path.
+    const agent: AgentView = { ...view, load: { ...(previous?.load ?? view.load) } };
     this.agents.set(agent.id, agent);
     if (previous) this.forgetRefs(previous);
     this.byRef.set(agent.email, agent.id);
@@ -121,15 +122,6 @@ export class RoutingIndex {
 
   agent(agentId: string): AgentView | undefined {
     return this.agents.get(agentId);
-  }
-
-  /** Changes an agent in place, keeping every ranking right (take it out, change it, put it back). */
-  private change(agentId: string, mutate: (agent: AgentView) => void): void {
-    const agent = this.agents.get(agentId);
-    if (!agent) return;
-    this.unlist(agent);
-    mutate(agent);
-    this.list(agent);
   }
 
   upsertWork(work: WorkView): void {
@@ -159,9 +151,11 @@ export class RoutingIndex {
     if (current?.agentId === agentId && current.channelType === channelType) return;
     if (current) this.release(interactionId, null);
     this.holdings.set(interactionId, { agentId, channelType });
-    this.change(agentId, (agent) => {
-      agent.load = { ...agent.load, [channelType]: (agent.load[channelType] ?? 0) + 1 };
-    });
+    const agent = this.agents.get(agentId);
+    if (!agent) return;
+    this.unlist(agent);
+    agent.load[channelType] = (agent.load[channelType] ?? 0) + 1;
+    this.list(agent);
   }
 
   /** The agent no longer holds it; an agent left with no work is idle from `now`. */
@@ -169,10 +163,12 @@ export class RoutingIndex {
     const holding = this.holdings.get(interactionId);
     if (!holding) return;
     this.holdings.delete(interactionId);
-    this.change(holding.agentId, (agent) => {
-      agent.load = { ...agent.load, [holding.channelType]: Math.max(0, (agent.load[holding.channelType] ?? 0) - 1) };
-      if (now !== null && Object.values(agent.load).every((n) => n === 0)) agent.idleSince = now;
-    });
+    const agent = this.agents.get(holding.agentId);
+    if (!agent) return;
+    this.unlist(agent);
+    agent.load[holding.channelType] = Math.max(0, (agent.load[holding.channelType] ?? 0) - 1);
+    if (now !== null && Object.values(agent.load).every((n) => n === 0)) agent.idleSince = now;
+    this.list(agent);
   }
 
   holding(interactionId: string): { agentId: string; channelType: ChannelType } | undefined {
@@ -203,23 +199,26 @@ export class RoutingIndex {
       const queue = this.queues.get(queueId);
       if (!queue) continue;
       let blocked = 0;
-      for (let i = 0; i < queue.waiting.size && blocked < maxBlockedScan; ) {
-        const work = queue.waiting.at(i) as WorkView;
+      const cursor = queue.waiting.cursor();
+      for (let work = cursor.current(); work && blocked < maxBlockedScan; work = cursor.current()) {
         const hasPin = (work.target && now < work.target.until) || (work.preferred && now < work.preferred.until);
         if (queue.free.size === 0 && !hasPin) break;
         const pick = this.pick(work, queue, now);
         if (!pick) {
           blocked++;
-          i++;
+          cursor.advance();
           const at = nextChange(work, queue.routing, now);
           if (at !== null && (wakeup === null || at < wakeup)) wakeup = at;
           continue;
         }
-        this.removeWork(work.id);
-        this.hold(work.id, pick.agentId, work.channelType);
-        this.change(pick.agentId, (agent) => {
-          agent.lastOfferAt = now;
-        });
+        cursor.removeCurrent();
+        this.work.delete(work.id);
+        this.holdings.set(work.id, { agentId: pick.agentId, channelType: work.channelType });
+        const agent = this.agents.get(pick.agentId) as AgentView;
+        this.unlist(agent);
+        agent.load[work.channelType] = (agent.load[work.channelType] ?? 0) + 1;
+        agent.lastOfferAt = now;
+        this.list(agent);
         decisions.push({ workId: work.id, queueId, agentId: pick.agentId, reason: pick.reason });
       }
     }
@@ -287,10 +286,13 @@ export class RoutingIndex {
 
 /** When something about this blocked work changes with time: its next escalation step or preference expiry. */
 function nextChange(work: WorkView, routing: QueueRouting, now: number): number | null {
-  const times = [
-    ...routing.escalation.map((step) => work.enqueuedAt + step.afterSeconds * 1000),
-    ...(work.preferred ? [work.preferred.until] : []),
-    ...(work.target ? [work.target.until] : []),
-  ].filter((at) => at > now);
-  return times.length > 0 ? Math.min(...times) : null;
+  // On the decision path: no intermediate arrays.
+  let soonest: number | null = null;
+  const consider = (at: number) => {
+    if (at > now && (soonest === null || at < soonest)) soonest = at;
+  };
+  for (const step of routing.escalation) consider(work.enqueuedAt + step.afterSeconds * 1000);
+  if (work.preferred) consider(work.preferred.until);
+  if (work.target) consider(work.target.until);
+  return soonest;
 }
