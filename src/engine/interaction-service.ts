@@ -134,12 +134,13 @@ export function createInteractionService(deps: InteractionDeps) {
       ? await store.findEntryPointByAddress(tenant.id, interaction.channelType, interaction.contactPoint)
       : null;
     let next: Interaction = { ...interaction, dispatch: decision, entryPointId: entryPoint?.id ?? interaction.entryPointId };
-    const nothingAfter = () => {};
+    // Without a flow, nothing runs after the commit but telling the router and webhooks about it.
+    const withoutFlow = (change: InteractionChange) => ({ change, after: () => deps.committed(change.interaction) });
     if (error && !transferQueue) {
       events.push(
         interactionEvent(interaction.id, 'interaction.undispatched', now, { dispatchError: error, reason: decision.reason }),
       );
-      return { change: { interaction: { ...next, state: 'undispatched', dispatchError: error }, events }, after: nothingAfter };
+      return withoutFlow({ interaction: { ...next, state: 'undispatched', dispatchError: error }, events });
     }
     if (!error) {
       next = { ...next, state: 'dispatched', flowId: decision.flowId, flowVersionId: decision.flowVersionId };
@@ -159,13 +160,10 @@ export function createInteractionService(deps: InteractionDeps) {
         reason: placement.reason,
       }),
     );
-    return {
-      change: {
-        interaction: { ...next, state: 'queued', queueId: placement.queueId, dueAt: placement.dueAt, placement, enqueuedAt: now },
-        events,
-      },
-      after: nothingAfter,
-    };
+    return withoutFlow({
+      interaction: { ...next, state: 'queued', queueId: placement.queueId, dueAt: placement.dueAt, placement, enqueuedAt: now },
+      events,
+    });
   }
 
   async function get(tenant: Tenant, id: string): Promise<InteractionView> {
@@ -258,7 +256,6 @@ export function createInteractionService(deps: InteractionDeps) {
       const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };
       routed.after();
-      deps.committed(routed.change.interaction);
       return { interaction: await get(tenant, base.id), replayed: false };
     },
 
@@ -425,7 +422,6 @@ export function createInteractionService(deps: InteractionDeps) {
         },
         routed.change,
       ]);
-      routed.after();
       return get(tenant, segment.id);
     },
 

@@ -169,6 +169,7 @@ export function createRouter(deps: RouterDeps) {
       direction: interaction.direction,
       customer: interaction.customer,
       contactPoint: interaction.contactPoint,
+      source: interaction.source,
       queueId: interaction.queueId,
       priority: interaction.priority,
       dueAt: interaction.dueAt,

@@ -32,6 +32,8 @@ export function createWebhookDispatcher(deps: { store: Store; clock: Clock; newI
   const running = new Set<string>();
   const again = new Set<string>();
   const timers = new Map<string, () => void>();
+  // Tenants with webhooks: a commit of a tenant without any costs nothing.
+  const tenantsWithHooks = new Set<string>();
   let stopped = false;
 
   function backoff(failures: number): number {
@@ -135,7 +137,10 @@ export function createWebhookDispatcher(deps: { store: Store; clock: Clock; newI
   return {
     /** Delivers what is pending for every tenant with webhooks (at start, after a restart). */
     async start(): Promise<void> {
-      for (const tenantId of await store.tenantsWithWebhooks()) await kick(tenantId);
+      for (const tenantId of await store.tenantsWithWebhooks()) {
+        tenantsWithHooks.add(tenantId);
+        await kick(tenantId);
+      }
     },
     stop(): void {
       stopped = true;
@@ -144,7 +149,7 @@ export function createWebhookDispatcher(deps: { store: Store; clock: Clock; newI
     },
     /** New events were committed for the tenant. */
     eventsCommitted(tenantId: string): void {
-      void kick(tenantId).catch(() => undefined);
+      if (tenantsWithHooks.has(tenantId)) void kick(tenantId).catch(() => undefined);
     },
 
     async create(tenant: Tenant, body: Body): Promise<{ webhook: WebhookView; secret: string }> {
@@ -170,6 +175,7 @@ export function createWebhookDispatcher(deps: { store: Store; clock: Clock; newI
           ? body.secret
           : `whsec_${randomBytes(24).toString('base64url')}`;
       await store.createWebhook(webhook, secret);
+      tenantsWithHooks.add(tenant.id);
       void kick(tenant.id);
       return { webhook, secret };
     },

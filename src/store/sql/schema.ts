@@ -171,4 +171,10 @@ export const migrations: Migration[] = [
       'CREATE INDEX interaction_events_tenant ON interaction_events (tenant_id, seq)',
     ],
   },
+  {
+    // An interaction's history is read by (tenant, interaction) in seq order; without this index
+    // the planner walked the tenant's whole feed (tenant_id, seq) to find one interaction's events.
+    id: '0005-interaction-history-index',
+    statements: () => ['CREATE INDEX interaction_events_history ON interaction_events (tenant_id, interaction_id, seq)'],
+  },
 ];

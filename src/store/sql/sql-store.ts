@@ -632,18 +632,20 @@ export class SqlStore implements Store {
   }
 
   private async appendEvents(trx: Tx, tenantId: string, events: Omit<InteractionEvent, 'seq'>[]): Promise<void> {
-    for (const event of events) {
-      await trx
-        .insertInto('interaction_events')
-        .values({
+    if (events.length === 0) return;
+    // One statement for all the events of a change: their sequence numbers follow the list order.
+    await trx
+      .insertInto('interaction_events')
+      .values(
+        events.map((event) => ({
           tenant_id: tenantId,
           interaction_id: event.interactionId,
           type: event.type,
           at: event.at,
           data: JSON.stringify(event.data),
-        })
-        .execute();
-    }
+        })),
+      )
+      .execute();
   }
 
   /** Inserts (revision 1) or updates (on top of the previous revision) one interaction with its events and timers. */

@@ -28,7 +28,22 @@ export async function createSqliteStore(config: SqliteStoreConfig): Promise<SqlS
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely({ dialect: new SqliteDialect({ database }) });
+  // Kysely prepares every query it runs; better-sqlite3 statements can be reused, so they are kept by
+  // their SQL text (the queries are built from a fixed set of shapes).
+  const statements = new Map<string, Database.Statement>();
+  const cached = {
+    prepare(sql: string): Database.Statement {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= 2000) statements.clear();
+        statement = database.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+    close: () => database.close(),
+  };
+  const db = new Kysely({ dialect: new SqliteDialect({ database: cached }) });
   await migrate(db, 'sqlite');
   return new SqlStore({ dialect: 'sqlite', db, classifyError, destroy: () => db.destroy() });
 }

@@ -1,0 +1,207 @@
+/**
+ * End to end: interactions created over HTTP → dispatched, run through a flow, queued, offered over
+ * WebSocket → accepted → ended, against the real `switchboard serve` process on SQLite. For fixed
+ * arrival rates it reports the create-to-offer latency (request sent → offer received by the agent)
+ * and the rate actually sustained; next to a bare Fastify hello-world served on the same machine in
+ * the same run, driven by the same client at full speed.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+import WebSocket from 'ws';
+import { fmt, percentile, printTable, type Row } from './report.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+async function spawnServer(args: string[], env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
+  });
+  return { url, child };
+}
+
+async function api(url: string, token: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await response.json()) as { result: Record<string, unknown> & { id: string; token?: string } };
+  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json.result;
+}
+
+/** Fires `rate` requests per second for `seconds`, in 10 ms slices; returns when all have answered. */
+async function drive(rate: number, seconds: number, send: (i: number) => Promise<unknown>): Promise<number> {
+  const total = Math.round(rate * seconds);
+  const started = performance.now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i / rate) * 1000;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(send(i).catch(() => undefined));
+  }
+  await Promise.all(pending);
+  return performance.now() - started;
+}
+
+export async function runEndToEnd(rates = [250, 500, 1000, 2000], seconds = 3): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-bench-'));
+  const token = 'bench-admin-token';
+  const server = await spawnServer(
+    [
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
+      join(root, 'bin/switchboard.mjs'),
+      'serve',
+    ],
+    {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      SWITCHBOARD_DATA_DIR: dir,
+      SWITCHBOARD_ADMIN_TOKEN: token,
+    },
+  );
+  const sockets: WebSocket[] = [];
+  try {
+    const { url } = server;
+    const tenant = await api(url, token, 'POST', '/v1/tenants', { name: 'Bench' });
+    const base = `/v1/tenants/${tenant.id}`;
+    const queue = await api(url, token, 'POST', `${base}/queues`, { name: 'Work', routing: { wrapUpSeconds: 0 } });
+    await api(url, token, 'POST', `${base}/channels`, { name: 'Work items', type: 'work-item', defaultQueueId: queue.id });
+    const flow = await api(url, token, 'POST', `${base}/flows`, {
+      name: 'Route',
+      definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
+    });
+    await api(url, token, 'POST', `${base}/dispatch-mappings`, {
+      name: 'all',
+      interactionField: 'direction',
+      value: 'inbound',
+      flowId: flow.id,
+    });
+    // Agents who take every offer at once and end it: the router is never short of capacity.
+    const sentAt = new Map<string, number>();
+    const latencies: number[] = [];
+    for (let a = 0; a < 20; a++) {
+      const agent = await api(url, token, 'POST', `${base}/agents`, {
+        name: `Agent ${a}`,
+        email: `agent${a}@example.com`,
+        queueIds: [queue.id],
+        capacity: { 'work-item': 100 },
+      });
+      const agentToken = (await api(url, token, 'POST', `${base}/agents/${agent.id}/tokens`, {})).token as string;
+      const socket = new WebSocket(`${url.replace('http', 'ws')}${base}/agents/ws?access_token=${agentToken}`);
+      sockets.push(socket);
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data));
+        if (message.type === 'hello') socket.send(JSON.stringify({ type: 'presence', status: 'available' }));
+        if (message.type !== 'offer') return;
+        const sent = sentAt.get(message.interaction.source);
+        if (sent !== undefined) latencies.push(performance.now() - sent);
+        socket.send(JSON.stringify({ type: 'accept', interactionId: message.interaction.id }));
+        socket.send(JSON.stringify({ type: 'end', interactionId: message.interaction.id }));
+      });
+      await new Promise((resolve) => socket.once('open', resolve));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    // undici's pool: a fast client, so the client is not what limits the rates measured.
+    const pool = new Pool(url, { connections: 64, pipelining: 1 });
+    const rows: Row[] = [];
+    let sequence = 0;
+    let best = 0;
+    // Warm-up (JIT, statement caches), not measured.
+    for (const rate of [100, ...rates]) {
+      latencies.length = 0;
+      const before = sequence;
+      const elapsed = await drive(rate, seconds, async () => {
+        const source = `bench-${++sequence}`;
+        sentAt.set(source, performance.now());
+        const response = await pool.request({
+          path: `${base}/interactions`,
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ channelType: 'work-item', source }),
+        });
+        await response.body.arrayBuffer();
+      });
+      const sent = sequence - before;
+      // Let the last offers arrive.
+      for (let i = 0; i < 100 && latencies.length < sent; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      if (rate === 100 && rows.length === 0 && best === 0 && sequence === Math.round(100 * seconds)) continue;
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const achieved = latencies.length / (elapsed / 1000);
+      if (latencies.length >= sent * 0.99 && achieved >= rate * 0.9) best = Math.max(best, achieved);
+      rows.push({
+        name: 'create → offer p50 / p99 (ms)',
+        size: `${fmt(rate)}/s for ${seconds} s`,
+        value: `${fmt(percentile(sorted, 50), 1)} / ${fmt(percentile(sorted, 99), 1)}`,
+        baseline: '',
+        ratio: `${fmt(achieved)}/s offered (${fmt(latencies.length)} of ${fmt(sent)})`,
+      });
+    }
+
+    // Baseline: the bare Fastify server, same client, as fast as it answers (64 requests in flight).
+    await pool.close();
+    const hello = await spawnServer(['--import', 'tsx', join(root, 'bench/hello-server.ts')], {});
+    const helloPool = new Pool(hello.url, { connections: 64, pipelining: 1 });
+    let helloRate = 0;
+    try {
+      const total = 20_000;
+      let next = 0;
+      const t0 = performance.now();
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < total) {
+            next++;
+            const response = await helloPool.request({
+              path: '/hello',
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: '{"a":1}',
+            });
+            await response.body.arrayBuffer();
+          }
+        }),
+      );
+      helloRate = total / ((performance.now() - t0) / 1000);
+    } finally {
+      await helloPool.close();
+      hello.child.kill();
+    }
+    rows.push({
+      name: 'highest sustained rate (≥ 90 % offered)',
+      size: `rates ${rates.join(', ')}/s`,
+      value: `${fmt(best)}/s`,
+      baseline: `${fmt(helloRate)}/s (bare Fastify hello)`,
+      ratio: `${fmt((best / helloRate) * 100, 0)} %`,
+    });
+    return rows;
+  } finally {
+    for (const socket of sockets) socket.terminate();
+    server.child.kill(process.env.BENCH_PROFILE ? 'SIGTERM' : 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, process.env.BENCH_PROFILE ? 2000 : 0));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rates = process.env.BENCH_RATES ? process.env.BENCH_RATES.split(',').map(Number) : undefined;
+  printTable('End to end (bench/end-to-end.ts)', await runEndToEnd(rates));
+}
