@@ -3,6 +3,20 @@ export type AgentMessage = { type: string } & Record<string, unknown>;
 
 type Listener = (message: AgentMessage) => void;
 
+/** Adds a listener to the set under a key; returns the function that removes it (and the empty set). */
+function addListener<L>(map: Map<string, Set<L>>, key: string, listener: L): () => void {
+  let set = map.get(key);
+  if (!set) {
+    set = new Set();
+    map.set(key, set);
+  }
+  set.add(listener);
+  return () => {
+    set?.delete(listener);
+    if (set?.size === 0) map.delete(key);
+  };
+}
+
 /**
  * Where the engine publishes what agents must hear about (offers, rescinded offers, presence) and
  * where their live connections subscribe. In-process and I/O-free: the realtime gateway owns the sockets.
@@ -17,17 +31,7 @@ export function createAgentHub() {
     },
     /** Returns the function that unsubscribes. */
     subscribe(tenantId: string, agentId: string, listener: Listener): () => void {
-      const k = key(tenantId, agentId);
-      let set = listeners.get(k);
-      if (!set) {
-        set = new Set();
-        listeners.set(k, set);
-      }
-      set.add(listener);
-      return () => {
-        set?.delete(listener);
-        if (set?.size === 0) listeners.delete(k);
-      };
+      return addListener(listeners, key(tenantId, agentId), listener);
     },
     connections(tenantId: string, agentId: string): number {
       return listeners.get(key(tenantId, agentId))?.size ?? 0;
@@ -37,17 +41,7 @@ export function createAgentHub() {
       for (const listener of queueListeners.get(key(tenantId, queueId)) ?? []) listener(queueId);
     },
     subscribeQueue(tenantId: string, queueId: string, listener: (queueId: string) => void): () => void {
-      const k = key(tenantId, queueId);
-      let set = queueListeners.get(k);
-      if (!set) {
-        set = new Set();
-        queueListeners.set(k, set);
-      }
-      set.add(listener);
-      return () => {
-        set?.delete(listener);
-        if (set?.size === 0) queueListeners.delete(k);
-      };
+      return addListener(queueListeners, key(tenantId, queueId), listener);
     },
   };
 }

@@ -36,6 +36,16 @@ const finalStates: ReadonlySet<InteractionState> = new Set([
   'transferred',
 ]);
 
+/** The routing state of an interaction that no flow or router has touched yet. */
+const notRouted: Pick<Interaction, 'flowRun' | 'routing' | 'offer' | 'agentId' | 'declinedBy' | 'wrapUpUntil'> = {
+  flowRun: null,
+  routing: null,
+  offer: null,
+  agentId: null,
+  declinedBy: [],
+  wrapUpUntil: null,
+};
+
 /** An interaction with its ordered history, as the API shows it. */
 export interface InteractionView extends Interaction {
   events: InteractionEvent[];
@@ -234,12 +244,8 @@ export function createInteractionService(deps: InteractionDeps) {
         placement: null,
         parentInteractionId: null,
         enqueuedAt: null,
-        flowRun: null,
-        routing: null,
-        offer: null,
-        agentId: null,
+        ...notRouted,
         declinedBy: [],
-        wrapUpUntil: null,
         revision: 1,
         createdAt: now,
         updatedAt: now,
@@ -381,10 +387,10 @@ export function createInteractionService(deps: InteractionDeps) {
               maxWaitUntil: null,
             }
           : null,
-        offer: null,
-        agentId: null,
+        offer: notRouted.offer,
+        agentId: notRouted.agentId,
         declinedBy: [],
-        wrapUpUntil: null,
+        wrapUpUntil: notRouted.wrapUpUntil,
         revision: 1,
         createdAt: now,
         updatedAt: now,
