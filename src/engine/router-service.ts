@@ -544,6 +544,44 @@ export function createRouter(deps: RouterDeps) {
       });
     },
 
+    /**
+     * The agent hands connected work back to its queue (they cannot help after all): it waits again
+     * at its original place, and goes to someone else first.
+     */
+    requeue(tenantId: string, interactionId: string, agentId: string | null): Promise<Interaction> {
+      return serialized(tenantId, async () => {
+        const view = await viewOf(tenantId);
+        const interaction = await loadFor(tenantId, interactionId);
+        if (interaction.state !== 'connected' || !interaction.queueId) {
+          throw new AppError(apiError('INTERACTION_NOT_CONNECTED', 'Only a connected interaction in a queue can be requeued.'));
+        }
+        if (agentId && interaction.agentId !== agentId)
+          throw new AppError(apiError('FORBIDDEN', 'The interaction is held by another agent.'));
+        const now = clock.now();
+        const previous = interaction.agentId;
+        const changed: Interaction = {
+          ...interaction,
+          state: 'queued',
+          agentId: null,
+          declinedBy:
+            previous && !interaction.declinedBy.includes(previous)
+              ? [...interaction.declinedBy, previous]
+              : interaction.declinedBy,
+          revision: interaction.revision + 1,
+          updatedAt: now,
+        };
+        const events = [
+          interactionEvent(interactionId, 'interaction.requeued', now, { agentId: previous, queueId: interaction.queueId }),
+        ];
+        if (!(await save({ interaction: changed, events }))) {
+          throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
+        }
+        track(view, changed);
+        await assign(view);
+        return changed;
+      });
+    },
+
     /** The customer left before anyone answered. */
     abandon(tenantId: string, interactionId: string): Promise<Interaction> {
       return serialized(tenantId, async () => {

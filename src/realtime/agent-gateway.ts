@@ -9,7 +9,7 @@ import type { Engine } from '../engine/engine.js';
 export const agentProtocolVersion = 1;
 
 type ClientMessage =
-  | { type: 'accept' | 'reject' | 'end' | 'complete'; interactionId: string; requestId?: string }
+  | { type: 'accept' | 'reject' | 'end' | 'complete' | 'requeue'; interactionId: string; requestId?: string }
   | { type: 'presence'; status: 'offline' | 'available' | 'away'; reason?: string | null; requestId?: string }
   | { type: 'ping'; requestId?: string }
   | { type: 'subscribe'; queueIds: string[]; requestId?: string };
@@ -24,7 +24,7 @@ function parseMessage(raw: string): ClientMessage | null {
   if (message === null || typeof message !== 'object') return null;
   const m = message as Record<string, unknown>;
   if (m.requestId !== undefined && typeof m.requestId !== 'string') return null;
-  if (['accept', 'reject', 'end', 'complete'].includes(String(m.type))) {
+  if (['accept', 'reject', 'end', 'complete', 'requeue'].includes(String(m.type))) {
     return typeof m.interactionId === 'string' ? (m as ClientMessage) : null;
   }
   if (m.type === 'presence') {
@@ -149,11 +149,14 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
               return;
             }
             case 'end':
-            case 'complete': {
+            case 'complete':
+            case 'requeue': {
               const interaction =
                 message.type === 'end'
                   ? await engine.router.end(tenantId, message.interactionId, 'agent', agentId)
-                  : await engine.router.complete(tenantId, message.interactionId, agentId, null);
+                  : message.type === 'complete'
+                    ? await engine.router.complete(tenantId, message.interactionId, agentId, null)
+                    : await engine.router.requeue(tenantId, message.interactionId, agentId);
               send({ type: 'result', requestId, ok: true, interaction: engine.router.summary(interaction) });
               return;
             }

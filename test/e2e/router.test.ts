@@ -279,6 +279,24 @@ describe('last-agent routing, transfers and abandon', () => {
     assert.equal(toAgent.body.result.routing.targetAgent.agent, ada.id);
   });
 
+  test('requeue hands a connected call back to its place, to another agent first', async () => {
+    const s = await setup();
+    const ada = await s.agent('Ada');
+    const created = await s.call();
+    await ada.client.next('offer');
+    await ada.client.request({ type: 'accept', interactionId: created.id });
+    const bob = await s.agent('Bob');
+    const requeued = await ada.client.request({ type: 'requeue', interactionId: created.id });
+    assert.equal(requeued.ok, true);
+    assert.equal((await bob.client.next('offer')).interaction.id, created.id);
+    const stored = await s.get(created.id);
+    assert.equal(stored.enqueuedAt, created.enqueuedAt);
+    assert.deepEqual(stored.declinedBy, [ada.id]);
+    assert.ok(types(stored).includes('interaction.requeued'));
+    const notConnected = await h.call('POST', `${s.base}/interactions/${created.id}/requeue`, {});
+    assert.equal(notConnected.status, 422);
+  });
+
   test('abandon while offered rescinds the offer', async () => {
     const s = await setup();
     const ada = await s.agent('Ada');

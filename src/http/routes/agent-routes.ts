@@ -96,6 +96,13 @@ export function registerAgentRoutes(app: FastifyInstance, engine: Engine): void 
     await router.complete(tenant.id, id, agentId, null);
     return { result: await engine.interactions.get(tenant, id) };
   });
+  app.post(action('requeue'), { schema: { tags: interactionTags }, config: agentAccess }, async (request) => {
+    const tenant = await tenantOf(engine, request);
+    const id = (request.params as Params).id ?? '';
+    const agentId = request.principal?.kind === 'agent' ? request.principal.agentId : null;
+    await router.requeue(tenant.id, id, agentId);
+    return { result: await engine.interactions.get(tenant, id) };
+  });
   app.post(action('abandon'), { schema: { tags: interactionTags } }, async (request) => {
     const tenant = await tenantOf(engine, request);
     const id = (request.params as Params).id ?? '';
