@@ -17,7 +17,16 @@ export async function createScratchDatabase(
     return { skip: `PostgreSQL not reachable at ${postgresAdminUrl} (${(error as Error).message})` };
   }
   const name = `${prefix}_${process.pid}_${Date.now().toString(36)}`;
-  await admin.query(`CREATE DATABASE ${name}`);
+  // Test files run in parallel; CREATE DATABASE fails while another one copies template1 (55006).
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+      break;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '55006' || attempt >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 + attempt * 50));
+    }
+  }
   await admin.end();
   const url = new URL(postgresAdminUrl);
   url.pathname = `/${name}`;

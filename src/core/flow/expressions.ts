@@ -30,11 +30,11 @@ function environment(scope: ExpressionScope): Environment {
   return env;
 }
 
-/** A compiled expression: evaluate it against a JSON context. */
-export type CompiledExpression = (context: Record<string, unknown>) => unknown;
+/** A compiled expression: evaluate it against a context converted with toCel. */
+export type CompiledExpression = (celContext: Record<string, unknown>) => unknown;
 
 export type Compilation =
-  | { ok: true; evaluate: CompiledExpression; evaluateConverted: CompiledExpression }
+  | { ok: true; evaluateConverted: CompiledExpression }
   | { ok: false; message: string; column: number | null };
 
 // Compiled expressions are cached: flow versions are immutable, so the same text recurs on every run.
@@ -70,11 +70,7 @@ export function compileExpression(source: string, scope: ExpressionScope = 'flow
       result = { ok: false, message: firstLine(message), column: caretColumn(message) };
     } else {
       const parsed = env.parse(source);
-      result = {
-        ok: true,
-        evaluate: (context) => fromCel(parsed(toCel(context) as Record<string, unknown>)),
-        evaluateConverted: (celContext) => parsed(celContext),
-      };
+      result = { ok: true, evaluateConverted: (celContext) => parsed(celContext) };
     }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -102,15 +98,9 @@ export function evaluateConverted(source: string, celContext: Record<string, unk
   }
 }
 
-/** Evaluates a compiled expression, turning library errors into ExpressionError. */
+/** Evaluates an expression over a JSON context and gives JSON back; library errors become ExpressionError. */
 export function evaluateExpression(source: string, context: Record<string, unknown>, scope: ExpressionScope = 'flow'): unknown {
-  const compiled = compileExpression(source, scope);
-  if (!compiled.ok) throw new ExpressionError(`${compiled.message} in "${source}"`);
-  try {
-    return compiled.evaluate(context);
-  } catch (error) {
-    throw new ExpressionError(`${firstLine(error instanceof Error ? error.message : String(error))} in "${source}"`);
-  }
+  return fromCel(evaluateConverted(source, toCel(context) as Record<string, unknown>, scope));
 }
 
 const templatePart = /\{\{([\s\S]*?)\}\}/g;
