@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { type AgentClient, connectAgent } from '../support/agent-client.js';
+import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { createScratchDatabase } from '../support/postgres.js';
+
+// The router on the production store: offers, rejection, expiry, capacity and wrap-up, with real
+// WebSocket clients, on PostgreSQL.
+
+const database = await createScratchDatabase('sb_router');
+const skip = 'skip' in database ? database.skip : false;
+let h: Harness;
+let url: string;
+const clients: AgentClient[] = [];
+
+before(async () => {
+  if ('skip' in database) return;
+  h = await startHarness({ store: await createPostgresStore({ connectionString: database.url, maxConnections: 4 }) });
+  url = await h.listen();
+});
+after(async () => {
+  if ('skip' in database) return;
+  for (const client of clients) await client.close();
+  await h.close();
+  await database.drop();
+});
+
+test('offers, rejection, expiry, capacity and wrap-up on PostgreSQL', { skip }, async () => {
+  const t = await createTenant(h);
+  const queue = await make(h, `${t.base}/queues`, { name: 'Support', routing: { offerTimeoutSeconds: 10, wrapUpSeconds: 5 } });
+  const phones = await make(h, `${t.base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: queue.id });
+  await make(h, `${t.base}/entry-points`, { channelId: phones.id, address: '+18005555565' });
+  const flow = await make(h, `${t.base}/flows`, {
+    name: 'Route',
+    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
+  });
+  await make(h, `${t.base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: flow.id });
+  const connect = async (name: string) => {
+    const agent = await make(h, `${t.base}/agents`, { name, email: `${name}@example.com`, queueIds: [queue.id] });
+    const token = (await make(h, `${t.base}/agents/${agent.id}/tokens`, {})).token as string;
+    const client = await connectAgent(url, t.id, token);
+    clients.push(client);
+    await client.next('hello');
+    await client.request({ type: 'presence', status: 'available' });
+    return { ...agent, client };
+  };
+  const ada = await connect('ada');
+  const bob = await connect('bob');
+  const call = async (customer: string) =>
+    (await h.call('POST', `${t.base}/interactions`, { body: { channelType: 'voice', contactPoint: '+18005555565', customer } }))
+      .body.result;
+
+  const first = await call('+15065550001');
+  assert.equal((await ada.client.next('offer')).interaction.id, first.id);
+  await ada.client.request({ type: 'reject', interactionId: first.id });
+  assert.equal((await bob.client.next('offer')).interaction.id, first.id);
+  await h.clock.advance(10_000);
+  await bob.client.next('offer.expired');
+  // Bob went away (not_responding); the call comes back to Ada, who takes it.
+  assert.equal((await ada.client.next('offer')).interaction.id, first.id);
+  assert.equal((await ada.client.request({ type: 'accept', interactionId: first.id })).ok, true);
+  const second = await call('+15065550002');
+  assert.equal(await ada.client.quiet('offer'), true, 'Ada is on a call');
+  await ada.client.request({ type: 'end', interactionId: first.id });
+  await h.clock.advance(5_000);
+  assert.equal((await ada.client.next('offer')).interaction.id, second.id);
+  const stored = (await h.call('GET', `${t.base}/interactions/${first.id}`)).body.result;
+  assert.equal(stored.state, 'completed');
+  const types = stored.events.map((e: { type: string }) => e.type);
+  assert.deepEqual(
+    types.filter((type: string) => type.startsWith('offer.')),
+    ['offer.created', 'offer.rejected', 'offer.created', 'offer.expired', 'offer.created', 'offer.accepted'],
+  );
+});
