@@ -73,3 +73,37 @@ test('offers, rejection, expiry, capacity and wrap-up on PostgreSQL', { skip }, 
     ['offer.created', 'offer.rejected', 'offer.created', 'offer.expired', 'offer.created', 'offer.accepted'],
   );
 });
+
+test('a reader polling the event feed while many writers commit never skips an event', { skip }, async () => {
+  const t = await createTenant(h, { name: 'Feed' });
+  const queue = await make(h, `${t.base}/queues`, { name: 'Q' });
+  await make(h, `${t.base}/channels`, { name: 'Work', type: 'work-item', defaultQueueId: queue.id });
+  const flow = await make(h, `${t.base}/flows`, {
+    name: 'Route',
+    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
+  });
+  await make(h, `${t.base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: flow.id });
+  const seen: number[] = [];
+  let after = 0;
+  let writing = true;
+  const poller = (async () => {
+    while (writing || after < (await h.engine.store.latestEventSeq(t.id))) {
+      const page = await h.call('GET', `${t.base}/events?after=${after}&limit=1000`);
+      for (const event of page.body.result as { seq: number }[]) seen.push(event.seq);
+      if (page.body.nextCursor) after = Number(page.body.nextCursor);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  })();
+  await Promise.all(
+    Array.from({ length: 8 }, async (_, writer) => {
+      for (let i = 0; i < 15; i++) {
+        await h.call('POST', `${t.base}/interactions`, { body: { channelType: 'work-item', source: `w${writer}-${i}` } });
+      }
+    }),
+  );
+  writing = false;
+  await poller;
+  const all = (await h.call('GET', `${t.base}/events?limit=1000`)).body.result.map((e: { seq: number }) => e.seq);
+  assert.equal(all.length, 8 * 15 * 5);
+  assert.deepEqual(seen, all);
+});

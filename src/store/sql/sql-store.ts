@@ -46,6 +46,8 @@ export interface SqlStoreConfig {
 
 /** An arbitrary constant naming Switchboard's migration lock among PostgreSQL advisory locks. */
 const migrationLockKey = 7_406_311_001;
+/** The class of the per-tenant event-ordering locks (the second key is a hash of the tenant id). */
+const eventLockClass = 7406;
 
 const openStates: InteractionState[] = ['created', 'dispatched', 'in_flow', 'queued', 'offered', 'connected', 'wrap_up'];
 
@@ -633,6 +635,12 @@ export class SqlStore implements Store {
 
   private async appendEvents(trx: Tx, tenantId: string, events: Omit<InteractionEvent, 'seq'>[]): Promise<void> {
     if (events.length === 0) return;
+    if (this.driver === 'postgres') {
+      // The event feed pages by seq: a reader must never see seq N+1 committed while N is not yet.
+      // Holding a per-tenant lock from the first event insert to commit makes a tenant's events
+      // commit in seq order (SQLite serialises all writes anyway).
+      await sql`SELECT pg_advisory_xact_lock(${eventLockClass}, hashtext(${tenantId}))`.execute(trx);
+    }
     // One statement for all the events of a change: their sequence numbers follow the list order.
     await trx
       .insertInto('interaction_events')
