@@ -57,11 +57,6 @@ export function hasCapacity(agent: AgentView, channelType: ChannelType): boolean
   return true;
 }
 
-/** Whether a reference (id, email or employee id) names the agent. */
-export function namesAgent(ref: string, agent: AgentView): boolean {
-  return ref === agent.id || ref.trim().toLowerCase() === agent.email || (agent.employeeId !== null && ref === agent.employeeId);
-}
-
 /** The escalation step in force after the work has waited `waitedMs`. */
 const noStep = { index: -1, requirements: null };
 
