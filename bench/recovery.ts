@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { defaultQueueRouting, type Interaction } from '../src/core/model.js';
+import { defaultQueueRouting, type Interaction, untouchedRouting } from '../src/core/model.js';
 import { systemClock } from '../src/engine/clock.js';
 import { createEngine } from '../src/engine/engine.js';
 import { createUuidV7Generator } from '../src/engine/id-generator.js';
@@ -82,12 +82,7 @@ export async function runRecovery(open = 100_000): Promise<Row[]> {
       dispatchError: null,
       dispatch: null,
       placement: null,
-      flowRun: null,
-      routing: null,
-      offer: null,
-      agentId: null,
-      declinedBy: [],
-      wrapUpUntil: null,
+      ...untouchedRouting(),
       parentInteractionId: null,
       enqueuedAt: now,
       revision: 1,

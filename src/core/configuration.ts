@@ -1,7 +1,14 @@
 import { type AddressKind, addressKindFor, isKnownCountry, normalizeAddress, normalizeEmail } from './address.js';
 import { type ApiError, apiError } from './errors.js';
 import { compileExpression } from './flow/expressions.js';
-import { type ChannelType, defaultAgentCapacity, defaultQueueRouting, type MessagingMedium, type QueueRouting } from './model.js';
+import {
+  type Agent,
+  type ChannelType,
+  defaultAgentCapacity,
+  defaultQueueRouting,
+  type MessagingMedium,
+  type QueueRouting,
+} from './model.js';
 import { defaultQueueSlaMinutes, parseSlaMinutes } from './sla.js';
 
 /**
@@ -247,15 +254,10 @@ export function checkException(
   return done(errors, () => ({ queueId, slaMinutes: sla.ok ? sla.minutes : null }));
 }
 
-export interface AgentFields {
-  name: string;
-  email: string;
-  employeeId: string | null;
-  attributes: Record<string, unknown>;
-  capacity: Record<ChannelType, number>;
-  voiceBlocksOtherWork: boolean;
-  queueIds: string[];
-}
+export type AgentFields = Pick<
+  Agent,
+  'name' | 'email' | 'employeeId' | 'attributes' | 'capacity' | 'voiceBlocksOtherWork' | 'queueIds'
+>;
 
 /** Queue routing settings, merged over the defaults; requirements are compiled here. */
 export function checkQueueRouting(input: unknown, current: QueueRouting = defaultQueueRouting): Checked<QueueRouting> {

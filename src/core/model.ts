@@ -365,6 +365,14 @@ export interface InteractionEvent {
   data: Record<string, unknown>;
 }
 
+/** The routing state of an interaction that no flow or router has touched yet (a fresh object each time). */
+export function untouchedRouting(): Pick<
+  Interaction,
+  'flowRun' | 'routing' | 'offer' | 'agentId' | 'declinedBy' | 'wrapUpUntil'
+> {
+  return { flowRun: null, routing: null, offer: null, agentId: null, declinedBy: [], wrapUpUntil: null };
+}
+
 /** A new event of an interaction's history (its sequence number is given when it is stored). */
 export function interactionEvent(
   interactionId: string,

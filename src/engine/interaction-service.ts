@@ -15,6 +15,7 @@ import {
   type PageRequest,
   type Queue,
   type Tenant,
+  untouchedRouting,
 } from '../core/model.js';
 import { placeInQueue } from '../core/placement.js';
 import type { InteractionChange, Store } from '../store/store.js';
@@ -35,16 +36,6 @@ const finalStates: ReadonlySet<InteractionState> = new Set([
   'failed',
   'transferred',
 ]);
-
-/** The routing state of an interaction that no flow or router has touched yet. */
-const notRouted: Pick<Interaction, 'flowRun' | 'routing' | 'offer' | 'agentId' | 'declinedBy' | 'wrapUpUntil'> = {
-  flowRun: null,
-  routing: null,
-  offer: null,
-  agentId: null,
-  declinedBy: [],
-  wrapUpUntil: null,
-};
 
 /** An interaction with its ordered history, as the API shows it. */
 export interface InteractionView extends Interaction {
@@ -244,8 +235,7 @@ export function createInteractionService(deps: InteractionDeps) {
         placement: null,
         parentInteractionId: null,
         enqueuedAt: null,
-        ...notRouted,
-        declinedBy: [],
+        ...untouchedRouting(),
         revision: 1,
         createdAt: now,
         updatedAt: now,
@@ -372,7 +362,7 @@ export function createInteractionService(deps: InteractionDeps) {
         placement: null,
         parentInteractionId: interaction.id,
         enqueuedAt: null,
-        flowRun: null,
+        ...untouchedRouting(),
         routing: agent
           ? {
               stepId: null,
@@ -387,10 +377,6 @@ export function createInteractionService(deps: InteractionDeps) {
               maxWaitUntil: null,
             }
           : null,
-        offer: notRouted.offer,
-        agentId: notRouted.agentId,
-        declinedBy: [],
-        wrapUpUntil: notRouted.wrapUpUntil,
         revision: 1,
         createdAt: now,
         updatedAt: now,

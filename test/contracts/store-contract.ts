@@ -10,6 +10,7 @@ import {
   type Interaction,
   type Queue,
   type Tenant,
+  untouchedRouting,
 } from '../../src/core/model.js';
 import { createUuidV7Generator } from '../../src/engine/id-generator.js';
 import type { Store } from '../../src/store/store.js';
@@ -110,12 +111,7 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       placement: null,
       parentInteractionId: null,
       enqueuedAt: at,
-      flowRun: null,
-      routing: null,
-      offer: null,
-      agentId: null,
-      declinedBy: [],
-      wrapUpUntil: null,
+      ...untouchedRouting(),
       revision: 1,
       createdAt: at,
       updatedAt: at,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { type AgentClient, connectAgent } from '../support/agent-client.js';
-import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { createTenant, type Harness, make, routedVoiceQueue, startHarness } from '../support/harness.js';
 import { eventually, type HttpReceiver, type Received, startHttpReceiver } from '../support/http-receiver.js';
 
 // Events with a cursor, signed webhooks against a real receiver, and queue statistics.
@@ -36,14 +36,7 @@ after(async () => {
 
 async function setup() {
   const t = await createTenant(h, { allowPrivateNetworkRequests: true });
-  const queue = await make(h, `${t.base}/queues`, { name: 'Support', slaMinutes: 1, routing: { wrapUpSeconds: 0 } });
-  const phones = await make(h, `${t.base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: queue.id });
-  await make(h, `${t.base}/entry-points`, { channelId: phones.id, address: '+18005555565' });
-  const flow = await make(h, `${t.base}/flows`, {
-    name: 'Route',
-    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
-  });
-  await make(h, `${t.base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: flow.id });
+  const { queue } = await routedVoiceQueue(h, t.base, { slaMinutes: 1, routing: { wrapUpSeconds: 0 } });
   const agent = await make(h, `${t.base}/agents`, { name: 'Ada', email: 'ada@example.com', queueIds: [queue.id] });
   const token = (await make(h, `${t.base}/agents/${agent.id}/tokens`, {})).token as string;
   const client = await connectAgent(url, t.id, token);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { type AgentClient, connectAgent } from '../support/agent-client.js';
-import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { createTenant, type Harness, make, routedVoiceQueue, startHarness } from '../support/harness.js';
 import { createScratchDatabase } from '../support/postgres.js';
 
 // The router on the production store: offers, rejection, expiry, capacity and wrap-up, with real
@@ -28,14 +28,7 @@ after(async () => {
 
 test('offers, rejection, expiry, capacity and wrap-up on PostgreSQL', { skip }, async () => {
   const t = await createTenant(h);
-  const queue = await make(h, `${t.base}/queues`, { name: 'Support', routing: { offerTimeoutSeconds: 10, wrapUpSeconds: 5 } });
-  const phones = await make(h, `${t.base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: queue.id });
-  await make(h, `${t.base}/entry-points`, { channelId: phones.id, address: '+18005555565' });
-  const flow = await make(h, `${t.base}/flows`, {
-    name: 'Route',
-    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
-  });
-  await make(h, `${t.base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: flow.id });
+  const { queue } = await routedVoiceQueue(h, t.base, { routing: { offerTimeoutSeconds: 10, wrapUpSeconds: 5 } });
   const connect = async (name: string) => {
     const agent = await make(h, `${t.base}/agents`, { name, email: `${name}@example.com`, queueIds: [queue.id] });
     const token = (await make(h, `${t.base}/agents/${agent.id}/tokens`, {})).token as string;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { type AgentClient, connectAgent, type Message } from '../support/agent-client.js';
-import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { createTenant, type Harness, make, routedVoiceQueue, startHarness } from '../support/harness.js';
 
 // The router through its public surface: offers over real WebSocket clients, REST actions, timers on
 // the simulated clock.
@@ -25,21 +25,14 @@ after(async () => {
 /** A tenant with one voice channel, a flow that routes to a queue, and helpers around it. */
 async function setup(queueRouting: Json = {}, flowStep: Json = {}) {
   const t = await createTenant(h, { timeZone: 'UTC' });
-  const support = await make(h, `${t.base}/queues`, { name: 'Support', slaMinutes: 10, routing: queueRouting });
-  const phones = await make(h, `${t.base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: support.id });
+  const { queue: support } = await routedVoiceQueue(h, t.base, { slaMinutes: 10, routing: queueRouting }, flowStep);
   const chat = await make(h, `${t.base}/channels`, {
     name: 'Chat',
     type: 'messaging',
     medium: 'chat',
     defaultQueueId: support.id,
   });
-  await make(h, `${t.base}/entry-points`, { channelId: phones.id, address: '+18005555565' });
   await make(h, `${t.base}/entry-points`, { channelId: chat.id, address: 'widget' });
-  const flow = await make(h, `${t.base}/flows`, {
-    name: 'Route',
-    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue', ...flowStep }] },
-  });
-  await make(h, `${t.base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: flow.id });
 
   async function agent(name: string, fields: Json = {}, presence = 'available') {
     const created = await make(h, `${t.base}/agents`, {

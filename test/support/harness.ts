@@ -82,3 +82,24 @@ export async function make(h: Harness, url: string, body: unknown, token?: strin
 
 /** A one-step flow that queues the interaction where its entry point sends it (seed 002 rules). */
 export const routeByEntryPoint = { start: 'route', steps: [{ id: 'route', type: 'routeToQueue' }] };
+
+/**
+ * A queue that calls reach: a voice channel whose entry point is +18005555565, a one-step flow that
+ * routes to the queue (with `flowStep` merged into that step), and a catch-all inbound mapping.
+ */
+export async function routedVoiceQueue(
+  h: Harness,
+  base: string,
+  queueFields: Record<string, unknown>,
+  flowStep: Record<string, unknown> = {},
+): Promise<{ queue: { id: string }; phones: { id: string } }> {
+  const queue = await make(h, `${base}/queues`, { name: 'Support', ...queueFields });
+  const phones = await make(h, `${base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: queue.id });
+  await make(h, `${base}/entry-points`, { channelId: phones.id, address: '+18005555565' });
+  const flow = await make(h, `${base}/flows`, {
+    name: 'Route',
+    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue', ...flowStep }] },
+  });
+  await make(h, `${base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: flow.id });
+  return { queue, phones };
+}
