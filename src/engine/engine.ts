@@ -41,7 +41,10 @@ export function createEngine(config: EngineConfig) {
     void router.interactionChanged(interaction);
     webhooks.eventsCommitted(interaction.tenantId);
   };
-  const http = config.http ?? nodeHttpClient;
+  // Outgoing requests (flow HTTP steps, webhooks) may carry what an operation applied: they leave once
+  // it is durable (see Store.committed).
+  const send = config.http ?? nodeHttpClient;
+  const http: HttpClient = (request) => store.committed().then(() => send(request));
   const webhooks = createWebhookDispatcher({ store, clock, newId, http });
   const flows = createFlowRunner({
     store,

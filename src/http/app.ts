@@ -81,6 +81,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
+  // Committed before announced: an answer may report what an operation applied, so it leaves only once
+  // that is durable (the store commits in groups; see Store.committed).
+  app.addHook('onSend', (_request, _reply, payload, done) => {
+    engine.store.committed().then(() => done(null, payload), done);
+  });
+
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorResponse(error);
     if (status >= 500) {

@@ -52,11 +52,18 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
     async (socket: WebSocket, request) => {
       const principal = request.principal;
       const { tenantId } = request.params as { tenantId: string };
+      // A message may report what an operation applied: it leaves once that is durable. The promises
+      // resolve in the order they were made, so messages keep their order.
       const send = (message: AgentMessage) => {
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+        const text = JSON.stringify(message);
+        engine.store.committed().then(
+          () => socket.readyState === socket.OPEN && socket.send(text),
+          () => undefined,
+        );
       };
       if (principal?.kind !== 'agent' || principal.tenantId !== tenantId) {
-        send({ type: 'error', errors: [apiError('FORBIDDEN', 'The agent WebSocket needs an agent token of this tenant.')] });
+        const errors = [apiError('FORBIDDEN', 'The agent WebSocket needs an agent token of this tenant.')];
+        socket.send(JSON.stringify({ type: 'error', errors }));
         socket.close(4403, 'forbidden');
         return;
       }

@@ -49,9 +49,18 @@ export interface ResourceTable<T extends { id: string; tenantId: string }> {
   remove(tenantId: string, id: string): Promise<boolean>;
 }
 
-/** Storage for a whole Switchboard installation: domain operations, each one transaction. */
+/**
+ * Storage for a whole Switchboard installation: domain operations, each one transaction.
+ *
+ * An operation resolves once it is *applied*: every later operation of this process sees it. It may
+ * become *durable* a little later (the SQLite store commits operations in groups); `committed()`
+ * says when. Nothing may leave the process (a reply, a push, an outgoing request) before what it
+ * reports is durable, so those exits wait for `committed()`.
+ */
 export interface Store {
   readonly driver: 'sqlite' | 'postgres';
+  /** Resolves when every operation applied so far is durable (at once where each commits on its own). */
+  committed(): Promise<void>;
 
   createTenant(tenant: Tenant): Promise<void>;
   getTenant(id: string): Promise<Tenant | null>;

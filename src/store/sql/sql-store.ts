@@ -40,6 +40,8 @@ export interface SqlStoreConfig {
   dialect: SqlDialectName;
   db: Db;
   classifyError: (error: unknown) => ConstraintKind;
+  /** Store.committed(); when absent, every operation is durable when it resolves. */
+  committed?: () => Promise<void>;
   /** Releases the driver's connections. */
   destroy: () => Promise<void>;
 }
@@ -123,12 +125,14 @@ export class SqlStore implements Store {
   private readonly db: Db;
   private readonly classify: (error: unknown) => ConstraintKind;
   private readonly destroy: () => Promise<void>;
+  readonly committed: () => Promise<void>;
 
   constructor(config: SqlStoreConfig) {
     this.driver = config.dialect;
     this.db = config.db;
     this.classify = config.classifyError;
     this.destroy = config.destroy;
+    this.committed = config.committed ?? (() => Promise.resolve());
     this.queues = this.table<Queue>({
       table: 'queues',
       columns: (q) => ({ dev_name: q.devName }),

@@ -1,12 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import { type ConstraintKind, migrate, SqlStore } from '../sql/sql-store.js';
+import { GroupCommitDialect, GroupCommitDriver } from './group-commit-driver.js';
 
 export interface SqliteStoreConfig {
   /** Path of the database file; ':memory:' for a throw-away store. */
   filename: string;
+  /** What to do when SQLite cannot commit (see GroupCommitConfig.onFatal); exits the process by default. */
+  onFatal?: (error: unknown) => void;
+}
+
+function exitOnFatal(error: unknown): void {
+  console.error('switchboard: the SQLite store could not commit; stopping so a restart recovers from what is durable.', error);
+  process.exit(70);
 }
 
 function classifyError(error: unknown): ConstraintKind {
@@ -17,8 +25,8 @@ function classifyError(error: unknown): ConstraintKind {
 }
 
 /**
- * The embedded default store: one better-sqlite3 connection in WAL mode. Kysely serialises its use,
- * so every operation (one transaction) sees the effects of the previous one.
+ * The embedded default store: one better-sqlite3 connection in WAL mode. Operations run one at a
+ * time, so each sees the effects of the previous one, and commit in groups (group-commit-driver.ts).
  */
 export async function createSqliteStore(config: SqliteStoreConfig): Promise<SqlStore> {
   if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
@@ -28,22 +36,15 @@ export async function createSqliteStore(config: SqliteStoreConfig): Promise<SqlS
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  // Kysely prepares every query it runs; better-sqlite3 statements can be reused, so they are kept by
-  // their SQL text (the queries are built from a fixed set of shapes).
-  const statements = new Map<string, Database.Statement>();
-  const cached = {
-    prepare(sql: string): Database.Statement {
-      let statement = statements.get(sql);
-      if (!statement) {
-        if (statements.size >= 2000) statements.clear();
-        statement = database.prepare(sql);
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
-    close: () => database.close(),
-  };
-  const db = new Kysely({ dialect: new SqliteDialect({ database: cached }) });
+  const driver = new GroupCommitDriver({ database, onFatal: config.onFatal ?? exitOnFatal });
+  const db = new Kysely({ dialect: new GroupCommitDialect(driver, database) });
   await migrate(db, 'sqlite');
-  return new SqlStore({ dialect: 'sqlite', db, classifyError, destroy: () => db.destroy() });
+  await driver.committed();
+  return new SqlStore({
+    dialect: 'sqlite',
+    db,
+    classifyError,
+    committed: () => driver.committed(),
+    destroy: () => db.destroy(),
+  });
 }
