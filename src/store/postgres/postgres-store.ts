@@ -32,5 +32,6 @@ export async function createPostgresStore(config: PostgresStoreConfig): Promise<
     await db.destroy();
     throw error;
   }
-  return new SqlStore({ dialect: 'postgres', db, classifyError, destroy: () => db.destroy() });
+  // Several Switchboard processes may share the database: nothing is cached across operations.
+  return new SqlStore({ dialect: 'postgres', db, classifyError, onlyWriter: false, destroy: () => db.destroy() });
 }

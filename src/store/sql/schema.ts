@@ -177,4 +177,12 @@ export const migrations: Migration[] = [
     id: '0005-interaction-history-index',
     statements: () => ['CREATE INDEX interaction_events_history ON interaction_events (tenant_id, interaction_id, seq)'],
   },
+  {
+    // Every index is written on each change of an interaction and each event. These two are covered
+    // by others (interactions_tenant_state starts with (tenant_id, state); every history read names
+    // the tenant, so interaction_events_history serves it), and interactions are never deleted, so
+    // the events' foreign key never needs an index of its own.
+    id: '0006-drop-redundant-indexes',
+    statements: () => ['DROP INDEX interactions_tenant_open', 'DROP INDEX interaction_events_interaction'],
+  },
 ];

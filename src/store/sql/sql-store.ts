@@ -22,6 +22,7 @@ import type {
   Webhook,
 } from '../../core/model.js';
 import type { InteractionChange, ResourceTable, Store } from '../store.js';
+import { ConfigurationCache } from './configuration-cache.js';
 import { migrations, type SqlDialectName } from './schema.js';
 
 // Rows are plain records: each driver's Kysely instance is untyped, the documents carry the types.
@@ -40,6 +41,8 @@ export interface SqlStoreConfig {
   dialect: SqlDialectName;
   db: Db;
   classifyError: (error: unknown) => ConstraintKind;
+  /** Whether this process is the database's only writer, so configuration may be cached in memory. */
+  onlyWriter: boolean;
   /** Store.committed(); when absent, every operation is durable when it resolves. */
   committed?: () => Promise<void>;
   /** Releases the driver's connections. */
@@ -79,6 +82,8 @@ interface TableSpec<T> {
   columns: (item: T) => Row;
   conflict?: ApiError;
   inUse?: ApiError;
+  /** Configuration that is read per interaction: cached where this process is the only writer. */
+  cached?: boolean;
   /** Checks that the database cannot express as a foreign key; throws an AppError to refuse. */
   beforeRemove?: (trx: Tx, tenantId: string, id: string) => Promise<void>;
 }
@@ -126,6 +131,7 @@ export class SqlStore implements Store {
   private readonly classify: (error: unknown) => ConstraintKind;
   private readonly destroy: () => Promise<void>;
   readonly committed: () => Promise<void>;
+  private readonly cache: ConfigurationCache;
 
   constructor(config: SqlStoreConfig) {
     this.driver = config.dialect;
@@ -133,8 +139,10 @@ export class SqlStore implements Store {
     this.classify = config.classifyError;
     this.destroy = config.destroy;
     this.committed = config.committed ?? (() => Promise.resolve());
+    this.cache = new ConfigurationCache(config.onlyWriter);
     this.queues = this.table<Queue>({
       table: 'queues',
+      cached: true,
       columns: (q) => ({ dev_name: q.devName }),
       conflict: apiError('DUPLICATE_DEV_NAME', 'Another queue of the tenant has this devName.', 'devName'),
       inUse: apiError(
@@ -157,16 +165,19 @@ export class SqlStore implements Store {
     });
     this.channels = this.table<Channel>({
       table: 'channels',
+      cached: true,
       columns: (c) => ({ type: c.type, default_queue_id: c.defaultQueueId }),
       inUse: apiError('CHANNEL_IN_USE', 'The channel still has entry points; delete them first.'),
     });
     this.entryPoints = this.table<EntryPoint>({
       table: 'entry_points',
+      cached: true,
       columns: (e) => ({ channel_id: e.channelId, channel_type: e.channelType, address: e.address }),
       conflict: apiError('DUPLICATE_ENTRY_POINT', 'Another entry point of this channel type has this address.', 'address'),
     });
     this.integrations = this.table<Integration>({
       table: 'integrations',
+      cached: true,
       columns: (i) => ({ type: i.type }),
       beforeRemove: async (trx, tenantId, id) => {
         const integration = parse<Integration>(
@@ -202,6 +213,7 @@ export class SqlStore implements Store {
     });
     this.flows = this.table<Flow>({
       table: 'flows',
+      cached: true,
       columns: (f) => ({ dev_name: f.devName, fallback_queue_id: f.fallbackQueueId }),
       conflict: apiError('DUPLICATE_DEV_NAME', 'Another flow of the tenant has this devName.', 'devName'),
       inUse: apiError('FLOW_IN_USE', 'Dispatch mappings still point at this flow.'),
@@ -215,6 +227,7 @@ export class SqlStore implements Store {
     this.webhooks = this.table<Webhook>({ table: 'webhooks', columns: () => ({}) });
     this.dispatchMappings = this.table<DispatchMapping>({
       table: 'dispatch_mappings',
+      cached: true,
       columns: (m) => ({
         flow_id: m.flowId,
         version: m.version,
@@ -232,15 +245,17 @@ export class SqlStore implements Store {
   }
 
   async findQueue(tenantId: string, ref: string): Promise<Queue | null> {
-    return parse<Queue>(
-      await this.db
-        .selectFrom('queues')
-        .select('doc')
-        .where('tenant_id', '=', tenantId)
-        .where((eb) => eb.or([eb('id', '=', ref), eb('dev_name', '=', ref)]))
-        .orderBy('id')
-        .executeTakeFirst(),
-    );
+    return this.cache.read(`queue/${tenantId}/${ref}`, async () => {
+      return parse<Queue>(
+        await this.db
+          .selectFrom('queues')
+          .select('doc')
+          .where('tenant_id', '=', tenantId)
+          .where((eb) => eb.or([eb('id', '=', ref), eb('dev_name', '=', ref)]))
+          .orderBy('id')
+          .executeTakeFirst(),
+      );
+    });
   }
 
   async findAgent(tenantId: string, ref: string): Promise<Agent | null> {
@@ -256,25 +271,29 @@ export class SqlStore implements Store {
   }
 
   async findFlowByDevName(tenantId: string, devName: string): Promise<Flow | null> {
-    return parse<Flow>(
-      await this.db
-        .selectFrom('flows')
-        .select('doc')
-        .where('tenant_id', '=', tenantId)
-        .where('dev_name', '=', devName)
-        .executeTakeFirst(),
-    );
+    return this.cache.read(`flow/${tenantId}/${devName}`, async () => {
+      return parse<Flow>(
+        await this.db
+          .selectFrom('flows')
+          .select('doc')
+          .where('tenant_id', '=', tenantId)
+          .where('dev_name', '=', devName)
+          .executeTakeFirst(),
+      );
+    });
   }
 
   async getFlowVersionById(tenantId: string, versionId: string): Promise<FlowVersion | null> {
-    return parse<FlowVersion>(
-      await this.db
-        .selectFrom('flow_versions')
-        .select('doc')
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', versionId)
-        .executeTakeFirst(),
-    );
+    return this.cache.read(`flow-version/${tenantId}/${versionId}`, async () => {
+      return parse<FlowVersion>(
+        await this.db
+          .selectFrom('flow_versions')
+          .select('doc')
+          .where('tenant_id', '=', tenantId)
+          .where('id', '=', versionId)
+          .executeTakeFirst(),
+      );
+    });
   }
 
   /** Runs fn in a transaction and turns constraint violations into the caller's domain errors. */
@@ -292,50 +311,69 @@ export class SqlStore implements Store {
   private table<T extends { id: string; tenantId: string }>(spec: TableSpec<T>): ResourceTable<T> {
     const { table } = spec;
     const errors = { conflict: spec.conflict, inUse: spec.inUse };
+    const write = <R>(change: () => Promise<R>): Promise<R> => (spec.cached ? this.cache.write(change) : change());
+    const read = <R>(key: string, load: () => Promise<R>): Promise<R> => (spec.cached ? this.cache.read(key, load) : load());
     return {
       insert: (item) =>
-        this.tx(async (trx) => {
-          await trx
-            .insertInto(table)
-            .values({ id: item.id, tenant_id: item.tenantId, ...spec.columns(item), doc: JSON.stringify(item) })
-            .execute();
-        }, errors),
-      get: async (tenantId, id) =>
-        parse<T>(
-          await this.db.selectFrom(table).select('doc').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst(),
+        write(() =>
+          this.tx(async (trx) => {
+            await trx
+              .insertInto(table)
+              .values({ id: item.id, tenant_id: item.tenantId, ...spec.columns(item), doc: JSON.stringify(item) })
+              .execute();
+          }, errors),
+        ),
+      get: (tenantId, id) =>
+        read(`${table}/${tenantId}/${id}`, async () =>
+          parse<T>(
+            await this.db
+              .selectFrom(table)
+              .select('doc')
+              .where('id', '=', id)
+              .where('tenant_id', '=', tenantId)
+              .executeTakeFirst(),
+          ),
         ),
       list: async (tenantId, page) => {
         const query = this.db.selectFrom(table).select(['id', 'doc']).where('tenant_id', '=', tenantId);
         return paged<T>(query, page);
       },
       update: (item) =>
-        this.tx(async (trx) => {
-          const result = await trx
-            .updateTable(table)
-            .set({ ...spec.columns(item), doc: JSON.stringify(item) })
-            .where('id', '=', item.id)
-            .where('tenant_id', '=', item.tenantId)
-            .executeTakeFirst();
-          return Number(result.numUpdatedRows) > 0;
-        }, errors),
+        write(() =>
+          this.tx(async (trx) => {
+            const result = await trx
+              .updateTable(table)
+              .set({ ...spec.columns(item), doc: JSON.stringify(item) })
+              .where('id', '=', item.id)
+              .where('tenant_id', '=', item.tenantId)
+              .executeTakeFirst();
+            return Number(result.numUpdatedRows) > 0;
+          }, errors),
+        ),
       remove: (tenantId, id) =>
-        this.tx(async (trx) => {
-          await spec.beforeRemove?.(trx, tenantId, id);
-          const result = await trx.deleteFrom(table).where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
-          return Number(result.numDeletedRows) > 0;
-        }, errors),
+        write(() =>
+          this.tx(async (trx) => {
+            await spec.beforeRemove?.(trx, tenantId, id);
+            const result = await trx.deleteFrom(table).where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+            return Number(result.numDeletedRows) > 0;
+          }, errors),
+        ),
     };
   }
 
   async createTenant(tenant: Tenant): Promise<void> {
-    await this.db
-      .insertInto('tenants')
-      .values({ id: tenant.id, parent_tenant_id: tenant.parentTenantId, doc: JSON.stringify(tenant) })
-      .execute();
+    return this.cache.write(async () => {
+      await this.db
+        .insertInto('tenants')
+        .values({ id: tenant.id, parent_tenant_id: tenant.parentTenantId, doc: JSON.stringify(tenant) })
+        .execute();
+    });
   }
 
   async getTenant(id: string): Promise<Tenant | null> {
-    return parse<Tenant>(await this.db.selectFrom('tenants').select('doc').where('id', '=', id).executeTakeFirst());
+    return this.cache.read(`tenant/${id}`, async () => {
+      return parse<Tenant>(await this.db.selectFrom('tenants').select('doc').where('id', '=', id).executeTakeFirst());
+    });
   }
 
   async listTenants(page: PageRequest): Promise<Page<Tenant>> {
@@ -344,19 +382,23 @@ export class SqlStore implements Store {
   }
 
   async updateTenant(tenant: Tenant): Promise<boolean> {
-    const result = await this.db
-      .updateTable('tenants')
-      .set({ doc: JSON.stringify(tenant) })
-      .where('id', '=', tenant.id)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    return this.cache.write(async () => {
+      const result = await this.db
+        .updateTable('tenants')
+        .set({ doc: JSON.stringify(tenant) })
+        .where('id', '=', tenant.id)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
   }
 
   async createApiKey(key: ApiKey, secretHash: string): Promise<void> {
-    await this.db
-      .insertInto('api_keys')
-      .values({ id: key.id, tenant_id: key.tenantId, secret_hash: secretHash, revoked_at: null, doc: JSON.stringify(key) })
-      .execute();
+    return this.cache.write(async () => {
+      await this.db
+        .insertInto('api_keys')
+        .values({ id: key.id, tenant_id: key.tenantId, secret_hash: secretHash, revoked_at: null, doc: JSON.stringify(key) })
+        .execute();
+    });
   }
 
   async listApiKeys(tenantId: string, page: PageRequest): Promise<Page<ApiKey>> {
@@ -375,44 +417,55 @@ export class SqlStore implements Store {
     );
   }
 
-  revokeApiKey(tenantId: string, id: string, at: string): Promise<boolean> {
-    return this.tx(async (trx) => {
-      const key = parse<ApiKey>(
-        await trx.selectFrom('api_keys').select('doc').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst(),
-      );
-      if (!key) return false;
-      if (key.revokedAt === null) {
-        const revoked: ApiKey = { ...key, revokedAt: at };
-        await trx
-          .updateTable('api_keys')
-          .set({ revoked_at: at, doc: JSON.stringify(revoked) })
-          .where('id', '=', id)
-          .execute();
-      }
-      return true;
+  async revokeApiKey(tenantId: string, id: string, at: string): Promise<boolean> {
+    return this.cache.write(async () => {
+      return this.tx(async (trx) => {
+        const key = parse<ApiKey>(
+          await trx
+            .selectFrom('api_keys')
+            .select('doc')
+            .where('id', '=', id)
+            .where('tenant_id', '=', tenantId)
+            .executeTakeFirst(),
+        );
+        if (!key) return false;
+        if (key.revokedAt === null) {
+          const revoked: ApiKey = { ...key, revokedAt: at };
+          await trx
+            .updateTable('api_keys')
+            .set({ revoked_at: at, doc: JSON.stringify(revoked) })
+            .where('id', '=', id)
+            .execute();
+        }
+        return true;
+      });
     });
   }
 
   async findActiveApiKey(secretHash: string): Promise<ApiKey | null> {
-    return parse<ApiKey>(
-      await this.db
-        .selectFrom('api_keys')
-        .select('doc')
-        .where('secret_hash', '=', secretHash)
-        .where('revoked_at', 'is', null)
-        .executeTakeFirst(),
-    );
+    return this.cache.read(`api-key/${secretHash}`, async () => {
+      return parse<ApiKey>(
+        await this.db
+          .selectFrom('api_keys')
+          .select('doc')
+          .where('secret_hash', '=', secretHash)
+          .where('revoked_at', 'is', null)
+          .executeTakeFirst(),
+      );
+    });
   }
 
   async listChannelsOfType(tenantId: string, type: Channel['type']): Promise<Channel[]> {
-    const rows = await this.db
-      .selectFrom('channels')
-      .select('doc')
-      .where('tenant_id', '=', tenantId)
-      .where('type', '=', type)
-      .orderBy('id')
-      .execute();
-    return docs<Channel>(rows);
+    return this.cache.read(`channels/${tenantId}/${type}`, async () => {
+      const rows = await this.db
+        .selectFrom('channels')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('type', '=', type)
+        .orderBy('id')
+        .execute();
+      return docs<Channel>(rows);
+    });
   }
 
   async listEntryPointsOfChannel(tenantId: string, channelId: string): Promise<EntryPoint[]> {
@@ -427,37 +480,43 @@ export class SqlStore implements Store {
   }
 
   async findEntryPointByAddress(tenantId: string, channelType: Channel['type'], address: string): Promise<EntryPoint | null> {
-    return parse<EntryPoint>(
-      await this.db
-        .selectFrom('entry_points')
-        .select('doc')
-        .where('tenant_id', '=', tenantId)
-        .where('channel_type', '=', channelType)
-        .where('address', '=', address)
-        .executeTakeFirst(),
-    );
+    return this.cache.read(`entry-point/${tenantId}/${channelType}/${address}`, async () => {
+      return parse<EntryPoint>(
+        await this.db
+          .selectFrom('entry_points')
+          .select('doc')
+          .where('tenant_id', '=', tenantId)
+          .where('channel_type', '=', channelType)
+          .where('address', '=', address)
+          .executeTakeFirst(),
+      );
+    });
   }
 
   async listExceptions(tenantId: string, channelId: string): Promise<EntryPointException[]> {
-    const rows = await this.db
-      .selectFrom('entry_point_exceptions')
-      .select('doc')
-      .where('tenant_id', '=', tenantId)
-      .where('channel_id', '=', channelId)
-      .orderBy('entry_point_id')
-      .execute();
-    return docs<EntryPointException>(rows);
-  }
-
-  async getException(tenantId: string, entryPointId: string): Promise<EntryPointException | null> {
-    return parse<EntryPointException>(
-      await this.db
+    return this.cache.read(`exceptions/${tenantId}/${channelId}`, async () => {
+      const rows = await this.db
         .selectFrom('entry_point_exceptions')
         .select('doc')
         .where('tenant_id', '=', tenantId)
-        .where('entry_point_id', '=', entryPointId)
-        .executeTakeFirst(),
-    );
+        .where('channel_id', '=', channelId)
+        .orderBy('entry_point_id')
+        .execute();
+      return docs<EntryPointException>(rows);
+    });
+  }
+
+  async getException(tenantId: string, entryPointId: string): Promise<EntryPointException | null> {
+    return this.cache.read(`exception/${tenantId}/${entryPointId}`, async () => {
+      return parse<EntryPointException>(
+        await this.db
+          .selectFrom('entry_point_exceptions')
+          .select('doc')
+          .where('tenant_id', '=', tenantId)
+          .where('entry_point_id', '=', entryPointId)
+          .executeTakeFirst(),
+      );
+    });
   }
 
   private exceptionRow(exception: EntryPointException): Row {
@@ -470,90 +529,104 @@ export class SqlStore implements Store {
     };
   }
 
-  insertException(exception: EntryPointException): Promise<void> {
-    return this.tx(
-      async (trx) => {
-        await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
-      },
-      { conflict: apiError('EXCEPTION_EXISTS', 'The entry point already has an exception.', 'entryPointId') },
-    );
+  async insertException(exception: EntryPointException): Promise<void> {
+    return this.cache.write(async () => {
+      return this.tx(
+        async (trx) => {
+          await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
+        },
+        { conflict: apiError('EXCEPTION_EXISTS', 'The entry point already has an exception.', 'entryPointId') },
+      );
+    });
   }
 
-  updateException(exception: EntryPointException): Promise<boolean> {
-    return this.tx(async (trx) => {
-      const result = await trx
-        .updateTable('entry_point_exceptions')
-        .set(this.exceptionRow(exception))
-        .where('tenant_id', '=', exception.tenantId)
-        .where('entry_point_id', '=', exception.entryPointId)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+  async updateException(exception: EntryPointException): Promise<boolean> {
+    return this.cache.write(async () => {
+      return this.tx(async (trx) => {
+        const result = await trx
+          .updateTable('entry_point_exceptions')
+          .set(this.exceptionRow(exception))
+          .where('tenant_id', '=', exception.tenantId)
+          .where('entry_point_id', '=', exception.entryPointId)
+          .executeTakeFirst();
+        return Number(result.numUpdatedRows) > 0;
+      });
     });
   }
 
   async deleteException(tenantId: string, entryPointId: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('entry_point_exceptions')
-      .where('tenant_id', '=', tenantId)
-      .where('entry_point_id', '=', entryPointId)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+    return this.cache.write(async () => {
+      const result = await this.db
+        .deleteFrom('entry_point_exceptions')
+        .where('tenant_id', '=', tenantId)
+        .where('entry_point_id', '=', entryPointId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
   }
 
-  replaceEntryPointSettings(channel: Channel, exceptions: EntryPointException[]): Promise<void> {
-    return this.tx(
-      async (trx) => {
+  async replaceEntryPointSettings(channel: Channel, exceptions: EntryPointException[]): Promise<void> {
+    return this.cache.write(async () => {
+      return this.tx(
+        async (trx) => {
+          await trx
+            .updateTable('channels')
+            .set({ type: channel.type, default_queue_id: channel.defaultQueueId, doc: JSON.stringify(channel) })
+            .where('id', '=', channel.id)
+            .where('tenant_id', '=', channel.tenantId)
+            .execute();
+          await trx
+            .deleteFrom('entry_point_exceptions')
+            .where('tenant_id', '=', channel.tenantId)
+            .where('channel_id', '=', channel.id)
+            .execute();
+          for (const exception of exceptions) {
+            await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
+          }
+        },
+        {
+          conflict: apiError('EXCEPTION_EXISTS', 'An entry point is listed twice; each has at most one exception.', 'exceptions'),
+        },
+      );
+    });
+  }
+
+  async insertFlowVersion(version: FlowVersion, activate: { flow: Flow } | null): Promise<void> {
+    return this.cache.write(async () => {
+      return this.tx(async (trx) => {
         await trx
-          .updateTable('channels')
-          .set({ type: channel.type, default_queue_id: channel.defaultQueueId, doc: JSON.stringify(channel) })
-          .where('id', '=', channel.id)
-          .where('tenant_id', '=', channel.tenantId)
+          .insertInto('flow_versions')
+          .values({
+            id: version.id,
+            tenant_id: version.tenantId,
+            flow_id: version.flowId,
+            number: version.number,
+            doc: JSON.stringify(version),
+          })
           .execute();
-        await trx
-          .deleteFrom('entry_point_exceptions')
-          .where('tenant_id', '=', channel.tenantId)
-          .where('channel_id', '=', channel.id)
-          .execute();
-        for (const exception of exceptions) {
-          await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
+        if (activate) {
+          await trx
+            .updateTable('flows')
+            .set({ doc: JSON.stringify(activate.flow) })
+            .where('id', '=', activate.flow.id)
+            .execute();
         }
-      },
-      { conflict: apiError('EXCEPTION_EXISTS', 'An entry point is listed twice; each has at most one exception.', 'exceptions') },
-    );
-  }
-
-  insertFlowVersion(version: FlowVersion, activate: { flow: Flow } | null): Promise<void> {
-    return this.tx(async (trx) => {
-      await trx
-        .insertInto('flow_versions')
-        .values({
-          id: version.id,
-          tenant_id: version.tenantId,
-          flow_id: version.flowId,
-          number: version.number,
-          doc: JSON.stringify(version),
-        })
-        .execute();
-      if (activate) {
-        await trx
-          .updateTable('flows')
-          .set({ doc: JSON.stringify(activate.flow) })
-          .where('id', '=', activate.flow.id)
-          .execute();
-      }
+      });
     });
   }
 
   async getFlowVersion(tenantId: string, flowId: string, versionId: string): Promise<FlowVersion | null> {
-    return parse<FlowVersion>(
-      await this.db
-        .selectFrom('flow_versions')
-        .select('doc')
-        .where('tenant_id', '=', tenantId)
-        .where('flow_id', '=', flowId)
-        .where('id', '=', versionId)
-        .executeTakeFirst(),
-    );
+    return this.cache.read(`flow-version/${tenantId}/${flowId}/${versionId}`, async () => {
+      return parse<FlowVersion>(
+        await this.db
+          .selectFrom('flow_versions')
+          .select('doc')
+          .where('tenant_id', '=', tenantId)
+          .where('flow_id', '=', flowId)
+          .where('id', '=', versionId)
+          .executeTakeFirst(),
+      );
+    });
   }
 
   async listFlowVersions(tenantId: string, flowId: string, page: PageRequest): Promise<Page<FlowVersion>> {
@@ -566,13 +639,15 @@ export class SqlStore implements Store {
   }
 
   async flowVersionIds(tenantId: string, flowId: string): Promise<Set<string>> {
-    const rows = await this.db
-      .selectFrom('flow_versions')
-      .select('id')
-      .where('tenant_id', '=', tenantId)
-      .where('flow_id', '=', flowId)
-      .execute();
-    return new Set(rows.map((row) => String((row as Row).id)));
+    return this.cache.read(`flow-version-ids/${tenantId}/${flowId}`, async () => {
+      const rows = await this.db
+        .selectFrom('flow_versions')
+        .select('id')
+        .where('tenant_id', '=', tenantId)
+        .where('flow_id', '=', flowId)
+        .execute();
+      return new Set(rows.map((row) => String((row as Row).id)));
+    });
   }
 
   async nextFlowVersionNumber(tenantId: string, flowId: string): Promise<number> {

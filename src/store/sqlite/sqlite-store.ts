@@ -44,6 +44,8 @@ export async function createSqliteStore(config: SqliteStoreConfig): Promise<SqlS
     dialect: 'sqlite',
     db,
     classifyError,
+    // The database file belongs to one `switchboard serve` (its router state lives in that process).
+    onlyWriter: true,
     committed: () => driver.committed(),
     destroy: () => db.destroy(),
   });
