@@ -1,4 +1,4 @@
-import { type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { type ApiError, AppError, apiError } from '../../core/errors.js';
 import type {
   Agent,
@@ -55,6 +55,14 @@ const migrationLockKey = 7_406_311_001;
 const eventLockClass = 7406;
 
 const openStates: InteractionState[] = ['created', 'dispatched', 'in_flow', 'queued', 'offered', 'connected', 'wrap_up'];
+
+/** PostgreSQL numbers its placeholders ($1, $2…); the hot-path statements are written with SQLite's `?`. */
+function numberedPlaceholders(text: string): string {
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
+}
+
+const interactionColumnNames = 'state, queue_id, priority, due_at, enqueued_at, no_reply_needed, revision, doc';
 
 function parse<T>(row: Row | undefined): T | null {
   return row ? (JSON.parse(String(row.doc)) as T) : null;
@@ -132,6 +140,7 @@ export class SqlStore implements Store {
   private readonly destroy: () => Promise<void>;
   readonly committed: () => Promise<void>;
   private readonly cache: ConfigurationCache;
+  private readonly statementTexts = new Map<string, string>();
 
   constructor(config: SqlStoreConfig) {
     this.driver = config.dialect;
@@ -666,16 +675,22 @@ export class SqlStore implements Store {
   ): Promise<DispatchMapping[]> {
     const fields = Object.entries(key.values).filter(([, value]) => value !== undefined) as [string, string][];
     if (tenantIds.length === 0 || fields.length === 0) return [];
-    const rows = await this.db
-      .selectFrom('dispatch_mappings')
-      .select('doc')
-      .where('tenant_id', 'in', [...tenantIds])
-      .where('active', '=', 1)
-      .where('channel_type', 'in', [key.channelType, 'any'])
-      .where((eb) =>
-        eb.or(fields.map(([field, value]) => eb.and([eb('interaction_field', '=', field), eb('value', '=', value)]))),
-      )
-      .execute();
+    // Point lookups in the unique index of active keys, one per (tenant, channel type, field, value):
+    // the literal `active = 1` is what lets the planner use that partial index, so dispatch costs the
+    // same with ten mappings or a million.
+    const values: unknown[] = [];
+    for (const tenantId of tenantIds) {
+      for (const channelType of [key.channelType, 'any']) {
+        for (const [field, value] of fields) values.push(tenantId, channelType, field, value);
+      }
+    }
+    const tuples = Array.from({ length: values.length / 4 }, () => '(?, ?, ?, ?)').join(', ');
+    const { rows } = await this.db.executeQuery<Row>(
+      this.statement(
+        `SELECT doc FROM dispatch_mappings WHERE active = 1 AND (tenant_id, channel_type, interaction_field, value) IN (VALUES ${tuples})`,
+        values,
+      ),
+    );
     return docs<DispatchMapping>(rows);
   }
 
@@ -699,17 +714,32 @@ export class SqlStore implements Store {
     return paged<DispatchMapping>(query, page);
   }
 
-  private interactionColumns(interaction: Interaction): Row {
-    return {
-      state: interaction.state,
-      queue_id: interaction.queueId,
-      priority: interaction.priority,
-      due_at: interaction.dueAt,
-      enqueued_at: interaction.enqueuedAt,
-      no_reply_needed: interaction.noReplyNeeded ? 1 : 0,
-      revision: interaction.revision,
-      doc: JSON.stringify(interaction),
-    };
+  /**
+   * The statements every interaction change runs, as SQL text: they are run thousands of times a
+   * second, and building them with the query builder each time cost more than SQLite running them.
+   * Written once with `?` placeholders; the text is kept per dialect.
+   */
+  private statement(text: string, parameters: readonly unknown[]): CompiledQuery {
+    let dialectText = this.statementTexts.get(text);
+    if (dialectText === undefined) {
+      dialectText = this.driver === 'postgres' ? numberedPlaceholders(text) : text;
+      this.statementTexts.set(text, dialectText);
+    }
+    return CompiledQuery.raw(dialectText, [...parameters]);
+  }
+
+  /** Values for interactionColumnNames, in order. */
+  private interactionValues(interaction: Interaction): unknown[] {
+    return [
+      interaction.state,
+      interaction.queueId,
+      interaction.priority,
+      interaction.dueAt,
+      interaction.enqueuedAt,
+      interaction.noReplyNeeded ? 1 : 0,
+      interaction.revision,
+      JSON.stringify(interaction),
+    ];
   }
 
   private async appendEvents(trx: Tx, tenantId: string, events: Omit<InteractionEvent, 'seq'>[]): Promise<void> {
@@ -721,52 +751,47 @@ export class SqlStore implements Store {
       await sql`SELECT pg_advisory_xact_lock(${eventLockClass}, hashtext(${tenantId}))`.execute(trx);
     }
     // One statement for all the events of a change: their sequence numbers follow the list order.
-    await trx
-      .insertInto('interaction_events')
-      .values(
-        events.map((event) => ({
-          tenant_id: tenantId,
-          interaction_id: event.interactionId,
-          type: event.type,
-          at: event.at,
-          data: JSON.stringify(event.data),
-        })),
-      )
-      .execute();
+    const values: unknown[] = [];
+    for (const event of events) values.push(tenantId, event.interactionId, event.type, event.at, JSON.stringify(event.data));
+    const rows = events.map(() => '(?, ?, ?, ?, ?)').join(', ');
+    await trx.executeQuery(
+      this.statement(`INSERT INTO interaction_events (tenant_id, interaction_id, type, at, data) VALUES ${rows}`, values),
+    );
   }
 
   /** Inserts (revision 1) or updates (on top of the previous revision) one interaction with its events and timers. */
   private async writeChange(trx: Tx, change: InteractionChange): Promise<boolean> {
     const { interaction } = change;
     if (interaction.revision === 1) {
-      await trx
-        .insertInto('interactions')
-        .values({ id: interaction.id, tenant_id: interaction.tenantId, ...this.interactionColumns(interaction) })
-        .execute();
+      await trx.executeQuery(
+        this.statement(
+          `INSERT INTO interactions (id, tenant_id, ${interactionColumnNames}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [interaction.id, interaction.tenantId, ...this.interactionValues(interaction)],
+        ),
+      );
     } else {
-      const result = await trx
-        .updateTable('interactions')
-        .set(this.interactionColumns(interaction))
-        .where('id', '=', interaction.id)
-        .where('tenant_id', '=', interaction.tenantId)
-        .where('revision', '=', interaction.revision - 1)
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) !== 1) return false;
+      const result = await trx.executeQuery(
+        this.statement(
+          'UPDATE interactions SET state = ?, queue_id = ?, priority = ?, due_at = ?, enqueued_at = ?, no_reply_needed = ?, ' +
+            'revision = ?, doc = ? WHERE id = ? AND tenant_id = ? AND revision = ?',
+          [...this.interactionValues(interaction), interaction.id, interaction.tenantId, interaction.revision - 1],
+        ),
+      );
+      if (Number(result.numAffectedRows) !== 1) return false;
     }
     await this.appendEvents(trx, interaction.tenantId, change.events);
     const timers = change.timers ?? { set: [], cancel: [] };
-    if (timers.cancel.length > 0) await trx.deleteFrom('timers').where('id', 'in', timers.cancel).execute();
+    for (const id of timers.cancel) await trx.executeQuery(this.statement('DELETE FROM timers WHERE id = ?', [id]));
     for (const timer of timers.set) {
-      await trx
-        .insertInto('timers')
-        .values({
-          id: timer.id,
-          tenant_id: timer.tenantId,
-          interaction_id: timer.interactionId,
-          kind: timer.kind,
-          due_at: timer.dueAt,
-        })
-        .execute();
+      await trx.executeQuery(
+        this.statement('INSERT INTO timers (id, tenant_id, interaction_id, kind, due_at) VALUES (?, ?, ?, ?, ?)', [
+          timer.id,
+          timer.tenantId,
+          timer.interactionId,
+          timer.kind,
+          timer.dueAt,
+        ]),
+      );
     }
     return true;
   }
@@ -816,14 +841,10 @@ export class SqlStore implements Store {
   }
 
   async getInteraction(tenantId: string, id: string): Promise<Interaction | null> {
-    return parse<Interaction>(
-      await this.db
-        .selectFrom('interactions')
-        .select('doc')
-        .where('id', '=', id)
-        .where('tenant_id', '=', tenantId)
-        .executeTakeFirst(),
+    const { rows } = await this.db.executeQuery<Row>(
+      this.statement('SELECT doc FROM interactions WHERE id = ? AND tenant_id = ?', [id, tenantId]),
     );
+    return parse<Interaction>(rows[0]);
   }
 
   async listInteractions(tenantId: string, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>> {
@@ -1003,14 +1024,13 @@ export class SqlStore implements Store {
   }
 
   async listInteractionEvents(tenantId: string, interactionId: string): Promise<InteractionEvent[]> {
-    const rows = await this.db
-      .selectFrom('interaction_events')
-      .selectAll()
-      .where('tenant_id', '=', tenantId)
-      .where('interaction_id', '=', interactionId)
-      .orderBy('seq')
-      .execute();
-    return rows.map((row: Row) => this.eventOf(row));
+    const { rows } = await this.db.executeQuery<Row>(
+      this.statement('SELECT * FROM interaction_events WHERE tenant_id = ? AND interaction_id = ? ORDER BY seq', [
+        tenantId,
+        interactionId,
+      ]),
+    );
+    return rows.map((row) => this.eventOf(row));
   }
 
   async listQueueWaiting(
