@@ -197,7 +197,8 @@ export function createInteractionService(deps: InteractionDeps) {
       body: Body,
       idempotencyKey: string | null,
     ): Promise<{ interaction: InteractionView; replayed: boolean }> {
-      const requestHash = createHash('sha256').update(canonicalJson(body)).digest('hex');
+      // Only a request that can be retried under its key needs its fingerprint.
+      const requestHash = idempotencyKey ? createHash('sha256').update(canonicalJson(body)).digest('hex') : '';
       if (idempotencyKey) {
         const first = await store.findInteractionByIdempotencyKey(tenant.id, idempotencyKey);
         if (first) return { interaction: await replay(tenant, first, requestHash), replayed: true };

@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../errors.js';
 import { ExpressionError, evaluateExpression, renderTemplate } from './expressions.js';
 import type { FlowDocument, FlowStep, StepOf } from './flow-schema.js';
-import { isOpen, localTime } from './local-time.js';
+import { isOpen, type LocalTime, localTime } from './local-time.js';
 
 /**
  * The flow interpreter: a pure function of (program, run state, event, context) → (run state,
@@ -156,6 +156,7 @@ export function stepFlow(program: FlowProgram, current: FlowRun, event: FlowEven
 class Machine {
   private readonly effects: FlowEffect[] = [];
   private readonly limits: typeof defaultLimits;
+  private nowInZone: LocalTime | null = null;
 
   constructor(
     private readonly program: FlowProgram,
@@ -563,8 +564,14 @@ class Machine {
       contact: this.ctx.contact,
       vars: frame.vars,
       inputs: frame.inputs,
-      now: localTime(this.ctx.now, this.ctx.timeZone),
+      now: this.localNow(),
     };
+  }
+
+  /** `now` in the tenant's zone: the same for every expression of this step (formatting it is not free). */
+  private localNow(): LocalTime {
+    this.nowInZone ??= localTime(this.ctx.now, this.ctx.timeZone);
+    return this.nowInZone;
   }
 
   /** Closes the path entry of the current step with the exit taken. */

@@ -25,6 +25,9 @@ const types = {
 /** The production store: a pg pool, migrations applied before the first use. */
 export async function createPostgresStore(config: PostgresStoreConfig): Promise<SqlStore> {
   const pool = new pg.Pool({ connectionString: config.connectionString, max: config.maxConnections ?? 10, types });
+  // A connection the server closes while it sits idle in the pool (a restart, a terminated backend)
+  // is dropped and replaced by the next query; without a listener pg would crash the process.
+  pool.on('error', (error) => console.error(`switchboard: an idle PostgreSQL connection failed: ${error.message}`));
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   try {
     await migrate(db, 'postgres');
