@@ -9,9 +9,20 @@ export interface Clock {
 // setTimeout holds at most 2^31−1 ms (~24.8 days); longer waits are re-armed in steps.
 const maxDelay = 2_147_483_647;
 
+let lastMs = -1;
+let lastIso = '';
+
 /** The wall clock. */
 export const systemClock: Clock = {
-  now: () => new Date().toISOString(),
+  // Read many times per request; formatting once per millisecond is enough.
+  now: () => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastIso = new Date(ms).toISOString();
+    }
+    return lastIso;
+  },
   setTimer(at, callback) {
     let handle: NodeJS.Timeout;
     const arm = () => {

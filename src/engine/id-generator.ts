@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** Makes ids for new objects. */
 export type IdGenerator = () => string;
@@ -10,6 +10,9 @@ export type IdGenerator = () => string;
 export function createUuidV7Generator(nowMs: () => number = Date.now): IdGenerator {
   let lastMs = -1;
   let counter = 0;
+  // Random bytes are drawn 4 KiB at a time: one call to the system's generator per 256 ids.
+  const pool = Buffer.alloc(4096);
+  let offset = pool.length;
   return () => {
     let ms = nowMs();
     if (ms <= lastMs) {
@@ -24,7 +27,12 @@ export function createUuidV7Generator(nowMs: () => number = Date.now): IdGenerat
       counter = 0;
     }
     lastMs = ms;
-    const bytes = randomBytes(16);
+    if (offset === pool.length) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    const bytes = Buffer.from(pool.subarray(offset, offset + 16));
+    offset += 16;
     bytes.writeUIntBE(ms, 0, 6);
     bytes[6] = 0x70 | (counter >> 8);
     bytes[7] = counter & 0xff;
