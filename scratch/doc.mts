@@ -1,2 +1,13 @@
-import { createSqliteStore } from '/work/main/src/store/sqlite/sqlite-store.ts';
-import { startHarness } from '/work/main/test/support/harness.ts';
+import { startHarness, adminToken } from '/work/main/test/support/harness.ts';
+const h = await startHarness();
+const r = async (m: string, u: string, b?: unknown) => (await h.call(m, u, { body: b })).body as any;
+const t = (await r('POST', '/v1/tenants', { name: 'B' })).result;
+const base = `/v1/tenants/${t.id}`;
+const q = (await r('POST', `${base}/queues`, { name: 'Work', routing: { wrapUpSeconds: 0 } })).result;
+await r('POST', `${base}/channels`, { name: 'W', type: 'work-item', defaultQueueId: q.id });
+const f = (await r('POST', `${base}/flows`, { name: 'Route', definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] } })).result;
+await r('POST', `${base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: f.id });
+const i = (await r('POST', `${base}/interactions`, { channelType: 'work-item', source: 'x' })).result;
+const doc = await h.engine.store.getInteraction(t.id, i.id);
+console.log(JSON.stringify(doc).length); console.log(JSON.stringify(doc, null, 1));
+await h.close();

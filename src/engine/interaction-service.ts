@@ -253,7 +253,8 @@ export function createInteractionService(deps: InteractionDeps) {
       const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };
       routed.after();
-      return { interaction: await get(tenant, base.id), replayed: false };
+      // What was just stored, as GET would read it (without reading it back).
+      return { interaction: { ...routed.change.interaction, events: outcome.events }, replayed: false };
     },
 
     get,

@@ -129,13 +129,14 @@ export interface Store {
   listDispatchMappingsOf(tenantIds: readonly string[], page: PageRequest): Promise<Page<DispatchMapping>>;
 
   /**
-   * Stores a new interaction and its first events. With an idempotency key, a second call with the
-   * same (tenant, key) stores nothing and returns the id stored first with its request hash.
+   * Stores a new interaction and its first events, and returns those with their sequence numbers.
+   * With an idempotency key, a second call with the same (tenant, key) stores nothing and returns the
+   * id stored first with its request hash.
    */
   createInteraction(
     change: InteractionChange,
     idempotency: { key: string; requestHash: string } | null,
-  ): Promise<{ created: true } | { created: false; interactionId: string; requestHash: string }>;
+  ): Promise<{ created: true; events: InteractionEvent[] } | { created: false; interactionId: string; requestHash: string }>;
   findInteractionByIdempotencyKey(tenantId: string, key: string): Promise<{ interactionId: string; requestHash: string } | null>;
   getInteraction(tenantId: string, id: string): Promise<Interaction | null>;
   listInteractions(tenantId: string, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>>;

@@ -284,9 +284,14 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
     test('interactions: idempotent creation, optimistic saves, ordered events', async () => {
       const first = interaction();
       const event = { interactionId: first.id, type: 'interaction.created', at, data: { n: 1 } };
-      assert.deepEqual(await store.createInteraction({ interaction: first, events: [event] }, { key: 'k1', requestHash: 'h1' }), {
-        created: true,
-      });
+      const created = await store.createInteraction({ interaction: first, events: [event] }, { key: 'k1', requestHash: 'h1' });
+      assert.ok(created.created);
+      // The events come back as stored, with the sequence numbers a reader of the history sees.
+      assert.deepEqual(created.events, await store.listInteractionEvents(tenant.id, first.id));
+      assert.deepEqual(
+        created.events.map(({ seq: _, ...rest }) => rest),
+        [event],
+      );
       const duplicate = interaction();
       assert.deepEqual(
         await store.createInteraction(

@@ -742,8 +742,9 @@ export class SqlStore implements Store {
     ];
   }
 
-  private async appendEvents(trx: Tx, tenantId: string, events: Omit<InteractionEvent, 'seq'>[]): Promise<void> {
-    if (events.length === 0) return;
+  /** Appends the events in order and returns them with their sequence numbers. */
+  private async appendEvents(trx: Tx, tenantId: string, events: Omit<InteractionEvent, 'seq'>[]): Promise<InteractionEvent[]> {
+    if (events.length === 0) return [];
     if (this.driver === 'postgres') {
       // The event feed pages by seq: a reader must never see seq N+1 committed while N is not yet.
       // Holding a per-tenant lock from the first event insert to commit makes a tenant's events
@@ -754,13 +755,19 @@ export class SqlStore implements Store {
     const values: unknown[] = [];
     for (const event of events) values.push(tenantId, event.interactionId, event.type, event.at, JSON.stringify(event.data));
     const rows = events.map(() => '(?, ?, ?, ?, ?)').join(', ');
-    await trx.executeQuery(
-      this.statement(`INSERT INTO interaction_events (tenant_id, interaction_id, type, at, data) VALUES ${rows}`, values),
-    );
+    const insert = `INSERT INTO interaction_events (tenant_id, interaction_id, type, at, data) VALUES ${rows}`;
+    if (this.driver === 'postgres') {
+      const result = await trx.executeQuery<Row>(this.statement(`${insert} RETURNING seq`, values));
+      return events.map((event, i) => ({ ...event, seq: Number(result.rows[i]?.seq) }));
+    }
+    // SQLite numbers the rows of one INSERT consecutively and reports the last.
+    const result = await trx.executeQuery(this.statement(insert, values));
+    const first = Number(result.insertId) - events.length + 1;
+    return events.map((event, i) => ({ ...event, seq: first + i }));
   }
 
   /** Inserts (revision 1) or updates (on top of the previous revision) one interaction with its events and timers. */
-  private async writeChange(trx: Tx, change: InteractionChange): Promise<boolean> {
+  private async writeChange(trx: Tx, change: InteractionChange): Promise<InteractionEvent[] | null> {
     const { interaction } = change;
     if (interaction.revision === 1) {
       await trx.executeQuery(
@@ -777,9 +784,9 @@ export class SqlStore implements Store {
           [...this.interactionValues(interaction), interaction.id, interaction.tenantId, interaction.revision - 1],
         ),
       );
-      if (Number(result.numAffectedRows) !== 1) return false;
+      if (Number(result.numAffectedRows) !== 1) return null;
     }
-    await this.appendEvents(trx, interaction.tenantId, change.events);
+    const events = await this.appendEvents(trx, interaction.tenantId, change.events);
     const timers = change.timers ?? { set: [], cancel: [] };
     for (const id of timers.cancel) await trx.executeQuery(this.statement('DELETE FROM timers WHERE id = ?', [id]));
     for (const timer of timers.set) {
@@ -793,17 +800,17 @@ export class SqlStore implements Store {
         ]),
       );
     }
-    return true;
+    return events;
   }
 
   async createInteraction(
     change: InteractionChange,
     idempotency: { key: string; requestHash: string } | null,
-  ): Promise<{ created: true } | { created: false; interactionId: string; requestHash: string }> {
+  ): Promise<{ created: true; events: InteractionEvent[] } | { created: false; interactionId: string; requestHash: string }> {
     const { interaction } = change;
     try {
-      await this.tx(async (trx) => {
-        await this.writeChange(trx, change);
+      const events = await this.tx(async (trx) => {
+        const stored = (await this.writeChange(trx, change)) ?? [];
         if (idempotency) {
           await trx
             .insertInto('idempotency_keys')
@@ -815,8 +822,9 @@ export class SqlStore implements Store {
             })
             .execute();
         }
+        return stored;
       });
-      return { created: true };
+      return { created: true, events };
     } catch (error) {
       // A concurrent request with the same key won the race: the whole transaction rolled back.
       if (idempotency && this.classify(error) === 'unique') {
@@ -858,7 +866,7 @@ export class SqlStore implements Store {
     try {
       await this.tx(async (trx) => {
         for (const change of changes) {
-          if (!(await this.writeChange(trx, change))) throw stale;
+          if ((await this.writeChange(trx, change)) === null) throw stale;
         }
       });
       return true;
