@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { scvAdapter } from './adapters/scv/scv-routes.js';
 import { generateAdminToken } from './engine/access-control.js';
 import { systemClock } from './engine/clock.js';
 import { createEngine } from './engine/engine.js';
 import { createUuidV7Generator } from './engine/id-generator.js';
-import { buildApp } from './http/app.js';
+import { buildApp, type ProtocolAdapter } from './http/app.js';
 import type { Store } from './store/store.js';
 
 /** What `switchboard serve` reads from its environment. */
@@ -27,6 +28,9 @@ export function serveConfigFromEnv(env: NodeJS.ProcessEnv): ServeConfig {
     adminToken: env.SWITCHBOARD_ADMIN_TOKEN || null,
   };
 }
+
+/** The other vendors' protocols Switchboard speaks, each under its own path prefix. */
+export const protocolAdapters: ProtocolAdapter[] = [scvAdapter];
 
 /** The store the configuration asks for; the Postgres driver is loaded only when used. */
 export async function openStore(config: Pick<ServeConfig, 'dataDir' | 'databaseUrl'>): Promise<Store> {
@@ -58,7 +62,7 @@ export async function serve(config: ServeConfig, log: (line: string) => void = c
   const store = await openStore(config);
   const engine = createEngine({ store, clock: systemClock, newId: createUuidV7Generator(), adminToken: token });
   const resumed = await engine.start();
-  const app = await buildApp({ engine, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  const app = await buildApp({ engine, adapters: protocolAdapters, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
   app.addHook('onClose', () => store.close());
   if (resumed > 0) log(`Re-armed ${resumed} timers of waiting flow runs.`);
   const address = await app.listen({ port: config.port, host: config.host });

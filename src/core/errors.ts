@@ -34,7 +34,8 @@ export const errorCatalog = {
   DUPLICATE_DEV_NAME: { status: 409, description: 'Another object of this kind in the tenant already has this devName.' },
   QUEUE_IN_USE: {
     status: 409,
-    description: 'The queue is still referenced (channel default, entry-point exception, flow fallback or waiting interactions).',
+    description:
+      'The queue is still referenced (channel default, entry-point exception, flow or entry-point fallback, waiting interactions).',
   },
   SLA_REQUIRED: { status: 400, description: 'A queue SLA cannot be blank or null.' },
   SLA_MUST_BE_POSITIVE: { status: 400, description: 'An SLA of zero minutes is not allowed.' },
@@ -76,7 +77,7 @@ export const errorCatalog = {
     status: 400,
     description: 'The version is not a version of the flow (or, at dispatch, the flow has no usable version).',
   },
-  FLOW_IN_USE: { status: 409, description: 'The flow is still the target of dispatch mappings.' },
+  FLOW_IN_USE: { status: 409, description: 'The flow is still the target of dispatch mappings or voice entry points.' },
   INVALID_INTEGRATION_TYPE: {
     status: 400,
     description: 'An integration type is a lower-case slug such as twilio or salesforce.',
@@ -157,6 +158,32 @@ export const errorCatalog = {
   FLOW_STEP_FAILED: {
     status: 422,
     description: 'Recorded when a run fails: a step failed (an expression, a request, a reference) and had no error exit.',
+  },
+  // Telephony: call centers and routing maps (the telephony API itself answers in its vendor's shape)
+  DUPLICATE_CALL_CENTER: {
+    status: 409,
+    description: 'Another call center has this apiName in the tenant, or this orgId and apiName in the installation.',
+  },
+  CALL_CENTER_IN_USE: { status: 409, description: 'The call center still has routing maps or voice calls.' },
+  INVALID_CERTIFICATE: {
+    status: 400,
+    description: 'A certificate is not a PEM X.509 certificate or public key of an RSA key of 1024 bits or more.',
+  },
+  DUPLICATE_ROUTING_MAP: {
+    status: 409,
+    description: 'The call center already maps this externalId, or this agent or queue, in another routing map.',
+  },
+  ENTRY_POINT_NOT_VOICE: {
+    status: 400,
+    description: 'Only voice entry points (phone channels) have a flow and a fallback queue.',
+  },
+  // Telephony API outcomes (answered as {"errors":["message"]}, see docs/telephony-api.md)
+  VOICE_CALL_NOT_FOUND: { status: 404, description: 'No voice call of this call center has this id or vendor call key.' },
+  VOICE_CALL_ENDED: { status: 409, description: 'The voice call has ended; it cannot be routed any more.' },
+  ROUTING_IN_PROGRESS: { status: 409, description: 'The call is already being routed; clear its routing first.' },
+  ROUTING_FAILED: {
+    status: 422,
+    description: 'No flow or fallback queue routed the call, or its agent or queue has no routing map for the call center.',
   },
   // Server
   INTERNAL: { status: 500, description: 'A bug. The response carries a request id to find it in the log.' },

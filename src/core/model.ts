@@ -107,6 +107,12 @@ export interface EntryPoint {
   name: string | null;
   /** Normalised: E.164, SIP URI with lower-case scheme and host, lower-case email, or an opaque id. */
   address: string;
+  /**
+   * Voice entry points (Service Cloud Voice's phone channels): the flow the telephony API's omniFlow
+   * runs for calls to this number, and the queue that takes them when that flow fails.
+   */
+  flowId?: string | null;
+  fallbackQueueId?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -265,6 +271,10 @@ export interface Interaction {
   placement: PlacementDecision | null;
   /** The flow run carrying the interaction: its position, variables, waits and the path it took. */
   flowRun: FlowRun | null;
+  /** For calls created through the telephony API: the voice call record. */
+  voiceCall?: VoiceCall | null;
+  /** The queue that takes the interaction when its flow fails and the flow names no fallback queue. */
+  fallbackQueueId?: string | null;
   /** What the flow asked of the router: who may take the work, who is preferred, until when it waits. */
   routing: RoutingRequest | null;
   /** The open offer, while the interaction is `offered`. */
@@ -282,6 +292,75 @@ export interface Interaction {
   revision: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * A telephony provider's binding (Service Cloud Voice's CallCenter): JWTs issued by `orgId` with
+ * subject `apiName`, signed by one of the keys in `certificates`, act for this tenant.
+ */
+export interface CallCenter {
+  id: string;
+  tenantId: string;
+  name: string;
+  apiName: string;
+  orgId: string;
+  /** `aud`, when a token carries one, must equal this. */
+  audience: string;
+  /** PEM public keys or X.509 certificates; several during a key rotation. */
+  certificates: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Service Cloud Voice's CallCenterRoutingMap: one of our agents or queues ↔ the provider's id for it. */
+export interface RoutingMap {
+  id: string;
+  tenantId: string;
+  callCenterId: string;
+  referenceType: 'user' | 'queue';
+  /** The agent's or queue's id. */
+  referenceId: string;
+  externalId: string;
+  developerName: string;
+  masterLabel: string | null;
+  quickConnect: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const initiationMethods = ['Inbound', 'Outbound', 'Transfer', 'Callback'] as const;
+export type InitiationMethod = (typeof initiationMethods)[number];
+
+/** A voice call record of the telephony API, carried by its voice interaction. */
+export interface VoiceCall {
+  callCenterId: string;
+  vendorCallKey: string;
+  providerName: string | null;
+  from: string;
+  to: string;
+  initiationMethod: InitiationMethod;
+  startTime: string;
+  endTime: string | null;
+  enqueueTime: string | null;
+  acceptTime: string | null;
+  callAttributes: Record<string, unknown>;
+  participants: unknown[];
+  /** For a transfer: the interaction id of the call it continues. */
+  parentVoiceCallId: string | null;
+  /** What the provider reported after the call (holds, recording, disposition…), as sent. */
+  details: Record<string, unknown>;
+  /** Service Cloud Voice's PendingServiceRouting: set by omniFlow, gone once answered or cleared. */
+  pendingRouting: PendingRouting | null;
+  /** Ended before anyone answered: a missed call. */
+  missed: boolean;
+}
+
+export interface PendingRouting {
+  createdAt: string;
+  /** Which rule of the omniFlow precedence routed the call, e.g. `phone channel +18445791189 flow`. */
+  source: string;
+  agent: string | null;
+  queue: string | null;
 }
 
 /** The routing instructions of a routeToQueue or routeToAgent step, for the router. */

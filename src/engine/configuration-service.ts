@@ -218,6 +218,32 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     },
   };
 
+  /** A voice entry point's flow and fallback queue (what the telephony API's omniFlow runs first). */
+  async function phoneChannelRouting(
+    tenant: Tenant,
+    channel: Channel,
+    body: Body,
+    current: { flowId: string | null; fallbackQueueId: string | null },
+  ): Promise<{ flowId: string | null; fallbackQueueId: string | null }> {
+    const flowId = has(body, 'flowId') ? ((body.flowId as string | null) ?? null) : current.flowId;
+    const fallbackQueueId = has(body, 'fallbackQueueId')
+      ? ((body.fallbackQueueId as string | null) ?? null)
+      : current.fallbackQueueId;
+    const errors: ApiError[] = [];
+    if ((flowId !== null || fallbackQueueId !== null) && channel.type !== 'voice') {
+      const field = flowId !== null ? 'flowId' : 'fallbackQueueId';
+      errors.push(apiError('ENTRY_POINT_NOT_VOICE', 'Only voice entry points have a flow and a fallback queue.', field));
+    }
+    if (flowId !== null && !(await store.flows.get(tenant.id, flowId))) {
+      errors.push(apiError('FLOW_NOT_FOUND', 'No flow with this id in the tenant.', 'flowId'));
+    }
+    if (fallbackQueueId !== null && !(await queueExists(tenant.id, fallbackQueueId))) {
+      errors.push(apiError('QUEUE_NOT_FOUND', 'No queue with this id in the tenant.', 'fallbackQueueId'));
+    }
+    if (errors.length > 0) refuse(sortByStatus(errors));
+    return { flowId, fallbackQueueId };
+  }
+
   const entryPoints = {
     ...lookups(store.entryPoints, 'entry point'),
     async create(tenant: Tenant, body: Body): Promise<EntryPoint> {
@@ -229,6 +255,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       const address = channel ? checkEntryPointAddress(body.address, channel, tenant.defaultCountry) : null;
       if (address && !address.ok) errors.push(...address.errors);
       if (!channel || !address?.ok || errors.length > 0) refuse(errors);
+      const routing = await phoneChannelRouting(tenant, channel, body, { flowId: null, fallbackQueueId: null });
       const now = clock.now();
       const entryPoint: EntryPoint = {
         id: newId(),
@@ -237,6 +264,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
         channelType: channel.type,
         name: typeof body.name === 'string' && body.name.trim() !== '' ? body.name.trim() : null,
         address: address.value,
+        ...routing,
         createdAt: now,
         updatedAt: now,
       };
@@ -258,7 +286,11 @@ export function createConfigurationService(deps: ConfigurationDeps) {
           ? body.name.trim()
           : null
         : current.name;
-      const entryPoint: EntryPoint = { ...current, name, address, updatedAt: clock.now() };
+      const routing = await phoneChannelRouting(tenant, channel, body, {
+        flowId: current.flowId ?? null,
+        fallbackQueueId: current.fallbackQueueId ?? null,
+      });
+      const entryPoint: EntryPoint = { ...current, name, address, ...routing, updatedAt: clock.now() };
       if (!(await store.entryPoints.update(entryPoint))) throw notFound('entry point');
       return entryPoint;
     },

@@ -2,6 +2,7 @@ import type { Interaction } from '../core/model.js';
 import type { Store } from '../store/store.js';
 import { createAccessControl } from './access-control.js';
 import { createAgentHub } from './agent-hub.js';
+import { createCallCenterService } from './call-center-service.js';
 import type { Clock } from './clock.js';
 import { createConfigurationService } from './configuration-service.js';
 import { createFlowRunner } from './flow-runner.js';
@@ -10,6 +11,7 @@ import type { IdGenerator } from './id-generator.js';
 import { createInteractionService } from './interaction-service.js';
 import { createQueueStats } from './queue-stats.js';
 import { createRouter } from './router-service.js';
+import { createTelephonyService } from './telephony-service.js';
 import { createTimerService } from './timer-service.js';
 import { createWebhookDispatcher } from './webhook-dispatcher.js';
 
@@ -40,6 +42,7 @@ export function createEngine(config: EngineConfig) {
   const committed = (interaction: Interaction) => {
     void router.interactionChanged(interaction);
     webhooks.eventsCommitted(interaction.tenantId);
+    telephony.interactionChanged(interaction);
   };
   // Outgoing requests (flow HTTP steps, webhooks) may carry what an operation applied: they leave once
   // it is durable (see Store.committed).
@@ -76,6 +79,8 @@ export function createEngine(config: EngineConfig) {
     },
   });
   const interactions = createInteractionService({ store, clock, newId, configuration, flows, committed });
+  const callCenters = createCallCenterService({ store, clock, newId });
+  const telephony = createTelephonyService({ store, clock, interactions, flows, router, committed });
   return {
     store,
     clock,
@@ -85,6 +90,8 @@ export function createEngine(config: EngineConfig) {
     flows,
     router,
     interactions,
+    callCenters,
+    telephony,
     webhooks,
     queueStats,
     /** Re-arms the stored timers and lets the router pick up the open work; returns how many timers. */

@@ -327,10 +327,14 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     };
   }
 
-  /** A failed run: the flow's fallback queue (queue SLA from the first contact), else the interaction fails. */
+  /**
+   * A failed run: the flow's fallback queue, else the one the interaction was given (a phone channel's
+   * or the telephony request's), with the queue SLA from the first contact; else the interaction fails.
+   */
   async function fallBack(tenant: Tenant, interaction: Interaction, now: string, events: NewEvent[]): Promise<Interaction> {
     const flow = interaction.flowId ? await store.flows.get(tenant.id, interaction.flowId) : null;
-    const queue = flow?.fallbackQueueId ? await store.queues.get(tenant.id, flow.fallbackQueueId) : null;
+    const fallbackQueueId = flow?.fallbackQueueId ?? interaction.fallbackQueueId ?? null;
+    const queue = fallbackQueueId ? await store.queues.get(tenant.id, fallbackQueueId) : null;
     if (!queue) {
       events.push(
         interactionEvent(interaction.id, 'interaction.failed', now, {

@@ -196,6 +196,8 @@ export function createInteractionService(deps: InteractionDeps) {
       tenant: Tenant,
       body: Body,
       idempotencyKey: string | null,
+      /** What an adapter adds: the telephony API's voice call record and the call it continues. */
+      extras: Partial<Pick<Interaction, 'voiceCall' | 'parentInteractionId'>> = {},
     ): Promise<{ interaction: InteractionView; replayed: boolean }> {
       // Only a request that can be retried under its key needs its fingerprint.
       const requestHash = idempotencyKey ? createHash('sha256').update(canonicalJson(body)).digest('hex') : '';
@@ -234,9 +236,10 @@ export function createInteractionService(deps: InteractionDeps) {
         dispatchError: null,
         dispatch: null,
         placement: null,
-        parentInteractionId: null,
         enqueuedAt: null,
         ...untouchedRouting(),
+        parentInteractionId: extras.parentInteractionId ?? null,
+        ...(extras.voiceCall ? { voiceCall: extras.voiceCall } : {}),
         revision: 1,
         createdAt: now,
         updatedAt: now,

@@ -249,6 +249,79 @@ export function createRouter(deps: RouterDeps) {
     deps.hub.publish(view.tenant.id, agentId, { type: 'offer', offer: offered.offer, interaction: summary(offered) });
   }
 
+  /**
+   * Work leaves routing before anyone answered it: the customer left (`abandoned`, final) or its
+   * routing was cleared (`withdrawn`: back to `dispatched`). An open offer is rescinded.
+   */
+  function leaveRouting(tenantId: string, interactionId: string, how: 'abandoned' | 'withdrawn'): Promise<Interaction> {
+    return serialized(tenantId, async () => {
+      const view = await viewOf(tenantId);
+      const interaction = await loadFor(tenantId, interactionId);
+      const from =
+        how === 'abandoned' ? ['undispatched', 'dispatched', 'in_flow', 'queued', 'offered'] : ['in_flow', 'queued', 'offered'];
+      if (!from.includes(interaction.state)) {
+        const what = how === 'abandoned' ? 'abandoned' : 'taken out of routing';
+        throw new AppError(apiError('INTERACTION_CLOSED', `A ${interaction.state} interaction cannot be ${what}.`));
+      }
+      const now = clock.now();
+      const cancel: string[] = [];
+      if (interaction.offer) cancel.push(offerTimerId(interaction.id, interaction.offer.id));
+      const waitTimer = interaction.flowRun?.waiting?.timerId;
+      if (waitTimer) cancel.push(waitTimer);
+      const flowRun = interaction.flowRun?.waiting
+        ? { ...interaction.flowRun, status: 'completed' as const, waiting: null, outcome: { kind: 'abandoned' as const } }
+        : interaction.flowRun;
+      const voiceCall = interaction.voiceCall ? { ...interaction.voiceCall, pendingRouting: null } : interaction.voiceCall;
+      const changed: Interaction =
+        how === 'abandoned'
+          ? {
+              ...interaction,
+              state: 'abandoned',
+              offer: null,
+              flowRun,
+              voiceCall,
+              revision: interaction.revision + 1,
+              updatedAt: now,
+            }
+          : {
+              ...interaction,
+              state: 'dispatched',
+              queueId: null,
+              dueAt: null,
+              enqueuedAt: null,
+              routing: null,
+              offer: null,
+              flowRun,
+              voiceCall,
+              revision: interaction.revision + 1,
+              updatedAt: now,
+            };
+      const data = { fromState: interaction.state, queueId: interaction.queueId, enqueuedAt: interaction.enqueuedAt };
+      const type = how === 'abandoned' ? 'interaction.abandoned' : 'interaction.routing_cleared';
+      if (
+        !(await save({
+          interaction: changed,
+          events: [interactionEvent(interactionId, type, now, data)],
+          timers: { set: [], cancel },
+        }))
+      ) {
+        throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
+      }
+      const rescinded = track(view, changed);
+      if (interaction.offer) {
+        deps.hub.publish(tenantId, interaction.offer.agentId, {
+          type: 'offer.rescinded',
+          offerId: interaction.offer.id,
+          interactionId,
+        });
+      } else if (rescinded) {
+        deps.hub.publish(tenantId, rescinded, { type: 'offer.rescinded', interactionId });
+      }
+      await assign(view);
+      return changed;
+    });
+  }
+
   /** Re-runs assignment for a tenant (after any change that can free an agent or add work). */
   function kick(tenantId: string): Promise<void> {
     return serialized(tenantId, async () => assign(await viewOf(tenantId)));
@@ -410,6 +483,10 @@ export function createRouter(deps: RouterDeps) {
           state: 'connected',
           agentId,
           offer: null,
+          // Answered: the telephony API's pending routing record is done with.
+          ...(base.voiceCall
+            ? { voiceCall: { ...base.voiceCall, pendingRouting: null, acceptTime: base.voiceCall.acceptTime ?? now } }
+            : {}),
           // Answered: a later transfer's SLA runs from the next unanswered contact.
           unansweredSince: null,
           revision: interaction.revision + 1,
@@ -584,51 +661,14 @@ export function createRouter(deps: RouterDeps) {
 
     /** The customer left before anyone answered. */
     abandon(tenantId: string, interactionId: string): Promise<Interaction> {
-      return serialized(tenantId, async () => {
-        const view = await viewOf(tenantId);
-        const interaction = await loadFor(tenantId, interactionId);
-        if (!['dispatched', 'in_flow', 'queued', 'offered'].includes(interaction.state)) {
-          throw new AppError(apiError('INTERACTION_CLOSED', `A ${interaction.state} interaction cannot be abandoned.`));
-        }
-        const now = clock.now();
-        const cancel: string[] = [];
-        if (interaction.offer) cancel.push(offerTimerId(interaction.id, interaction.offer.id));
-        const waitTimer = interaction.flowRun?.waiting?.timerId;
-        if (waitTimer) cancel.push(waitTimer);
-        const flowRun = interaction.flowRun?.waiting
-          ? { ...interaction.flowRun, status: 'completed' as const, waiting: null, outcome: { kind: 'abandoned' as const } }
-          : interaction.flowRun;
-        const changed: Interaction = {
-          ...interaction,
-          state: 'abandoned',
-          offer: null,
-          flowRun,
-          revision: interaction.revision + 1,
-          updatedAt: now,
-        };
-        const events = [
-          interactionEvent(interactionId, 'interaction.abandoned', now, {
-            fromState: interaction.state,
-            queueId: interaction.queueId,
-            enqueuedAt: interaction.enqueuedAt,
-          }),
-        ];
-        if (!(await save({ interaction: changed, events, timers: { set: [], cancel } }))) {
-          throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
-        }
-        const rescinded = track(view, changed);
-        if (interaction.offer) {
-          deps.hub.publish(tenantId, interaction.offer.agentId, {
-            type: 'offer.rescinded',
-            offerId: interaction.offer.id,
-            interactionId,
-          });
-        } else if (rescinded) {
-          deps.hub.publish(tenantId, rescinded, { type: 'offer.rescinded', interactionId });
-        }
-        await assign(view);
-        return changed;
-      });
+      return leaveRouting(tenantId, interactionId, 'abandoned');
+    },
+    /**
+     * Takes waiting work out of routing without ending it (the telephony API's clearRouting): it is
+     * `dispatched` again, with no queue, until something routes it anew.
+     */
+    withdraw(tenantId: string, interactionId: string): Promise<Interaction> {
+      return leaveRouting(tenantId, interactionId, 'withdrawn');
     },
 
     /** Open offers of an agent, for a connection that just opened. */

@@ -10,13 +10,25 @@ import { registerAgentGateway } from '../realtime/agent-gateway.js';
 import { toErrorResponse } from './error-response.js';
 import { authenticate } from './request-context.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
+import { registerCallCenterRoutes } from './routes/call-center-routes.js';
 import { registerConfigurationRoutes } from './routes/configuration-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerInteractionRoutes } from './routes/interaction-routes.js';
 import { registerTenantRoutes } from './routes/tenant-routes.js';
 
+/**
+ * Routes that speak someone else's protocol (src/adapters): registered under their prefix in their
+ * own scope, they authenticate and answer errors in that protocol's way, not the API's.
+ */
+export interface ProtocolAdapter {
+  prefix: string;
+  register(app: FastifyInstance, engine: Engine): Promise<void>;
+}
+
 export interface AppDeps {
   engine: Engine;
+  /** Chosen by the composition root (main.ts). */
+  adapters?: ProtocolAdapter[];
   /** Fastify's logger option: false in tests, pino settings when serving. */
   logger?: FastifyServerOptions['logger'];
 }
@@ -27,6 +39,7 @@ const publicPaths = [/^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/healthz$/, /^\/v1
 /** The HTTP API over an engine. Nothing is listening until the caller calls listen(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { engine } = deps;
+  const adapters = deps.adapters ?? [];
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: 1024 * 1024,
@@ -73,6 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] ?? '';
     if (publicPaths.some((pattern) => pattern.test(path))) return;
+    if (adapters.some((adapter) => path === adapter.prefix || path.startsWith(`${adapter.prefix}/`))) return;
     request.principal = await authenticate(engine, request);
     // Agent tokens open only the agent-facing routes (marked agentAccess); keys and the admin token, all.
     const config = request.routeOptions.config as { agentAccess?: boolean } | undefined;
@@ -116,6 +130,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerInteractionRoutes(app, engine);
   registerAgentRoutes(app, engine);
   registerEventRoutes(app, engine);
+  registerCallCenterRoutes(app, engine);
   registerAgentGateway(app, engine);
+  for (const adapter of adapters) {
+    await app.register(async (scope) => adapter.register(scope, engine), { prefix: adapter.prefix });
+  }
   return app;
 }

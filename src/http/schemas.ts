@@ -104,8 +104,14 @@ export const channelUpdate = Type.Object(
   closed,
 );
 
+const phoneChannelFields = {
+  /** Voice only: the flow the telephony API's omniFlow runs for calls to this number. */
+  flowId: Type.Optional(Type.Union([id, Type.Null()])),
+  /** Voice only: the queue that takes those calls when the flow fails. */
+  fallbackQueueId: Type.Optional(Type.Union([id, Type.Null()])),
+};
 export const entryPointCreate = Type.Object(
-  { channelId: id, address: Type.String({ maxLength: 500 }), name: Type.Optional(nullableText(200)) },
+  { channelId: id, address: Type.String({ maxLength: 500 }), name: Type.Optional(nullableText(200)), ...phoneChannelFields },
   closed,
 );
 export const entryPointUpdate = Type.Object(
@@ -113,6 +119,7 @@ export const entryPointUpdate = Type.Object(
     channelId: Type.Optional(id),
     address: Type.Optional(Type.String({ maxLength: 500 })),
     name: Type.Optional(nullableText(200)),
+    ...phoneChannelFields,
   },
   closed,
 );
@@ -309,6 +316,49 @@ export const interactionListQuery = Type.Object(
   },
   closed,
 );
+const callCenterFields = {
+  name: Type.Optional(text(200)),
+  /** The `sub` of the provider's tokens (Service Cloud Voice's call center API name). */
+  apiName: text(80),
+  /** The `iss` of the provider's tokens (Service Cloud Voice's org id). */
+  orgId: text(64),
+  audience: Type.Optional(text(500)),
+  /** PEM X.509 certificates or public keys; several while a key is being rotated. */
+  certificates: Type.Array(Type.String({ maxLength: 20000 }), { minItems: 1, maxItems: 10 }),
+};
+export const callCenterCreate = Type.Object(callCenterFields, closed);
+export const callCenterUpdate = Type.Object(
+  {
+    name: Type.Optional(callCenterFields.name),
+    apiName: Type.Optional(callCenterFields.apiName),
+    orgId: Type.Optional(callCenterFields.orgId),
+    audience: callCenterFields.audience,
+    certificates: Type.Optional(callCenterFields.certificates),
+  },
+  closed,
+);
+const routingMapFields = {
+  referenceType: Type.Union([Type.Literal('user'), Type.Literal('queue')]),
+  /** An agent (id, email or employee id) or a queue (id or devName) of the tenant. */
+  referenceId: text(320),
+  externalId: text(500),
+  developerName: Type.Optional(text(200)),
+  masterLabel: Type.Optional(nullableText(200)),
+  quickConnect: Type.Optional(nullableText(500)),
+};
+export const routingMapCreate = Type.Object(routingMapFields, closed);
+export const routingMapUpdate = Type.Object(
+  {
+    referenceType: Type.Optional(routingMapFields.referenceType),
+    referenceId: Type.Optional(routingMapFields.referenceId),
+    externalId: Type.Optional(routingMapFields.externalId),
+    developerName: routingMapFields.developerName,
+    masterLabel: routingMapFields.masterLabel,
+    quickConnect: routingMapFields.quickConnect,
+  },
+  closed,
+);
+
 export const listQuery = Type.Object({ limit: Type.Optional(Type.String()), cursor: Type.Optional(Type.String()) }, closed);
 
 export type Schema = TSchema;

@@ -2,6 +2,7 @@ import type {
   Agent,
   AgentToken,
   ApiKey,
+  CallCenter,
   Channel,
   DispatchMapping,
   EntryPoint,
@@ -15,6 +16,7 @@ import type {
   Page,
   PageRequest,
   Queue,
+  RoutingMap,
   StoredTimer,
   Tenant,
   Webhook,
@@ -180,6 +182,23 @@ export interface Store {
     queueId: string,
     page: { limit: number; includeNoReplyNeeded: boolean },
   ): Promise<Interaction[]>;
+
+  /** Call centers of the telephony API; apiName is unique per tenant and (orgId, apiName) installation-wide. */
+  readonly callCenters: ResourceTable<CallCenter>;
+  /** The call center a token's issuer (orgId) and subject (apiName) name, whatever its tenant. */
+  findCallCenterByIssuer(orgId: string, apiName: string): Promise<CallCenter | null>;
+  /** Routing maps: externalId unique per call center, one map per agent or queue per call center. */
+  readonly routingMaps: ResourceTable<RoutingMap>;
+  listRoutingMaps(tenantId: string, callCenterId: string, page: PageRequest): Promise<Page<RoutingMap>>;
+  findRoutingMap(
+    callCenterId: string,
+    referenceType: RoutingMap['referenceType'],
+    referenceId: string,
+  ): Promise<RoutingMap | null>;
+  /** A voice call of the call center by our id or the provider's call key (the newest record with it). */
+  findVoiceCall(tenantId: string, callCenterId: string, callId: string): Promise<Interaction | null>;
+  /** Records a token id (jti) until it expires; false when the call center has seen it before. */
+  recordTokenId(callCenterId: string, jti: string, expiresAt: string, now: string): Promise<boolean>;
 
   close(): Promise<void>;
 }

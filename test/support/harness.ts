@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { createUuidV7Generator } from '../../src/engine/id-generator.js';
 import { buildApp } from '../../src/http/app.js';
+import { protocolAdapters } from '../../src/main.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createSimulatedClock, type SimulatedClock } from './simulated-clock.js';
@@ -37,7 +38,7 @@ export async function startHarness(options: { store?: Store; clock?: SimulatedCl
   const clock = options.clock ?? createSimulatedClock();
   const engine = createEngine({ store, clock, newId: createUuidV7Generator(), adminToken });
   await engine.start();
-  const app = await buildApp({ engine });
+  const app = await buildApp({ engine, adapters: protocolAdapters });
   const call: Harness['call'] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const token = opts.token === undefined ? adminToken : opts.token;

@@ -185,4 +185,42 @@ export const migrations: Migration[] = [
     id: '0006-drop-redundant-indexes',
     statements: () => ['DROP INDEX interactions_tenant_open', 'DROP INDEX interaction_events_interaction'],
   },
+  {
+    id: '0007-telephony',
+    statements: () => [
+      `CREATE TABLE call_centers (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        api_name TEXT NOT NULL,
+        org_id TEXT NOT NULL,
+        doc TEXT NOT NULL)`,
+      'CREATE UNIQUE INDEX call_centers_api_name ON call_centers (tenant_id, api_name)',
+      // A token names its call center only by issuer and subject, so they must lead to one tenant.
+      'CREATE UNIQUE INDEX call_centers_issuer ON call_centers (org_id, api_name)',
+      `CREATE TABLE routing_maps (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        call_center_id TEXT NOT NULL REFERENCES call_centers(id),
+        reference_type TEXT NOT NULL,
+        reference_id TEXT NOT NULL,
+        external_id TEXT NOT NULL,
+        doc TEXT NOT NULL)`,
+      'CREATE UNIQUE INDEX routing_maps_external_id ON routing_maps (call_center_id, external_id)',
+      'CREATE UNIQUE INDEX routing_maps_reference ON routing_maps (call_center_id, reference_type, reference_id)',
+      `CREATE TABLE voice_calls (
+        interaction_id TEXT PRIMARY KEY REFERENCES interactions(id),
+        tenant_id TEXT NOT NULL,
+        call_center_id TEXT NOT NULL REFERENCES call_centers(id),
+        vendor_call_key TEXT NOT NULL)`,
+      'CREATE INDEX voice_calls_vendor_key ON voice_calls (call_center_id, vendor_call_key)',
+      `CREATE TABLE token_ids (
+        call_center_id TEXT NOT NULL,
+        jti TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (call_center_id, jti))`,
+      'CREATE INDEX token_ids_expiry ON token_ids (expires_at)',
+      'ALTER TABLE entry_points ADD COLUMN flow_id TEXT REFERENCES flows(id)',
+      'ALTER TABLE entry_points ADD COLUMN fallback_queue_id TEXT REFERENCES queues(id)',
+    ],
+  },
 ];

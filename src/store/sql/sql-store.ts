@@ -4,6 +4,7 @@ import type {
   Agent,
   AgentToken,
   ApiKey,
+  CallCenter,
   Channel,
   DispatchMapping,
   EntryPoint,
@@ -17,6 +18,7 @@ import type {
   Page,
   PageRequest,
   Queue,
+  RoutingMap,
   StoredTimer,
   Tenant,
   Webhook,
@@ -135,6 +137,8 @@ export class SqlStore implements Store {
   readonly dispatchMappings: ResourceTable<DispatchMapping>;
   readonly agents: ResourceTable<Agent>;
   readonly webhooks: ResourceTable<Webhook>;
+  readonly callCenters: ResourceTable<CallCenter>;
+  readonly routingMaps: ResourceTable<RoutingMap>;
   private readonly db: Db;
   private readonly classify: (error: unknown) => ConstraintKind;
   private readonly destroy: () => Promise<void>;
@@ -156,7 +160,7 @@ export class SqlStore implements Store {
       conflict: apiError('DUPLICATE_DEV_NAME', 'Another queue of the tenant has this devName.', 'devName'),
       inUse: apiError(
         'QUEUE_IN_USE',
-        'The queue is a channel default, an entry-point exception target or a flow fallback; change those first.',
+        'The queue is a channel default, an entry-point exception target, or a flow or entry-point fallback; change those first.',
       ),
       beforeRemove: async (trx, tenantId, id) => {
         const waiting = await trx
@@ -181,7 +185,13 @@ export class SqlStore implements Store {
     this.entryPoints = this.table<EntryPoint>({
       table: 'entry_points',
       cached: true,
-      columns: (e) => ({ channel_id: e.channelId, channel_type: e.channelType, address: e.address }),
+      columns: (e) => ({
+        channel_id: e.channelId,
+        channel_type: e.channelType,
+        address: e.address,
+        flow_id: e.flowId ?? null,
+        fallback_queue_id: e.fallbackQueueId ?? null,
+      }),
       conflict: apiError('DUPLICATE_ENTRY_POINT', 'Another entry point of this channel type has this address.', 'address'),
     });
     this.integrations = this.table<Integration>({
@@ -225,7 +235,7 @@ export class SqlStore implements Store {
       cached: true,
       columns: (f) => ({ dev_name: f.devName, fallback_queue_id: f.fallbackQueueId }),
       conflict: apiError('DUPLICATE_DEV_NAME', 'Another flow of the tenant has this devName.', 'devName'),
-      inUse: apiError('FLOW_IN_USE', 'Dispatch mappings still point at this flow.'),
+      inUse: apiError('FLOW_IN_USE', 'Dispatch mappings or voice entry points still point at this flow.'),
     });
     this.agents = this.table<Agent>({
       table: 'agents',
@@ -251,6 +261,100 @@ export class SqlStore implements Store {
         'value',
       ),
     });
+    this.callCenters = this.table<CallCenter>({
+      table: 'call_centers',
+      cached: true,
+      columns: (c) => ({ api_name: c.apiName, org_id: c.orgId }),
+      conflict: apiError(
+        'DUPLICATE_CALL_CENTER',
+        'Another call center already has this apiName (in this tenant, or with this orgId).',
+        'apiName',
+      ),
+      inUse: apiError('CALL_CENTER_IN_USE', 'The call center still has routing maps or voice calls.'),
+    });
+    this.routingMaps = this.table<RoutingMap>({
+      table: 'routing_maps',
+      cached: true,
+      columns: (m) => ({
+        call_center_id: m.callCenterId,
+        reference_type: m.referenceType,
+        reference_id: m.referenceId,
+        external_id: m.externalId,
+      }),
+      conflict: apiError(
+        'DUPLICATE_ROUTING_MAP',
+        'The call center already maps this externalId, or this agent or queue, in another routing map.',
+        'externalId',
+      ),
+    });
+  }
+
+  async findCallCenterByIssuer(orgId: string, apiName: string): Promise<CallCenter | null> {
+    return this.cache.read(`call-center/${orgId}/${apiName}`, async () =>
+      parse<CallCenter>(
+        await this.db
+          .selectFrom('call_centers')
+          .select('doc')
+          .where('org_id', '=', orgId)
+          .where('api_name', '=', apiName)
+          .executeTakeFirst(),
+      ),
+    );
+  }
+
+  async listRoutingMaps(tenantId: string, callCenterId: string, page: PageRequest): Promise<Page<RoutingMap>> {
+    const query = this.db
+      .selectFrom('routing_maps')
+      .select(['id', 'doc'])
+      .where('tenant_id', '=', tenantId)
+      .where('call_center_id', '=', callCenterId);
+    return paged<RoutingMap>(query, page);
+  }
+
+  async findRoutingMap(
+    callCenterId: string,
+    referenceType: RoutingMap['referenceType'],
+    referenceId: string,
+  ): Promise<RoutingMap | null> {
+    return this.cache.read(`routing-map/${callCenterId}/${referenceType}/${referenceId}`, async () =>
+      parse<RoutingMap>(
+        await this.db
+          .selectFrom('routing_maps')
+          .select('doc')
+          .where('call_center_id', '=', callCenterId)
+          .where('reference_type', '=', referenceType)
+          .where('reference_id', '=', referenceId)
+          .executeTakeFirst(),
+      ),
+    );
+  }
+
+  async findVoiceCall(tenantId: string, callCenterId: string, callId: string): Promise<Interaction | null> {
+    // Our id first; otherwise the provider's key, whose newest record wins (a transfer reuses it).
+    const row = await this.db
+      .selectFrom('voice_calls')
+      .select('interaction_id')
+      .where('tenant_id', '=', tenantId)
+      .where('call_center_id', '=', callCenterId)
+      .where((eb) => eb.or([eb('interaction_id', '=', callId), eb('vendor_call_key', '=', callId)]))
+      .orderBy(sql`CASE WHEN interaction_id = ${callId} THEN 0 ELSE 1 END`)
+      .orderBy('interaction_id', 'desc')
+      .executeTakeFirst();
+    return row ? this.getInteraction(tenantId, String((row as Row).interaction_id)) : null;
+  }
+
+  async recordTokenId(callCenterId: string, jti: string, expiresAt: string, now: string): Promise<boolean> {
+    try {
+      await this.tx(async (trx) => {
+        // Ids whose tokens have expired can never be replayed: forget them as new ones arrive.
+        await trx.deleteFrom('token_ids').where('expires_at', '<', now).execute();
+        await trx.insertInto('token_ids').values({ call_center_id: callCenterId, jti, expires_at: expiresAt }).execute();
+      });
+      return true;
+    } catch (error) {
+      if (this.classify(error) === 'unique') return false;
+      throw error;
+    }
   }
 
   async findQueue(tenantId: string, ref: string): Promise<Queue | null> {
@@ -776,6 +880,14 @@ export class SqlStore implements Store {
           [interaction.id, interaction.tenantId, ...this.interactionValues(interaction)],
         ),
       );
+      if (interaction.voiceCall) {
+        await trx.executeQuery(
+          this.statement(
+            'INSERT INTO voice_calls (interaction_id, tenant_id, call_center_id, vendor_call_key) VALUES (?, ?, ?, ?)',
+            [interaction.id, interaction.tenantId, interaction.voiceCall.callCenterId, interaction.voiceCall.vendorCallKey],
+          ),
+        );
+      }
     } else {
       const result = await trx.executeQuery(
         this.statement(

@@ -1,0 +1,10 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { errorCatalog } from '/work/main/src/core/errors.ts';
+const path = '/work/main/docs/errors.md';
+const text = readFileSync(path, 'utf8');
+const start = text.indexOf('| code | HTTP status | meaning |');
+const rest = text.slice(start).split('\n');
+let end = 2; while (end < rest.length && rest[end]!.startsWith('|')) end++;
+const rows = Object.entries(errorCatalog).map(([code, { status, description }]) => `| \`${code}\` | ${status} | ${description} |`);
+const out = text.slice(0, start) + ['| code | HTTP status | meaning |', '|---|---|---|', ...rows].join('\n') + '\n' + rest.slice(end).join('\n');
+writeFileSync(path, out);

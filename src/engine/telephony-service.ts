@@ -1,0 +1,484 @@
+import { normalizePhoneNumber, normalizeSipUri } from '../core/address.js';
+import { AppError, apiError } from '../core/errors.js';
+import {
+  type CallCenter,
+  type Flow,
+  type InitiationMethod,
+  type Interaction,
+  initiationMethods,
+  interactionEvent,
+  type PendingRouting,
+  type Queue,
+  type Tenant,
+  type VoiceCall,
+} from '../core/model.js';
+import { placeInQueue } from '../core/placement.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+import type { FlowRunner } from './flow-runner.js';
+import type { InteractionService } from './interaction-service.js';
+import type { Router } from './router-service.js';
+
+type Body = Record<string, unknown>;
+
+/** How long omniFlow waits for a flow that is waiting on something (an HTTP step) to route the call. */
+const routingWaitMs = 8000;
+
+const openBeforeAnswer = new Set(['created', 'dispatched', 'undispatched', 'in_flow', 'queued', 'offered']);
+
+function refuse(code: 'REQUIRED' | 'INVALID_VALUE' | 'INVALID_TYPE', message: string, field: string): never {
+  throw new AppError(apiError(code, message, field));
+}
+
+function requiredText(body: Body, field: string): string {
+  const value = body[field];
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+    refuse('REQUIRED', `${field} is required`, field);
+  }
+  if (typeof value !== 'string') refuse('INVALID_TYPE', `${field} must be a string`, field);
+  return value.trim();
+}
+
+function optionalText(body: Body, field: string): string | null {
+  const value = body[field];
+  if (value === undefined || value === null || value === '') return null;
+  if (typeof value !== 'string') refuse('INVALID_TYPE', `${field} must be a string`, field);
+  return value.trim();
+}
+
+function isoTime(body: Body, field: string): string | null {
+  const value = optionalText(body, field);
+  if (value === null) return null;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) refuse('INVALID_VALUE', `${field} must be a date and time (ISO 8601)`, field);
+  return new Date(ms).toISOString();
+}
+
+/**
+ * A JSON object given as an object or as its JSON text (the vendor documents strings, and providers
+ * send both); anything else is refused.
+ */
+function jsonObject(body: Body, field: string): Record<string, unknown> {
+  let value = body[field];
+  if (value === undefined || value === null || value === '') return {};
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      refuse('INVALID_VALUE', `${field} must be a JSON object or a string holding one`, field);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    refuse('INVALID_VALUE', `${field} must be a JSON object or a string holding one`, field);
+  }
+  return value as Record<string, unknown>;
+}
+
+function initiationMethod(body: Body): InitiationMethod {
+  const given = requiredText(body, 'initiationMethod');
+  const method = initiationMethods.find((m) => m.toLowerCase() === given.toLowerCase());
+  if (!method) refuse('INVALID_VALUE', `initiationMethod must be one of ${initiationMethods.join(', ')}`, 'initiationMethod');
+  return method;
+}
+
+/** Outcome of an omniFlow request: the provider's ids of the agent and/or queue the call was routed to. */
+export interface RoutingInstructions {
+  agent?: string;
+  queue?: string;
+}
+
+export interface TelephonyDeps {
+  store: Store;
+  clock: Clock;
+  interactions: InteractionService;
+  flows: FlowRunner;
+  router: Router;
+  /** Called after a change this service saved itself (the router and webhooks follow). */
+  committed(interaction: Interaction): void;
+}
+
+/** One rule of the omniFlow precedence that applies to the call. */
+interface RoutingSource {
+  label: string;
+  flow: Flow | null;
+  /** Why a named flow could not run (unknown devName, no active version). */
+  flowProblem: string | null;
+  fallbackQueue: Queue | null;
+}
+
+/**
+ * The engine side of the Service Cloud Voice-compatible telephony API (seed 003): voice call records
+ * as voice interactions, omniFlow routing through Switchboard flows and the router, and the pending
+ * routing record that clearRouting removes. Wire formats and JWTs live in adapters/scv.
+ */
+export function createTelephonyService(deps: TelephonyDeps) {
+  const { store, clock } = deps;
+  const waiters = new Map<string, Set<(interaction: Interaction) => void>>();
+
+  async function find(tenant: Tenant, callCenter: CallCenter, callId: string): Promise<Interaction> {
+    const call = await store.findVoiceCall(tenant.id, callCenter.id, callId);
+    if (!call?.voiceCall) throw new AppError(apiError('VOICE_CALL_NOT_FOUND', `No voice call ${callId}`));
+    return call;
+  }
+
+  async function save(before: Interaction, after: Interaction, events: ReturnType<typeof interactionEvent>[]): Promise<void> {
+    const changed = { ...after, revision: before.revision + 1, updatedAt: clock.now() };
+    if (!(await store.saveInteractions([{ interaction: changed, events }]))) {
+      throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The call changed while this request ran; retry'));
+    }
+    deps.committed(changed);
+  }
+
+  /** The voice entry point (phone channel) of a number, when it names a flow or a fallback queue. */
+  async function phoneChannel(tenant: Tenant, number: string, label: string): Promise<RoutingSource | null> {
+    const entryPoint = await store.findEntryPointByAddress(tenant.id, 'voice', number);
+    if (!entryPoint || (!entryPoint.flowId && !entryPoint.fallbackQueueId)) return null;
+    const flow = entryPoint.flowId ? await store.flows.get(tenant.id, entryPoint.flowId) : null;
+    const fallbackQueue = entryPoint.fallbackQueueId ? await store.queues.get(tenant.id, entryPoint.fallbackQueueId) : null;
+    return {
+      label: `${label} ${number}`,
+      flow,
+      flowProblem: flow && !flow.activeVersionId ? `Flow ${flow.devName} has no active version` : null,
+      fallbackQueue,
+    };
+  }
+
+  /** The rules of CONTRACT 3(b'), in order, that apply to this call and request. */
+  async function sourcesFor(tenant: Tenant, call: Interaction, body: Body): Promise<RoutingSource[]> {
+    const voiceCall = call.voiceCall as VoiceCall;
+    const sources: RoutingSource[] = [];
+    const recorded = normalizePhoneNumber(voiceCall.to, tenant.defaultCountry) ?? normalizeSipUri(voiceCall.to);
+    const fromCall = recorded ? await phoneChannel(tenant, recorded, 'phone channel of the called number') : null;
+    if (fromCall) sources.push(fromCall);
+    const dialed = requiredText(body, 'dialedNumber');
+    const dialedNumber = normalizePhoneNumber(dialed, tenant.defaultCountry) ?? normalizeSipUri(dialed);
+    if (!dialedNumber) refuse('INVALID_VALUE', 'dialedNumber must be a phone number', 'dialedNumber');
+    if (dialedNumber !== recorded) {
+      const fromParameter = await phoneChannel(tenant, dialedNumber, 'phone channel of dialedNumber');
+      if (fromParameter) sources.push(fromParameter);
+    }
+    const flowDevName = optionalText(body, 'flowDevName');
+    const fallbackRef = optionalText(body, 'fallbackQueue');
+    const fallbackQueue = fallbackRef ? await store.findQueue(tenant.id, fallbackRef) : null;
+    if (flowDevName || fallbackRef) {
+      const flow = flowDevName ? await store.findFlowByDevName(tenant.id, flowDevName) : null;
+      let flowProblem: string | null = null;
+      if (flowDevName && !flow) flowProblem = `No flow has the devName ${flowDevName}`;
+      else if (flow && !flow.activeVersionId) flowProblem = `Flow ${flow.devName} has no active version`;
+      sources.push({
+        label: flowDevName ? `flowDevName ${flowDevName}` : `fallbackQueue ${fallbackRef}`,
+        flow: flowProblem ? null : flow,
+        flowProblem,
+        fallbackQueue,
+      });
+      if (fallbackRef && !fallbackQueue)
+        sources.push({ label: 'unknown fallbackQueue', flow: null, flowProblem: `No queue ${fallbackRef}`, fallbackQueue: null });
+    }
+    return sources;
+  }
+
+  /** Resolves when the call leaves in_flow (or the wait runs out), for flows that wait on a request. */
+  function settled(call: Interaction): Promise<Interaction> {
+    return new Promise((resolve) => {
+      let set = waiters.get(call.id);
+      if (!set) {
+        set = new Set();
+        waiters.set(call.id, set);
+      }
+      const listener = (changed: Interaction) => {
+        if (changed.state === 'in_flow') return;
+        done(changed);
+      };
+      const timer = setTimeout(() => done(call), routingWaitMs);
+      const done = (result: Interaction) => {
+        clearTimeout(timer);
+        set?.delete(listener);
+        if (set?.size === 0) waiters.delete(call.id);
+        resolve(result);
+      };
+      set.add(listener);
+    });
+  }
+
+  /**
+   * Runs one rule: its flow (a failure falls back to the rule's queue inside the run), or its queue
+   * alone. The routed call, saved; null when the rule did not route it (nothing saved then).
+   */
+  async function tryRoute(tenant: Tenant, call: Interaction, source: RoutingSource, inputs: Record<string, unknown>) {
+    const now = clock.now();
+    if (source.flow?.activeVersionId) {
+      const prepared: Interaction = {
+        ...call,
+        state: 'dispatched',
+        flowId: source.flow.id,
+        flowVersionId: source.flow.activeVersionId,
+        fallbackQueueId: source.fallbackQueue?.id ?? null,
+        // start() saves the change on top of the revision before the one it is given.
+        revision: call.revision + 1,
+      };
+      const applied = await deps.flows.start(tenant, prepared, inputs);
+      const outcome = applied.change.interaction.state;
+      if (outcome === 'queued' || outcome === 'in_flow') {
+        applied.change.events.unshift(
+          interactionEvent(call.id, 'voice_call.flow_started', now, { source: source.label, flowId: source.flow.id }),
+        );
+        if (!(await store.saveInteractions([applied.change]))) {
+          throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The call changed while this request ran; retry'));
+        }
+        // Watch before the effects run: a flow that answers at once must not be missed.
+        const waiting = outcome === 'in_flow' ? settled(applied.change.interaction) : null;
+        applied.after();
+        const result = waiting ? await waiting : applied.change.interaction;
+        return result.state === 'queued' ? result : null;
+      }
+    }
+    if (!source.fallbackQueue) return null;
+    const placement = placeInQueue(source.fallbackQueue, call.unansweredSince ?? call.createdAt, 'flow-fallback');
+    const queued: Interaction = {
+      ...call,
+      state: 'queued',
+      queueId: source.fallbackQueue.id,
+      dueAt: placement.dueAt,
+      placement,
+      enqueuedAt: now,
+      routing: { stepId: null, requirements: null, preferredAgent: null, targetAgent: null, maxWaitUntil: null },
+    };
+    await save(call, queued, [
+      interactionEvent(call.id, 'interaction.queued', now, {
+        queueId: placement.queueId,
+        dueAt: placement.dueAt,
+        slaMinutes: placement.slaMinutes,
+        reason: `${source.label}: ${source.flowProblem ?? (source.flow ? 'the flow failed' : 'no flow')}, so its fallback queue ${source.fallbackQueue.devName} takes the call`,
+      }),
+    ]);
+    return { ...queued, revision: call.revision + 1 };
+  }
+
+  /** The provider's ids for where the call went, or why they cannot be given (an unmapped agent or queue). */
+  async function instructions(
+    tenant: Tenant,
+    callCenter: CallCenter,
+    routed: Interaction,
+  ): Promise<{ ok: true; value: RoutingInstructions } | { ok: false; message: string }> {
+    const target = routed.routing?.targetAgent?.agent;
+    if (target) {
+      const agent = await store.findAgent(tenant.id, target);
+      const map = agent ? await store.findRoutingMap(callCenter.id, 'user', agent.id) : null;
+      if (!map)
+        return { ok: false, message: `Agent ${agent?.name ?? target} is not mapped for call center ${callCenter.apiName}` };
+      return { ok: true, value: { agent: map.externalId } };
+    }
+    const queue = routed.queueId ? await store.queues.get(tenant.id, routed.queueId) : null;
+    const map = queue ? await store.findRoutingMap(callCenter.id, 'queue', queue.id) : null;
+    if (!map)
+      return {
+        ok: false,
+        message: `Queue ${queue?.devName ?? routed.queueId} is not mapped for call center ${callCenter.apiName}`,
+      };
+    return { ok: true, value: { queue: map.externalId } };
+  }
+
+  return {
+    /** POST /voiceCalls: a voice interaction (dispatch applies); a known vendorCallKey answers its first record. */
+    async createCall(
+      tenant: Tenant,
+      callCenter: CallCenter,
+      body: Body,
+      providerName: string | null,
+    ): Promise<{ voiceCallId: string; created: boolean }> {
+      const apiName = requiredText(body, 'callCenterApiName');
+      if (apiName !== callCenter.apiName) {
+        refuse(
+          'INVALID_VALUE',
+          `callCenterApiName must be the call center of the token (${callCenter.apiName})`,
+          'callCenterApiName',
+        );
+      }
+      const vendorCallKey = requiredText(body, 'vendorCallKey');
+      const to = requiredText(body, 'to');
+      const from = requiredText(body, 'from');
+      const method = initiationMethod(body);
+      const startTime = isoTime(body, 'startTime') ?? refuse('REQUIRED', 'startTime is required', 'startTime');
+      const participants = body.participants ?? [];
+      if (!Array.isArray(participants)) refuse('INVALID_TYPE', 'participants must be a list', 'participants');
+      const callAttributes = jsonObject(body, 'callAttributes');
+      const parentRef = optionalText(body, 'parentVoiceCallId');
+      if (method === 'Transfer' && !parentRef)
+        refuse('REQUIRED', 'parentVoiceCallId is required for a transfer', 'parentVoiceCallId');
+      const parent = parentRef ? await find(tenant, callCenter, parentRef) : null;
+      if (!parent) {
+        // The vendor: a second record with the same vendor call key is not created.
+        const existing = await store.findVoiceCall(tenant.id, callCenter.id, vendorCallKey);
+        if (existing) return { voiceCallId: existing.id, created: false };
+      }
+      const inbound = method === 'Inbound' || method === 'Transfer';
+      const voiceCall: VoiceCall = {
+        callCenterId: callCenter.id,
+        vendorCallKey,
+        providerName,
+        from,
+        to,
+        initiationMethod: method,
+        startTime,
+        endTime: null,
+        enqueueTime: null,
+        acceptTime: null,
+        callAttributes,
+        participants,
+        parentVoiceCallId: parent?.id ?? null,
+        details: {},
+        pendingRouting: null,
+        missed: false,
+      };
+      const { interaction } = await deps.interactions.create(
+        tenant,
+        {
+          channelType: 'voice',
+          direction: inbound ? 'inbound' : 'outbound',
+          customer: inbound ? from : to,
+          contactPoint: inbound ? to : from,
+          source: providerName ?? callCenter.apiName,
+          attributes: callAttributes,
+        },
+        null,
+        { voiceCall, parentInteractionId: parent?.id ?? null },
+      );
+      return { voiceCallId: interaction.id, created: true };
+    },
+
+    /** PATCH /voiceCalls/{id}: what the provider learnt; an end before anyone answered makes a missed call. */
+    async updateCall(tenant: Tenant, callCenter: CallCenter, callId: string, body: Body): Promise<Interaction> {
+      const call = await find(tenant, callCenter, callId);
+      const voiceCall = call.voiceCall as VoiceCall;
+      const times = {
+        startTime: isoTime(body, 'startTime') ?? voiceCall.startTime,
+        endTime: isoTime(body, 'endTime') ?? voiceCall.endTime,
+        enqueueTime: isoTime(body, 'enqueueTime') ?? voiceCall.enqueueTime,
+        acceptTime: isoTime(body, 'acceptTime') ?? voiceCall.acceptTime,
+      };
+      const attributes = body.callAttributes === undefined ? {} : jsonObject(body, 'callAttributes');
+      const reported = Object.fromEntries(
+        Object.entries(body).filter(
+          ([key]) => !['startTime', 'endTime', 'enqueueTime', 'acceptTime', 'callAttributes'].includes(key),
+        ),
+      );
+      const ends = voiceCall.endTime === null && times.endTime !== null;
+      const unanswered = ends && openBeforeAnswer.has(call.state);
+      const updated: Interaction = {
+        ...call,
+        attributes: { ...call.attributes, ...attributes },
+        voiceCall: {
+          ...voiceCall,
+          ...times,
+          callAttributes: { ...voiceCall.callAttributes, ...attributes },
+          details: { ...voiceCall.details, ...reported },
+          missed: voiceCall.missed || unanswered,
+          pendingRouting: ends ? null : voiceCall.pendingRouting,
+        },
+      };
+      const now = clock.now();
+      const events = [interactionEvent(call.id, 'voice_call.updated', now, { fields: Object.keys(body) })];
+      if (unanswered)
+        events.push(interactionEvent(call.id, 'voice_call.missed', now, { state: call.state, endTime: times.endTime }));
+      await save(call, updated, events);
+      // The customer hung up: an answered call ends (wrap-up), an unanswered one is abandoned.
+      if (ends && call.state === 'connected') return deps.router.end(tenant.id, call.id, 'customer', null);
+      if (unanswered && call.state !== 'created') return deps.router.abandon(tenant.id, call.id);
+      return updated;
+    },
+
+    /** PATCH /voiceCalls/{id}/omniFlow: routes the call by the precedence of CONTRACT 3(b'). */
+    async omniFlow(tenant: Tenant, callCenter: CallCenter, callId: string, body: Body): Promise<RoutingInstructions> {
+      const inputs = jsonObject(body, 'flowInputParameters');
+      const call = await find(tenant, callCenter, callId);
+      const voiceCall = call.voiceCall as VoiceCall;
+      if (voiceCall.endTime !== null || !openBeforeAnswer.has(call.state)) {
+        throw new AppError(
+          apiError('VOICE_CALL_ENDED', `The call is ${voiceCall.endTime ? 'over' : call.state}; it cannot be routed`),
+        );
+      }
+      if (voiceCall.pendingRouting || ['in_flow', 'queued', 'offered'].includes(call.state)) {
+        throw new AppError(apiError('ROUTING_IN_PROGRESS', 'routing already in progress'));
+      }
+      const sources = await sourcesFor(tenant, call, body);
+      const runInputs = { voiceCallId: call.id, vendorCallKey: voiceCall.vendorCallKey, ...inputs };
+      let routed: Interaction | null = null;
+      let source: RoutingSource | null = null;
+      for (const candidate of sources) {
+        const current = (await store.getInteraction(tenant.id, call.id)) ?? call;
+        routed = await tryRoute(tenant, current, candidate, runInputs);
+        if (routed) {
+          source = candidate;
+          break;
+        }
+        // A flow that waited and then failed leaves the call final: nothing further can route it.
+        const after = await store.getInteraction(tenant.id, call.id);
+        if (after && !openBeforeAnswer.has(after.state)) break;
+      }
+      if (!routed || !source) {
+        const problems = sources.map((s) => s.flowProblem).filter((p): p is string => p !== null);
+        const message =
+          sources.length === 0 ? 'No Omni-Channel flow or fallback queue' : 'No flow or fallback queue routed the call';
+        throw new AppError(apiError('ROUTING_FAILED', [message, ...problems].join('; ')));
+      }
+      const result = await instructions(tenant, callCenter, routed);
+      const stored = (await store.getInteraction(tenant.id, call.id)) ?? routed;
+      if (!result.ok) {
+        // The vendor: when the admin does not map the queues, the call fails.
+        if (['queued', 'offered'].includes(stored.state)) await deps.router.abandon(tenant.id, call.id).catch(() => undefined);
+        const failed = (await store.getInteraction(tenant.id, call.id)) ?? stored;
+        await save(failed, { ...failed, state: 'failed' }, [
+          interactionEvent(call.id, 'interaction.failed', clock.now(), { cause: 'not_mapped', reason: result.message }),
+        ]).catch(() => undefined);
+        throw new AppError(apiError('ROUTING_FAILED', result.message));
+      }
+      const pendingRouting: PendingRouting = {
+        createdAt: clock.now(),
+        source: source.label,
+        agent: result.value.agent ?? null,
+        queue: result.value.queue ?? null,
+      };
+      // Offered and answered at once is possible: the record is pending only while the call waits.
+      if (['queued', 'offered'].includes(stored.state) && stored.voiceCall) {
+        await save(
+          stored,
+          {
+            ...stored,
+            voiceCall: { ...stored.voiceCall, pendingRouting, enqueueTime: stored.voiceCall.enqueueTime ?? stored.enqueuedAt },
+          },
+          [interactionEvent(call.id, 'voice_call.routing_pending', clock.now(), { ...pendingRouting })],
+        ).catch(async (error) => {
+          // The router offered it meanwhile: record the pending routing on top of that.
+          const fresh = await store.getInteraction(tenant.id, call.id);
+          if (!fresh?.voiceCall || !['queued', 'offered'].includes(fresh.state)) return;
+          if (!(error instanceof AppError)) throw error;
+          await save(fresh, { ...fresh, voiceCall: { ...fresh.voiceCall, pendingRouting } }, [
+            interactionEvent(call.id, 'voice_call.routing_pending', clock.now(), { ...pendingRouting }),
+          ]);
+        });
+      }
+      return result.value;
+    },
+
+    /** PATCH /voiceCalls/{id}/clearRouting: the pending routing record goes; waiting calls leave their queue. Idempotent. */
+    async clearRouting(tenant: Tenant, callCenter: CallCenter, callId: string): Promise<void> {
+      const call = await find(tenant, callCenter, callId);
+      if (['in_flow', 'queued', 'offered'].includes(call.state)) {
+        await deps.router.withdraw(tenant.id, call.id);
+        return;
+      }
+      if (call.voiceCall?.pendingRouting) {
+        await save(call, { ...call, voiceCall: { ...call.voiceCall, pendingRouting: null } }, [
+          interactionEvent(call.id, 'interaction.routing_cleared', clock.now(), { fromState: call.state }),
+        ]);
+      }
+    },
+
+    /** Every saved interaction change passes here: omniFlow waits on flows that route later. */
+    interactionChanged(interaction: Interaction): void {
+      for (const listener of waiters.get(interaction.id) ?? []) listener(interaction);
+    },
+  };
+}
+
+export type TelephonyService = ReturnType<typeof createTelephonyService>;
