@@ -26,12 +26,12 @@ export interface VerifiedCaller {
  * (remembered in the store, so a replay is refused after a restart too).
  *
  * Tokens without a `jti` may be used until they expire, so a verified one is remembered for that
- * long (keyed by the whole token and the call center's last change, so a removed key takes effect at
- * once). A refused token is never remembered.
+ * long, with the key that verified it: once that key is removed from the call center (or the
+ * audience changes), the token is verified afresh. A refused token is never remembered.
  */
 export function createTokenVerifier(deps: { store: Store; clock: Clock }) {
   const keys = new Map<string, KeyObject | null>();
-  const verified = new Map<string, { callCenterId: string; version: string; expiresAt: number }>();
+  const verified = new Map<string, { callCenterId: string; pem: string; audience: string; expiresAt: number }>();
 
   function keyOf(pem: string): KeyObject | null {
     let key = keys.get(pem);
@@ -75,17 +75,18 @@ export function createTokenVerifier(deps: { store: Store; clock: Clock }) {
         remembered &&
         remembered.expiresAt > now &&
         remembered.callCenterId === callCenter.id &&
-        remembered.version === callCenter.updatedAt
+        remembered.audience === callCenter.audience &&
+        callCenter.certificates.includes(remembered.pem)
       ) {
         return callerOf(callCenter);
       }
-      let signed = false;
+      let signedBy: string | null = null;
       for (const pem of callCenter.certificates) {
         const key = keyOf(pem);
         if (!key) continue;
         try {
           await jwtVerify(token, key, { algorithms: ['RS256'], currentDate: new Date(now) });
-          signed = true;
+          signedBy = pem;
           break;
         } catch (error) {
           if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
@@ -94,7 +95,7 @@ export function createTokenVerifier(deps: { store: Store; clock: Clock }) {
           throw new TokenRefused('The token could not be verified');
         }
       }
-      if (!signed) throw new TokenRefused('The signature does not match any key of the call center');
+      if (signedBy === null) throw new TokenRefused('The signature does not match any key of the call center');
       if (typeof claims.exp !== 'number') throw new TokenRefused('exp is required');
       if (typeof claims.iat !== 'number') throw new TokenRefused('iat is required');
       if (claims.exp - claims.iat > maxLifetimeSeconds) throw new TokenRefused('exp must be within 24 hours of iat');
@@ -115,7 +116,7 @@ export function createTokenVerifier(deps: { store: Store; clock: Clock }) {
         if (!first) throw new TokenRefused('jti already used');
       } else {
         if (verified.size >= maxCachedTokens) verified.clear();
-        verified.set(token, { callCenterId: callCenter.id, version: callCenter.updatedAt, expiresAt });
+        verified.set(token, { callCenterId: callCenter.id, pem: signedBy, audience: callCenter.audience, expiresAt });
       }
       return callerOf(callCenter);
     },
