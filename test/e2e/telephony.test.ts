@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { type AgentClient, connectAgent } from '../support/agent-client.js';
 import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { sendJson, startHttpReceiver } from '../support/http-receiver.js';
 import {
   handMadeToken,
   mintToken,
@@ -467,6 +468,53 @@ describe('routing (scenarios 15–23)', () => {
     const response = await s.omniFlow(id, { dialedNumber: '+18445791189' });
     assert.deepEqual(response.json, { queue: 'arn:aws:connect:queue/qf' });
   });
+});
+
+test('a flow that waits on an HTTP request routes the call when it answers; one that then fails falls back', async () => {
+  const s = await setup();
+  const crm = await startHttpReceiver((request, response) =>
+    request.url.startsWith('/fail') ? sendJson(response, 500, {}) : sendJson(response, 200, { tier: 'gold' }),
+  );
+  try {
+    const allowed = await h.call('PUT', s.t.base, { body: { allowPrivateNetworkRequests: true } });
+    assert.equal(allowed.status, 200, JSON.stringify(allowed.body));
+    const lookup = (name: string, path: string) =>
+      make(h, `${s.t.base}/flows`, {
+        name,
+        devName: name,
+        definition: {
+          start: 'crm',
+          steps: [
+            {
+              id: 'crm',
+              type: 'httpRequest',
+              method: 'GET',
+              url: `${crm.url}${path}/{{ inputs.voiceCallId }}`,
+              responseVariables: { tier: 'response.body.tier' },
+              exits: { next: 'q' },
+            },
+            { id: 'q', type: 'routeToQueue', queue: 'Q1' },
+          ],
+        },
+      });
+    await lookup('Lookup', '/customers');
+    await lookup('Lookup_Fails', '/fail');
+    const id = await s.call();
+    const routed = await s.omniFlow(id, { dialedNumber: '+18005550000', flowDevName: 'Lookup' });
+    assert.equal(routed.status, 200, routed.text);
+    assert.deepEqual(routed.json, { queue: 'arn:aws:connect:queue/q1' });
+    assert.equal((await s.interaction(id)).flowRun.frames[0].vars.tier, 'gold');
+    assert.ok(crm.received.some((r) => r.url === `/customers/${id}`));
+    const fails = await s.omniFlow(await s.call(), {
+      dialedNumber: '+18005550000',
+      flowDevName: 'Lookup_Fails',
+      fallbackQueue: 'QP',
+    });
+    assert.equal(fails.status, 200, fails.text);
+    assert.deepEqual(fails.json, { queue: 'arn:aws:connect:queue/qp' });
+  } finally {
+    await crm.close();
+  }
 });
 
 describe('routing maps (scenarios 24–25)', () => {
