@@ -363,7 +363,8 @@ export function createTelephonyService(deps: TelephonyDeps) {
         ),
       );
       const ends = voiceCall.endTime === null && times.endTime !== null;
-      const unanswered = ends && openBeforeAnswer.has(call.state);
+      // Nobody took it: it ended waiting, in a flow, or after its routing failed.
+      const unanswered = ends && call.agentId === null && !['connected', 'wrap_up', 'completed'].includes(call.state);
       const updated: Interaction = {
         ...call,
         attributes: { ...call.attributes, ...attributes },
@@ -383,7 +384,9 @@ export function createTelephonyService(deps: TelephonyDeps) {
       await save(call, updated, events);
       // The customer hung up: an answered call ends (wrap-up), an unanswered one is abandoned.
       if (ends && call.state === 'connected') return deps.router.end(tenant.id, call.id, 'customer', null);
-      if (unanswered && call.state !== 'created') return deps.router.abandon(tenant.id, call.id);
+      if (unanswered && openBeforeAnswer.has(call.state) && call.state !== 'created') {
+        return deps.router.abandon(tenant.id, call.id);
+      }
       return updated;
     },
 
@@ -422,14 +425,16 @@ export function createTelephonyService(deps: TelephonyDeps) {
         throw new AppError(apiError('ROUTING_FAILED', [message, ...problems].join('; ')));
       }
       const result = await instructions(tenant, callCenter, routed);
-      const stored = (await store.getInteraction(tenant.id, call.id)) ?? routed;
       if (!result.ok) {
-        // The vendor: when the admin does not map the queues, the call fails.
-        if (['queued', 'offered'].includes(stored.state)) await deps.router.abandon(tenant.id, call.id).catch(() => undefined);
-        const failed = (await store.getInteraction(tenant.id, call.id)) ?? stored;
-        await save(failed, { ...failed, state: 'failed' }, [
-          interactionEvent(call.id, 'interaction.failed', clock.now(), { cause: 'not_mapped', reason: result.message }),
-        ]).catch(() => undefined);
+        // The vendor: when the admin does not map the queues, the call fails. It leaves its queue first.
+        const current = await store.getInteraction(tenant.id, call.id);
+        if (current && ['in_flow', 'queued', 'offered'].includes(current.state)) await deps.router.withdraw(tenant.id, call.id);
+        const failed = (await store.getInteraction(tenant.id, call.id)) ?? routed;
+        if (openBeforeAnswer.has(failed.state)) {
+          await save(failed, { ...failed, state: 'failed' }, [
+            interactionEvent(call.id, 'interaction.failed', clock.now(), { cause: 'not_mapped', reason: result.message }),
+          ]);
+        }
         throw new AppError(apiError('ROUTING_FAILED', result.message));
       }
       const pendingRouting: PendingRouting = {
@@ -438,24 +443,18 @@ export function createTelephonyService(deps: TelephonyDeps) {
         agent: result.value.agent ?? null,
         queue: result.value.queue ?? null,
       };
-      // Offered and answered at once is possible: the record is pending only while the call waits.
-      if (['queued', 'offered'].includes(stored.state) && stored.voiceCall) {
-        await save(
-          stored,
-          {
-            ...stored,
-            voiceCall: { ...stored.voiceCall, pendingRouting, enqueueTime: stored.voiceCall.enqueueTime ?? stored.enqueuedAt },
-          },
-          [interactionEvent(call.id, 'voice_call.routing_pending', clock.now(), { ...pendingRouting })],
-        ).catch(async (error) => {
-          // The router offered it meanwhile: record the pending routing on top of that.
-          const fresh = await store.getInteraction(tenant.id, call.id);
-          if (!fresh?.voiceCall || !['queued', 'offered'].includes(fresh.state)) return;
-          if (!(error instanceof AppError)) throw error;
-          await save(fresh, { ...fresh, voiceCall: { ...fresh.voiceCall, pendingRouting } }, [
-            interactionEvent(call.id, 'voice_call.routing_pending', clock.now(), { ...pendingRouting }),
-          ]);
-        });
+      // The router may offer (or an agent even accept) the call meanwhile: the record is written on the
+      // latest state, and only while the call still waits.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = await store.getInteraction(tenant.id, call.id);
+        if (!current?.voiceCall || !['queued', 'offered'].includes(current.state)) break;
+        const voice = { ...current.voiceCall, pendingRouting, enqueueTime: current.voiceCall.enqueueTime ?? current.enqueuedAt };
+        const changed = { ...current, voiceCall: voice, revision: current.revision + 1, updatedAt: clock.now() };
+        const event = interactionEvent(call.id, 'voice_call.routing_pending', clock.now(), { ...pendingRouting });
+        if (await store.saveInteractions([{ interaction: changed, events: [event] }])) {
+          deps.committed(changed);
+          break;
+        }
       }
       return result.value;
     },
