@@ -327,16 +327,7 @@ const callCenterFields = {
   certificates: Type.Array(Type.String({ maxLength: 20000 }), { minItems: 1, maxItems: 10 }),
 };
 export const callCenterCreate = Type.Object(callCenterFields, closed);
-export const callCenterUpdate = Type.Object(
-  {
-    name: Type.Optional(callCenterFields.name),
-    apiName: Type.Optional(callCenterFields.apiName),
-    orgId: Type.Optional(callCenterFields.orgId),
-    audience: callCenterFields.audience,
-    certificates: Type.Optional(callCenterFields.certificates),
-  },
-  closed,
-);
+export const callCenterUpdate = Type.Partial(callCenterCreate, closed);
 const routingMapFields = {
   referenceType: Type.Union([Type.Literal('user'), Type.Literal('queue')]),
   /** An agent (id, email or employee id) or a queue (id or devName) of the tenant. */
@@ -347,17 +338,7 @@ const routingMapFields = {
   quickConnect: Type.Optional(nullableText(500)),
 };
 export const routingMapCreate = Type.Object(routingMapFields, closed);
-export const routingMapUpdate = Type.Object(
-  {
-    referenceType: Type.Optional(routingMapFields.referenceType),
-    referenceId: Type.Optional(routingMapFields.referenceId),
-    externalId: Type.Optional(routingMapFields.externalId),
-    developerName: routingMapFields.developerName,
-    masterLabel: routingMapFields.masterLabel,
-    quickConnect: routingMapFields.quickConnect,
-  },
-  closed,
-);
+export const routingMapUpdate = Type.Partial(routingMapCreate, closed);
 
 export const listQuery = Type.Object({ limit: Type.Optional(Type.String()), cursor: Type.Optional(Type.String()) }, closed);
 

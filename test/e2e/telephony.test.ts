@@ -298,6 +298,12 @@ describe('authorization (scenarios 1–8)', () => {
     });
     assert.equal(duplicate.status, 409);
     assert.equal(duplicate.body.errors[0].code, 'DUPLICATE_CALL_CENTER');
+    const unknownField = await h.call('PUT', `${s.t.base}/call-centers/${s.callCenter.id}`, { body: { privateKey: 'x' } });
+    assert.equal(unknownField.status, 400);
+    const unknownMapField = await h.call('PUT', `${s.maps}/${(await h.call('GET', s.maps)).body.result[0].id}`, {
+      body: { bogus: 1 },
+    });
+    assert.equal(unknownMapField.status, 400);
   });
 });
 
