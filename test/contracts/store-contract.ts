@@ -360,6 +360,79 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       await rejectsWith(store.queues.remove(tenant.id, q.id), 'QUEUE_IN_USE');
     });
 
+    test('telephony: call centers by issuer, unique routing maps, voice calls by id or vendor key, token ids once', async () => {
+      const callCenter = {
+        id: newId(),
+        tenantId: tenant.id,
+        name: 'Connect',
+        apiName: `cc${newId().slice(-6)}`,
+        orgId: '00DORG',
+        audience: 'https://scrt.salesforce.com',
+        certificates: ['pem'],
+        createdAt: at,
+        updatedAt: at,
+      };
+      await store.callCenters.insert(callCenter);
+      assert.deepEqual(await store.findCallCenterByIssuer('00DORG', callCenter.apiName), callCenter);
+      assert.equal(await store.findCallCenterByIssuer('00DOTHER', callCenter.apiName), null);
+      // The issuer pair leads to one tenant: another tenant cannot register it too.
+      await rejectsWith(store.callCenters.insert({ ...callCenter, id: newId(), tenantId: other.id }), 'DUPLICATE_CALL_CENTER');
+
+      const q = queue(tenant.id, `Tq${newId().slice(-6)}`);
+      await store.queues.insert(q);
+      const map = {
+        id: newId(),
+        tenantId: tenant.id,
+        callCenterId: callCenter.id,
+        referenceType: 'queue' as const,
+        referenceId: q.id,
+        externalId: 'arn:queue/1',
+        developerName: 'd',
+        masterLabel: null,
+        quickConnect: null,
+        createdAt: at,
+        updatedAt: at,
+      };
+      await store.routingMaps.insert(map);
+      assert.deepEqual(await store.findRoutingMap(callCenter.id, 'queue', q.id), map);
+      await rejectsWith(store.routingMaps.insert({ ...map, id: newId(), referenceId: 'another' }), 'DUPLICATE_ROUTING_MAP');
+      assert.equal((await store.listRoutingMaps(tenant.id, callCenter.id, { limit: 10, after: null })).items.length, 1);
+      await rejectsWith(store.callCenters.remove(tenant.id, callCenter.id), 'CALL_CENTER_IN_USE');
+
+      const voiceCall = {
+        callCenterId: callCenter.id,
+        vendorCallKey: 'contact-1',
+        providerName: null,
+        from: '+15065550000',
+        to: '+18005550000',
+        initiationMethod: 'Inbound' as const,
+        startTime: at,
+        endTime: null,
+        enqueueTime: null,
+        acceptTime: null,
+        callAttributes: {},
+        participants: [],
+        parentVoiceCallId: null,
+        details: {},
+        pendingRouting: null,
+        missed: false,
+      };
+      const first = interaction({ voiceCall });
+      await store.createInteraction({ interaction: first, events: [] }, null);
+      const transfer = interaction({ voiceCall: { ...voiceCall, parentVoiceCallId: first.id } });
+      await store.createInteraction({ interaction: transfer, events: [] }, null);
+      assert.equal((await store.findVoiceCall(tenant.id, callCenter.id, first.id))?.id, first.id);
+      // The vendor key finds the newest record that has it (a transfer reuses the key).
+      assert.equal((await store.findVoiceCall(tenant.id, callCenter.id, 'contact-1'))?.id, transfer.id);
+      assert.equal(await store.findVoiceCall(other.id, callCenter.id, first.id), null);
+
+      assert.equal(await store.recordTokenId(callCenter.id, 'j1', '2026-03-02T11:00:00.000Z', at), true);
+      assert.equal(await store.recordTokenId(callCenter.id, 'j1', '2026-03-02T11:00:00.000Z', at), false);
+      // Expired ids are forgotten: once the token cannot be used any more, neither can its id be replayed.
+      assert.equal(await store.recordTokenId(callCenter.id, 'j2', '2026-03-02T11:00:00.000Z', '2026-03-02T12:00:00.000Z'), true);
+      assert.equal(await store.recordTokenId(callCenter.id, 'j1', '2026-03-02T13:00:00.000Z', '2026-03-02T12:00:00.000Z'), true);
+    });
+
     test('everything written is there after the store is closed and opened again', async () => {
       const q = queue(tenant.id, 'Durable');
       await store.queues.insert(q);
