@@ -580,6 +580,38 @@ describe('voice call records', () => {
     assert.equal(bad.status, 400);
     const missing = await scv(h, 'POST', '/voiceCalls', { token: s.token(), body: { callCenterApiName: s.apiName } });
     assert.equal(missing.status, 400);
+    // A transfer is a new record that continues its parent; it needs the parent.
+    const transfer = await s.call({ vendorCallKey: 'dup-key', initiationMethod: 'Transfer', parentVoiceCallId: 'dup-key' });
+    assert.notEqual(transfer, first);
+    const segment = await s.interaction(transfer);
+    assert.equal(segment.parentInteractionId, first);
+    assert.equal(segment.voiceCall.parentVoiceCallId, first);
+    const orphan = await scv(h, 'POST', '/voiceCalls', {
+      token: s.token(),
+      body: {
+        callCenterApiName: s.apiName,
+        vendorCallKey: 'x',
+        to: '+18005550000',
+        from: '+15065550100',
+        initiationMethod: 'transfer',
+        startTime: h.clock.now(),
+      },
+    });
+    assert.equal(orphan.status, 400);
+    assert.deepEqual(orphan.json, { errors: ['parentVoiceCallId is required for a transfer'] });
+    // The token's call center is the only one a request may name.
+    const wrongCenter = await scv(h, 'POST', '/voiceCalls', {
+      token: s.token(),
+      body: {
+        callCenterApiName: 'another',
+        vendorCallKey: 'y',
+        to: '+18005550000',
+        from: '+15065550100',
+        initiationMethod: 'Inbound',
+        startTime: h.clock.now(),
+      },
+    });
+    assert.equal(wrongCenter.status, 400);
   });
 });
 
