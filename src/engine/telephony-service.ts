@@ -229,6 +229,10 @@ export function createTelephonyService(deps: TelephonyDeps) {
         const waiting = outcome === 'in_flow' ? settled(applied.change.interaction) : null;
         applied.after();
         const result = waiting ? await waiting : applied.change.interaction;
+        if (result.state === 'in_flow') {
+          // Still waiting: no other rule may start a second run on the call. clearRouting stops this one.
+          throw new AppError(apiError('ROUTING_FAILED', `The flow did not route the call within ${routingWaitMs / 1000} s`));
+        }
         return result.state === 'queued' ? result : null;
       }
     }
