@@ -5,8 +5,8 @@
  * and the rate actually sustained; next to a bare Fastify hello-world served on the same machine in
  * the same run, driven by the same client at full speed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,6 +44,27 @@ async function api(url: string, token: string, method: string, path: string, bod
   const json = (await response.json()) as { result: Record<string, unknown> & { id: string; token?: string } };
   if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
   return json.result;
+}
+
+const ticksPerSecond = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds the process has used (user + system, all its threads), from /proc; null where there is
+ * none. Less noisy than the saturation rate on a shared machine: what one interaction costs the server.
+ */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  } catch {
+    return null;
+  }
 }
 
 /** Fires `rate` requests per second for `seconds`, in 10 ms slices; returns when all have answered. */
@@ -132,6 +153,7 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2500], seconds
     const run = async (rate: number) => {
       latencies.length = 0;
       const before = sequence;
+      const cpuBefore = cpuSeconds(server.child.pid);
       const elapsed = await drive(rate, seconds, async () => {
         const source = `bench-${++sequence}`;
         sentAt.set(source, performance.now());
@@ -146,12 +168,14 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2500], seconds
       const sent = sequence - before;
       // Let the last offers arrive.
       for (let i = 0; i < 100 && latencies.length < sent; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-      return { elapsed, sent };
+      const cpuAfter = cpuSeconds(server.child.pid);
+      const cpuPerInteraction = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) / sent) * 1e6;
+      return { elapsed, sent, cpuPerInteraction };
     };
     // Warm-up (JIT tiers, statement and configuration caches), not measured.
     await run(warmUpRate);
     for (const rate of rates) {
-      const { elapsed, sent } = await run(rate);
+      const { elapsed, sent, cpuPerInteraction } = await run(rate);
       const sorted = [...latencies].sort((a, b) => a - b);
       const achieved = latencies.length / (elapsed / 1000);
       if (latencies.length >= sent * 0.99 && achieved >= rate * 0.9) best = Math.max(best, achieved);
@@ -162,6 +186,15 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2500], seconds
         baseline: '',
         ratio: `${fmt(achieved)}/s offered (${fmt(latencies.length)} of ${fmt(sent)})`,
       });
+      if (cpuPerInteraction !== null) {
+        rows.push({
+          name: 'server CPU per interaction (µs)',
+          size: `${fmt(rate)}/s for ${seconds} s`,
+          value: fmt(cpuPerInteraction),
+          baseline: '',
+          ratio: 'all threads, create → offer → accept → end',
+        });
+      }
     }
 
     // Baseline: the bare Fastify server, same client, as fast as it answers (64 requests in flight).

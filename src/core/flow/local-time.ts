@@ -20,9 +20,22 @@ export interface LocalTime {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
+/** The last reading per time zone: flows read `now` in every step, and it changes once a minute. */
+const lastReadings = new Map<string, LocalTime>();
 
 /** The wall-clock reading of an instant in a time zone (Intl does the zone rules, DST included). */
 export function localTime(iso: string, timeZone: string): LocalTime {
+  const last = lastReadings.get(timeZone);
+  // Same minute (ISO strings share the prefix up to the minute): only the instant differs. Zone
+  // offsets are whole minutes, so the minute decides every other field.
+  if (last && last.iso.slice(0, 16) === iso.slice(0, 16) && iso.length === last.iso.length) return { ...last, iso };
+  const reading = readLocalTime(iso, timeZone);
+  if (lastReadings.size > 1000) lastReadings.clear();
+  lastReadings.set(timeZone, reading);
+  return reading;
+}
+
+function readLocalTime(iso: string, timeZone: string): LocalTime {
   let format = formatters.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {

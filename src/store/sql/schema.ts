@@ -223,4 +223,40 @@ export const migrations: Migration[] = [
       'ALTER TABLE entry_points ADD COLUMN fallback_queue_id TEXT REFERENCES queues(id)',
     ],
   },
+  {
+    // Fewer b-tree pages written per change on SQLite (the commit writes each dirty page to the WAL):
+    // AUTOINCREMENT updated sqlite_sequence on every event insert — events are never deleted, so a
+    // plain INTEGER PRIMARY KEY still only grows — and timers kept a rowid table beside the index of
+    // their id, where WITHOUT ROWID keeps one b-tree. PostgreSQL needs neither change.
+    id: '0008-fewer-pages-per-change',
+    statements: (dialect) =>
+      dialect === 'postgres'
+        ? []
+        : [
+            `CREATE TABLE interaction_events_rebuilt (
+              seq INTEGER PRIMARY KEY,
+              tenant_id TEXT NOT NULL,
+              interaction_id TEXT NOT NULL REFERENCES interactions(id),
+              type TEXT NOT NULL,
+              at TEXT NOT NULL,
+              data TEXT NOT NULL)`,
+            `INSERT INTO interaction_events_rebuilt (seq, tenant_id, interaction_id, type, at, data)
+              SELECT seq, tenant_id, interaction_id, type, at, data FROM interaction_events`,
+            'DROP TABLE interaction_events',
+            'ALTER TABLE interaction_events_rebuilt RENAME TO interaction_events',
+            'CREATE INDEX interaction_events_tenant ON interaction_events (tenant_id, seq)',
+            'CREATE INDEX interaction_events_history ON interaction_events (tenant_id, interaction_id, seq)',
+            `CREATE TABLE timers_rebuilt (
+              id TEXT PRIMARY KEY,
+              tenant_id TEXT NOT NULL REFERENCES tenants(id),
+              interaction_id TEXT NOT NULL REFERENCES interactions(id),
+              due_at TEXT NOT NULL,
+              kind TEXT NOT NULL DEFAULT 'flow') WITHOUT ROWID`,
+            `INSERT INTO timers_rebuilt (id, tenant_id, interaction_id, due_at, kind)
+              SELECT id, tenant_id, interaction_id, due_at, kind FROM timers`,
+            'DROP TABLE timers',
+            'ALTER TABLE timers_rebuilt RENAME TO timers',
+            'CREATE INDEX timers_due ON timers (due_at)',
+          ],
+  },
 ];

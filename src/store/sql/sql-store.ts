@@ -66,6 +66,12 @@ function numberedPlaceholders(text: string): string {
 
 const interactionColumnNames = 'state, queue_id, priority, due_at, enqueued_at, no_reply_needed, revision, doc';
 
+/**
+ * Thrown inside a save's transaction to roll it back when a revision is stale. One shared value, not
+ * an Error: a stale save is an expected outcome, and an Error would capture a stack trace every time.
+ */
+const staleRevision = Symbol('stale revision');
+
 function parse<T>(row: Row | undefined): T | null {
   return row ? (JSON.parse(String(row.doc)) as T) : null;
 }
@@ -974,16 +980,15 @@ export class SqlStore implements Store {
   }
 
   async saveInteractions(changes: InteractionChange[]): Promise<boolean> {
-    const stale = new Error('stale revision');
     try {
       await this.tx(async (trx) => {
         for (const change of changes) {
-          if ((await this.writeChange(trx, change)) === null) throw stale;
+          if ((await this.writeChange(trx, change)) === null) throw staleRevision;
         }
       });
       return true;
     } catch (error) {
-      if (error === stale) return false;
+      if (error === staleRevision) return false;
       throw error;
     }
   }
