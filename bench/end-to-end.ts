@@ -85,7 +85,7 @@ async function drive(rate: number, seconds: number, send: (i: number) => Promise
 /** Interactions per second during the unmeasured warm-up. */
 const warmUpRate = 500;
 
-export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2500], seconds = 5): Promise<Row[]> {
+export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], seconds = 5): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-bench-'));
   const token = 'bench-admin-token';
   const server = await spawnServer(
