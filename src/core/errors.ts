@@ -1,6 +1,7 @@
 /**
  * The error catalog: every error code the API can answer with, its HTTP status and what it means.
- * `docs/errors.md` is kept in sync with this table by a test, so a new code needs a line there too.
+ * `docs/errors.md` is kept in sync with this table by a test: after adding a code, run
+ * `node --import tsx scripts/generate-errors-doc.ts` to rewrite its table.
  */
 export const errorCatalog = {
   // Request shape
