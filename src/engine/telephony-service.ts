@@ -210,6 +210,8 @@ export function createTelephonyService(deps: TelephonyDeps) {
       const prepared: Interaction = {
         ...call,
         state: 'dispatched',
+        // omniFlow chose the flow: no dispatch mapping was needed after all.
+        dispatchError: null,
         flowId: source.flow.id,
         flowVersionId: source.flow.activeVersionId,
         fallbackQueueId: source.fallbackQueue?.id ?? null,
@@ -241,6 +243,7 @@ export function createTelephonyService(deps: TelephonyDeps) {
     const queued: Interaction = {
       ...call,
       state: 'queued',
+      dispatchError: null,
       queueId: source.fallbackQueue.id,
       dueAt: placement.dueAt,
       placement,
