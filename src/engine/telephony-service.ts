@@ -25,6 +25,8 @@ type Body = Record<string, unknown>;
 const routingWaitMs = 8000;
 
 const openBeforeAnswer = new Set(['created', 'dispatched', 'undispatched', 'in_flow', 'queued', 'offered']);
+/** Being routed: in a flow, waiting in a queue, or offered. */
+const routingStates = new Set(['in_flow', 'queued', 'offered']);
 
 function refuse(code: 'REQUIRED' | 'INVALID_VALUE' | 'INVALID_TYPE', message: string, field: string): never {
   throw new AppError(apiError(code, message, field));
@@ -407,15 +409,15 @@ export function createTelephonyService(deps: TelephonyDeps) {
           apiError('VOICE_CALL_ENDED', `The call is ${voiceCall.endTime ? 'over' : call.state}; it cannot be routed`),
         );
       }
-      if (voiceCall.pendingRouting || ['in_flow', 'queued', 'offered'].includes(call.state)) {
+      if (voiceCall.pendingRouting || routingStates.has(call.state)) {
         throw new AppError(apiError('ROUTING_IN_PROGRESS', 'routing already in progress'));
       }
       const sources = await sourcesFor(tenant, call, body);
       const runInputs = { voiceCallId: call.id, vendorCallKey: voiceCall.vendorCallKey, ...inputs };
       let routed: Interaction | null = null;
       let source: RoutingSource | null = null;
+      let current = call;
       for (const candidate of sources) {
-        const current = (await store.getInteraction(tenant.id, call.id)) ?? call;
         routed = await tryRoute(tenant, current, candidate, runInputs);
         if (routed) {
           source = candidate;
@@ -423,7 +425,8 @@ export function createTelephonyService(deps: TelephonyDeps) {
         }
         // A flow that waited and then failed leaves the call final: nothing further can route it.
         const after = await store.getInteraction(tenant.id, call.id);
-        if (after && !openBeforeAnswer.has(after.state)) break;
+        if (!after || !openBeforeAnswer.has(after.state)) break;
+        current = after;
       }
       if (!routed || !source) {
         const problems = sources.map((s) => s.flowProblem).filter((p): p is string => p !== null);
@@ -434,9 +437,8 @@ export function createTelephonyService(deps: TelephonyDeps) {
       const result = await instructions(tenant, callCenter, routed);
       if (!result.ok) {
         // The vendor: when the admin does not map the queues, the call fails. It leaves its queue first.
-        const current = await store.getInteraction(tenant.id, call.id);
-        if (current && ['in_flow', 'queued', 'offered'].includes(current.state)) await deps.router.withdraw(tenant.id, call.id);
-        const failed = (await store.getInteraction(tenant.id, call.id)) ?? routed;
+        const latest = (await store.getInteraction(tenant.id, call.id)) ?? routed;
+        const failed = routingStates.has(latest.state) ? await deps.router.withdraw(tenant.id, call.id) : latest;
         if (openBeforeAnswer.has(failed.state)) {
           await save(failed, { ...failed, state: 'failed' }, [
             interactionEvent(call.id, 'interaction.failed', clock.now(), { cause: 'not_mapped', reason: result.message }),
@@ -469,7 +471,7 @@ export function createTelephonyService(deps: TelephonyDeps) {
     /** PATCH /voiceCalls/{id}/clearRouting: the pending routing record goes; waiting calls leave their queue. Idempotent. */
     async clearRouting(tenant: Tenant, callCenter: CallCenter, callId: string): Promise<void> {
       const call = await find(tenant, callCenter, callId);
-      if (['in_flow', 'queued', 'offered'].includes(call.state)) {
+      if (routingStates.has(call.state)) {
         await deps.router.withdraw(tenant.id, call.id);
         return;
       }

@@ -1,32 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { type AgentClient, connectAgent } from '../support/agent-client.js';
-import { createTenant, type Harness, make, routedVoiceQueue, startHarness } from '../support/harness.js';
-import { createScratchDatabase } from '../support/postgres.js';
+import { test } from 'node:test';
+import { connectAgent } from '../support/agent-client.js';
+import { createTenant, make, routedVoiceQueue } from '../support/harness.js';
+import { usePostgresHarness } from '../support/postgres-harness.js';
 
 // The router on the production store: offers, rejection, expiry, capacity and wrap-up, with real
 // WebSocket clients, on PostgreSQL.
 
-const database = await createScratchDatabase('sb_router');
-const skip = 'skip' in database ? database.skip : false;
-let h: Harness;
-let url: string;
-const clients: AgentClient[] = [];
-
-before(async () => {
-  if ('skip' in database) return;
-  h = await startHarness({ store: await createPostgresStore({ connectionString: database.url, maxConnections: 4 }) });
-  url = await h.listen();
-});
-after(async () => {
-  if ('skip' in database) return;
-  for (const client of clients) await client.close();
-  await h.close();
-  await database.drop();
-});
+const pg = await usePostgresHarness('sb_router');
+const { skip, clients } = pg;
 
 test('offers, rejection, expiry, capacity and wrap-up on PostgreSQL', { skip }, async () => {
+  const { h, url } = pg;
   const t = await createTenant(h);
   const { queue } = await routedVoiceQueue(h, t.base, { routing: { offerTimeoutSeconds: 10, wrapUpSeconds: 5 } });
   const connect = async (name: string) => {
@@ -68,6 +53,7 @@ test('offers, rejection, expiry, capacity and wrap-up on PostgreSQL', { skip }, 
 });
 
 test('a reader polling the event feed while many writers commit never skips an event', { skip }, async () => {
+  const { h } = pg;
   const t = await createTenant(h, { name: 'Feed' });
   const queue = await make(h, `${t.base}/queues`, { name: 'Q' });
   await make(h, `${t.base}/channels`, { name: 'Work', type: 'work-item', defaultQueueId: queue.id });

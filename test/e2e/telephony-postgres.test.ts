@@ -1,35 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { createPostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { type AgentClient, connectAgent } from '../support/agent-client.js';
-import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
-import { createScratchDatabase } from '../support/postgres.js';
+import { test } from 'node:test';
+import { connectAgent } from '../support/agent-client.js';
+import { createTenant, make } from '../support/harness.js';
+import { usePostgresHarness } from '../support/postgres-harness.js';
 import { mintToken, rsaKeyPair, scv } from '../support/scv.js';
 
 // The telephony API on the production store: a provider's call routed to a WebSocket agent, a
 // replayed token refused, clearRouting, on PostgreSQL.
 
-const database = await createScratchDatabase('sb_telephony');
-const skip = 'skip' in database ? database.skip : false;
-let h: Harness;
-let url: string;
-const clients: AgentClient[] = [];
-
-before(async () => {
-  if ('skip' in database) return;
-  h = await startHarness({ store: await createPostgresStore({ connectionString: database.url, maxConnections: 4 }) });
-  url = await h.listen();
-});
-after(async () => {
-  if ('skip' in database) return;
-  for (const client of clients) await client.close();
-  await h.close();
-  await database.drop();
-});
+const pg = await usePostgresHarness('sb_telephony');
+const { skip, clients } = pg;
 
 test('create → omniFlow by vendor key → offered and accepted over WebSocket → clearRouting, on PostgreSQL', {
   skip,
 }, async () => {
+  const { h, url } = pg;
   const keys = rsaKeyPair();
   const t = await createTenant(h);
   const queue = await make(h, `${t.base}/queues`, { name: 'Billing', devName: 'Billing' });

@@ -64,7 +64,10 @@ function numberedPlaceholders(text: string): string {
   return text.replace(/\?/g, () => `$${++n}`);
 }
 
-const interactionColumnNames = 'state, queue_id, priority, due_at, enqueued_at, no_reply_needed, revision, doc';
+/** The interaction columns every save writes, in the order of SqlStore.interactionValues. */
+const interactionColumns = ['state', 'queue_id', 'priority', 'due_at', 'enqueued_at', 'no_reply_needed', 'revision', 'doc'];
+const insertInteraction = `INSERT INTO interactions (id, tenant_id, ${interactionColumns.join(', ')}) VALUES (${['id', 'tenant_id', ...interactionColumns].map(() => '?').join(', ')})`;
+const updateInteraction = `UPDATE interactions SET ${interactionColumns.map((column) => `${column} = ?`).join(', ')} WHERE id = ? AND tenant_id = ? AND revision = ?`;
 
 /**
  * Thrown inside a save's transaction to roll it back when a revision is stale. One shared value, not
@@ -838,7 +841,7 @@ export class SqlStore implements Store {
     return CompiledQuery.raw(dialectText, [...parameters]);
   }
 
-  /** Values for interactionColumnNames, in order. */
+  /** Values for interactionColumns, in order. */
   private interactionValues(interaction: Interaction): unknown[] {
     return [
       interaction.state,
@@ -881,10 +884,7 @@ export class SqlStore implements Store {
     const { interaction } = change;
     if (interaction.revision === 1) {
       await trx.executeQuery(
-        this.statement(
-          `INSERT INTO interactions (id, tenant_id, ${interactionColumnNames}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [interaction.id, interaction.tenantId, ...this.interactionValues(interaction)],
-        ),
+        this.statement(insertInteraction, [interaction.id, interaction.tenantId, ...this.interactionValues(interaction)]),
       );
       if (interaction.voiceCall) {
         await trx.executeQuery(
@@ -896,11 +896,12 @@ export class SqlStore implements Store {
       }
     } else {
       const result = await trx.executeQuery(
-        this.statement(
-          'UPDATE interactions SET state = ?, queue_id = ?, priority = ?, due_at = ?, enqueued_at = ?, no_reply_needed = ?, ' +
-            'revision = ?, doc = ? WHERE id = ? AND tenant_id = ? AND revision = ?',
-          [...this.interactionValues(interaction), interaction.id, interaction.tenantId, interaction.revision - 1],
-        ),
+        this.statement(updateInteraction, [
+          ...this.interactionValues(interaction),
+          interaction.id,
+          interaction.tenantId,
+          interaction.revision - 1,
+        ]),
       );
       if (Number(result.numAffectedRows) !== 1) return null;
     }
