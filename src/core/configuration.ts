@@ -1,9 +1,17 @@
-import { type AddressKind, addressKindFor, isKnownCountry, normalizeAddress, normalizeEmail } from './address.js';
+import {
+  type AddressKind,
+  addressKindFor,
+  isKnownCountry,
+  normalizeAddress,
+  normalizeEmail,
+  normalizePhoneNumber,
+} from './address.js';
 import { type ApiError, apiError } from './errors.js';
 import { compileExpression } from './flow/expressions.js';
 import {
   type Agent,
   type ChannelType,
+  type Contact,
   defaultAgentCapacity,
   defaultQueueRouting,
   type MessagingMedium,
@@ -328,5 +336,81 @@ export function checkAgent(
     capacity,
     voiceBlocksOtherWork: input.voiceBlocksOtherWork !== false,
     queueIds,
+  }));
+}
+
+export type ContactFields = Pick<
+  Contact,
+  | 'title'
+  | 'firstName'
+  | 'lastName'
+  | 'phoneNumbers'
+  | 'emailAddresses'
+  | 'favoriteAgentId'
+  | 'ownerIntegrationUserId'
+  | 'attributes'
+>;
+
+/**
+ * A contact: phone numbers to E.164 (national ones with the tenant's default country), email
+ * addresses lower-cased, duplicates within the contact dropped. It needs at least one of them: a
+ * contact is found by its numbers and addresses, so one without any could never be matched.
+ * `favoriteAgentId` arrives as an agent id, email or employee id; `agentId` resolves it.
+ */
+export function checkContact(
+  input: {
+    title?: unknown;
+    firstName?: unknown;
+    lastName?: unknown;
+    phoneNumbers?: unknown;
+    emailAddresses?: unknown;
+    favoriteAgentId?: unknown;
+    ownerIntegrationUserId?: unknown;
+    attributes?: unknown;
+  },
+  facts: { defaultCountry: string | null; agentId: (ref: string) => string | null },
+): Checked<ContactFields> {
+  const errors: ApiError[] = [];
+  const phoneNumbers: string[] = [];
+  const rawPhones = Array.isArray(input.phoneNumbers) ? input.phoneNumbers : [];
+  rawPhones.forEach((raw, index) => {
+    const phone = typeof raw === 'string' ? normalizePhoneNumber(raw, facts.defaultCountry) : null;
+    if (phone === null) {
+      errors.push(apiError('INVALID_E164', 'Not a phone number that can be normalised to E.164.', `phoneNumbers/${index}`));
+    } else if (!phoneNumbers.includes(phone)) phoneNumbers.push(phone);
+  });
+  const emailAddresses: string[] = [];
+  const rawEmails = Array.isArray(input.emailAddresses) ? input.emailAddresses : [];
+  rawEmails.forEach((raw, index) => {
+    const email = typeof raw === 'string' ? normalizeEmail(raw) : null;
+    if (email === null) errors.push(apiError('INVALID_EMAIL', 'Not an email address.', `emailAddresses/${index}`));
+    else if (!emailAddresses.includes(email)) emailAddresses.push(email);
+  });
+  if (rawPhones.length === 0 && rawEmails.length === 0) {
+    errors.push(
+      apiError('REQUIRED', 'A contact needs a phone number or an email address: that is how it is found.', 'phoneNumbers'),
+    );
+  }
+  let favoriteAgentId: string | null = null;
+  const favorite = optionalText(input.favoriteAgentId);
+  if (favorite !== null) {
+    favoriteAgentId = facts.agentId(favorite);
+    if (favoriteAgentId === null) {
+      errors.push(apiError('AGENT_NOT_FOUND', 'No agent of the tenant has this id, email or employee id.', 'favoriteAgentId'));
+    }
+  }
+  const attributes =
+    input.attributes !== null && typeof input.attributes === 'object' && !Array.isArray(input.attributes)
+      ? (input.attributes as Record<string, unknown>)
+      : {};
+  return done(errors, () => ({
+    title: optionalText(input.title),
+    firstName: optionalText(input.firstName),
+    lastName: optionalText(input.lastName),
+    phoneNumbers,
+    emailAddresses,
+    favoriteAgentId,
+    ownerIntegrationUserId: optionalText(input.ownerIntegrationUserId),
+    attributes,
   }));
 }

@@ -120,6 +120,10 @@ export const errorCatalog = {
   FLOW_NOT_WAITING_FOR_INPUT: { status: 409, description: 'The interaction flow is not waiting at a collectInput step.' },
   DUPLICATE_AGENT_EMAIL: { status: 409, description: 'Another agent of the tenant has this email.' },
   DUPLICATE_EMPLOYEE_ID: { status: 409, description: 'Another agent of the tenant has this employee id.' },
+  DUPLICATE_CONTACT_ADDRESS: {
+    status: 409,
+    description: 'Another contact of the tenant already has one of these phone numbers or email addresses.',
+  },
   INTEGRATION_IN_USE: { status: 409, description: 'The integration is named by a source dispatch mapping.' },
   // Dispatch mappings
   INTEGRATION_NOT_FOUND: {

@@ -415,6 +415,29 @@ export interface Agent {
   updatedAt: string;
 }
 
+/**
+ * A customer record (seeds 001 and 004): found by any of its phone numbers or email addresses, so an
+ * interaction from one of them knows who is calling, and the flow can prefer their favourite agent.
+ */
+export interface Contact {
+  id: string;
+  tenantId: string;
+  title: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  /** E.164; the first is the primary number. Unique in the tenant across contacts. */
+  phoneNumbers: string[];
+  /** Lower-case; the first is the primary address. Unique in the tenant across contacts. */
+  emailAddresses: string[];
+  /** The agent the customer prefers (an agent id of the tenant); cleared when that agent is deleted. */
+  favoriteAgentId: string | null;
+  /** The contact's owner in the tenant's CRM (seed 004's assignment chain). */
+  ownerIntegrationUserId: string | null;
+  attributes: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
 /** A credential for the agent-facing API and WebSocket; the secret is shown once. */
 export interface AgentToken {
   id: string;

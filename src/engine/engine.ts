@@ -5,6 +5,7 @@ import { createAgentHub } from './agent-hub.js';
 import { createCallCenterService } from './call-center-service.js';
 import type { Clock } from './clock.js';
 import { createConfigurationService } from './configuration-service.js';
+import { createContactService } from './contact-service.js';
 import { createFlowRunner } from './flow-runner.js';
 import { type HttpClient, nodeHttpClient } from './http-client.js';
 import type { IdGenerator } from './id-generator.js';
@@ -80,6 +81,7 @@ export function createEngine(config: EngineConfig) {
   });
   const interactions = createInteractionService({ store, clock, newId, configuration, flows, committed });
   const callCenters = createCallCenterService({ store, clock, newId });
+  const contacts = createContactService({ store, clock, newId });
   const telephony = createTelephonyService({ store, clock, interactions, flows, router, committed });
   return {
     store,
@@ -91,6 +93,7 @@ export function createEngine(config: EngineConfig) {
     router,
     interactions,
     callCenters,
+    contacts,
     telephony,
     webhooks,
     queueStats,

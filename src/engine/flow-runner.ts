@@ -10,6 +10,7 @@ import {
 } from '../core/flow/flow-interpreter.js';
 import type { FlowDocument } from '../core/flow/flow-schema.js';
 import {
+  type Contact,
   type Interaction,
   type InteractionEvent,
   interactionEvent,
@@ -124,8 +125,10 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     return { flows };
   }
 
-  function contextOf(tenant: Tenant, interaction: Interaction) {
+  /** What the interpreter reads: the time, the interaction and the contact of its customer. */
+  async function contextOf(tenant: Tenant, interaction: Interaction) {
     const customer = interaction.customer;
+    const contact = customer ? await store.findContactByAddress(tenant.id, customer) : null;
     return {
       now: clock.now(),
       timeZone: tenant.timeZone,
@@ -142,7 +145,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
         priority: interaction.priority,
         createdAt: interaction.createdAt,
       },
-      contact: contactOf(customer),
+      contact: contactScope(customer, contact),
     };
   }
 
@@ -216,7 +219,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
               program,
               next.flowRun as FlowRun,
               { type: 'routing.failed', message: placed.reason },
-              contextOf(tenant, next),
+              await contextOf(tenant, next),
             );
             next = { ...next, flowRun: current.run };
             pendingEffects.push(...current.effects);
@@ -400,7 +403,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
         return interaction;
       }
       const program = await programOf(tenantId, interaction.flowRun);
-      const result = stepFlow(program, interaction.flowRun, flowEvent, contextOf(tenant, interaction));
+      const result = stepFlow(program, interaction.flowRun, flowEvent, await contextOf(tenant, interaction));
       if (result.ignored) {
         // A stale timer still has its row; drop it so it is not re-armed at the next start.
         if (firedTimer) await store.deleteTimers([firedTimer]);
@@ -426,7 +429,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       // The interaction is not stored yet: apply() saves revision base + 1, so the base is 0.
       const program = await programOf(tenant.id, run);
       const withRun: Interaction = { ...interaction, state: 'in_flow', flowRun: run };
-      const result = stepFlow(program, run, { type: 'start', inputs }, contextOf(tenant, withRun));
+      const result = stepFlow(program, run, { type: 'start', inputs }, await contextOf(tenant, withRun));
       const applied = await apply(tenant, { ...withRun, revision: interaction.revision - 1 }, program, result, null);
       applied.change.events.unshift(
         interactionEvent(interaction.id, 'flow.started', clock.now(), {
@@ -448,7 +451,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     async prepare(tenant: Tenant, interaction: Interaction, flowEvent: FlowEvent): Promise<AppliedStep | null> {
       if (!interaction.flowRun) return null;
       const program = await programOf(tenant.id, interaction.flowRun);
-      const result = stepFlow(program, interaction.flowRun, flowEvent, contextOf(tenant, interaction));
+      const result = stepFlow(program, interaction.flowRun, flowEvent, await contextOf(tenant, interaction));
       if (result.ignored) return null;
       return apply(tenant, interaction, program, result, null);
     },
@@ -491,13 +494,14 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       priority: 0,
     };
     const customer = interaction.customer;
+    const contact = contactScope(customer, customer ? await store.findContactByAddress(tenant.id, customer) : null);
     let now = Date.parse(body.startAt ?? clock.now());
     const context = () => ({
       now: new Date(now).toISOString(),
       timeZone: tenant.timeZone,
       idPrefix: 'simulation',
       interaction: { ...interaction, createdAt: new Date(Date.parse(body.startAt ?? clock.now())).toISOString() },
-      contact: contactOf(customer),
+      contact,
     });
     const timeline: { at: string; event: string; ignored: boolean; effects: FlowEffect[] }[] = [];
     const timers = new Map<string, number>();
@@ -566,8 +570,26 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
 }
 
 /** What flows can read as `contact` until contacts are records of their own. */
-function contactOf(customer: string | null): Record<string, unknown> {
-  return { phone: customer?.startsWith('+') ? customer : null, email: customer?.includes('@') ? customer : null };
+/**
+ * `contact` in flow expressions: the customer's phone or email, and the stored contact they belong
+ * to (its fields null or empty when there is none).
+ */
+function contactScope(customer: string | null, contact: Contact | null): Record<string, unknown> {
+  const names = [contact?.firstName, contact?.lastName].filter((name) => name);
+  return {
+    phone: customer?.startsWith('+') ? customer : null,
+    email: customer?.includes('@') ? customer : null,
+    id: contact?.id ?? null,
+    title: contact?.title ?? null,
+    firstName: contact?.firstName ?? null,
+    lastName: contact?.lastName ?? null,
+    fullName: names.length > 0 ? names.join(' ') : null,
+    phoneNumbers: contact?.phoneNumbers ?? [],
+    emailAddresses: contact?.emailAddresses ?? [],
+    favoriteAgentId: contact?.favoriteAgentId ?? null,
+    ownerIntegrationUserId: contact?.ownerIntegrationUserId ?? null,
+    attributes: contact?.attributes ?? {},
+  };
 }
 
 /** The stored timer of an offer's expiry. */

@@ -12,6 +12,7 @@ import { authenticate } from './request-context.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerCallCenterRoutes } from './routes/call-center-routes.js';
 import { registerConfigurationRoutes } from './routes/configuration-routes.js';
+import { registerContactRoutes } from './routes/contact-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerInteractionRoutes } from './routes/interaction-routes.js';
 import { registerTenantRoutes } from './routes/tenant-routes.js';
@@ -127,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onClose', async () => engine.stop());
   registerTenantRoutes(app, engine);
   registerConfigurationRoutes(app, engine);
+  registerContactRoutes(app, engine);
   registerInteractionRoutes(app, engine);
   registerAgentRoutes(app, engine);
   registerEventRoutes(app, engine);

@@ -240,6 +240,33 @@ export const presenceUpdate = Type.Object(
 );
 export const agentUpdate = Type.Partial(agentCreate);
 
+export const contactCreate = Type.Object(
+  {
+    title: Type.Optional(nullableText(100)),
+    firstName: Type.Optional(nullableText(200)),
+    lastName: Type.Optional(nullableText(200)),
+    phoneNumbers: Type.Optional(
+      Type.Array(Type.String({ maxLength: 40 }), {
+        maxItems: 20,
+        description: 'E.164, or national with the tenant default country; the first is the primary number.',
+      }),
+    ),
+    emailAddresses: Type.Optional(
+      Type.Array(Type.String({ maxLength: 320 }), { maxItems: 20, description: 'The first is the primary address.' }),
+    ),
+    favoriteAgentId: Type.Optional(
+      Type.Union([
+        Type.String({ maxLength: 320, description: 'Agent id, email or employee id; stored as the id.' }),
+        Type.Null(),
+      ]),
+    ),
+    ownerIntegrationUserId: Type.Optional(nullableText(200)),
+    attributes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  closed,
+);
+export const contactUpdate = Type.Partial(contactCreate);
+
 const mappingFields = {
   name: text(),
   description: nullableText(),

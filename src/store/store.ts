@@ -4,6 +4,7 @@ import type {
   ApiKey,
   CallCenter,
   Channel,
+  Contact,
   DispatchMapping,
   EntryPoint,
   EntryPointException,
@@ -85,6 +86,11 @@ export interface Store {
   readonly flows: ResourceTable<Flow>;
   readonly dispatchMappings: ResourceTable<DispatchMapping>;
   readonly agents: ResourceTable<Agent>;
+
+  /** Customer records; each phone number and email address belongs to at most one contact of the tenant. */
+  readonly contacts: ResourceTable<Contact>;
+  /** The contact with this phone number (E.164) or email address (lower-case). */
+  findContactByAddress(tenantId: string, address: string): Promise<Contact | null>;
 
   /** A queue by devName or id. */
   findQueue(tenantId: string, ref: string): Promise<Queue | null>;

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { AppError } from '../../src/core/errors.js';
 import {
+  type Agent,
   type Channel,
+  type Contact,
   type DispatchMapping,
   defaultQueueRouting,
   type EntryPoint,
@@ -358,6 +360,60 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
         ['urgent', 'overdue', 'tie-earlier', 'tie-later', 'late'],
       );
       await rejectsWith(store.queues.remove(tenant.id, q.id), 'QUEUE_IN_USE');
+    });
+
+    test('contacts: found by any number or address, each held by one contact; a deleted agent stops being a favourite', async () => {
+      const agent: Agent = {
+        id: newId(),
+        tenantId: tenant.id,
+        name: 'Ada',
+        email: `ada${newId().slice(-6)}@example.com`,
+        employeeId: null,
+        attributes: {},
+        capacity: { voice: 1, sms: 1, email: 1, messaging: 1, 'work-item': 1 },
+        voiceBlocksOtherWork: true,
+        queueIds: [],
+        presence: { status: 'offline', reason: null, since: at },
+        createdAt: at,
+        updatedAt: at,
+      };
+      await store.agents.insert(agent);
+      const contact: Contact = {
+        id: newId(),
+        tenantId: tenant.id,
+        title: null,
+        firstName: 'John',
+        lastName: 'Smith',
+        phoneNumbers: ['+15065550101', '+15065550102'],
+        emailAddresses: ['john@example.com'],
+        favoriteAgentId: agent.id,
+        ownerIntegrationUserId: null,
+        attributes: {},
+        createdAt: at,
+        updatedAt: at,
+      };
+      await store.contacts.insert(contact);
+      assert.deepEqual(await store.findContactByAddress(tenant.id, '+15065550102'), contact);
+      assert.deepEqual(await store.findContactByAddress(tenant.id, 'john@example.com'), contact);
+      assert.equal(await store.findContactByAddress(other.id, '+15065550101'), null);
+      // The same number in another tenant is another customer's.
+      const elsewhere = { ...contact, id: newId(), tenantId: other.id, favoriteAgentId: null };
+      await store.contacts.insert(elsewhere);
+      const taken = { ...contact, id: newId(), phoneNumbers: ['+15065550199', '+15065550101'], emailAddresses: [] };
+      await rejectsWith(store.contacts.insert(taken), 'DUPLICATE_CONTACT_ADDRESS');
+      assert.equal(await store.contacts.get(tenant.id, taken.id), null, 'nothing of a refused contact is stored');
+      assert.equal(await store.findContactByAddress(tenant.id, '+15065550199'), null);
+      // An update replaces the numbers: the dropped one is free again.
+      const moved = { ...contact, phoneNumbers: ['+15065550102'] };
+      assert.equal(await store.contacts.update(moved), true);
+      assert.equal(await store.findContactByAddress(tenant.id, '+15065550101'), null);
+      await store.contacts.insert({ ...taken, phoneNumbers: ['+15065550101'] });
+      assert.equal((await store.findContactByAddress(tenant.id, '+15065550101'))?.id, taken.id);
+      assert.equal(await store.agents.remove(tenant.id, agent.id), true);
+      assert.equal((await store.contacts.get(tenant.id, contact.id))?.favoriteAgentId, null);
+      assert.equal(await store.contacts.remove(tenant.id, contact.id), true);
+      assert.equal(await store.findContactByAddress(tenant.id, 'john@example.com'), null);
+      assert.equal(await store.contacts.remove(tenant.id, contact.id), false);
     });
 
     test('telephony: call centers by issuer, unique routing maps, voice calls by id or vendor key, token ids once', async () => {

@@ -21,6 +21,7 @@ test('the OpenAPI document describes every resource with its request schemas; /d
     '/v1/tenants/{tenantId}/dispatch-mappings',
     '/v1/tenants/{tenantId}/flows/{flowId}/versions',
     '/v1/tenants/{tenantId}/interactions/{id}/transfers',
+    '/v1/tenants/{tenantId}/contacts/{id}',
   ]) {
     assert.ok(doc.paths[path], `missing ${path}`);
   }

@@ -259,4 +259,25 @@ export const migrations: Migration[] = [
             'CREATE INDEX timers_due ON timers (due_at)',
           ],
   },
+  {
+    // Contacts (seeds 001 and 004). Each phone number and email address belongs to one contact of the
+    // tenant: contact_addresses is both the lookup from an interaction's customer and the uniqueness
+    // rule. favorite_agent_id lets deleting an agent clear it from the contacts that prefer them.
+    id: '0009-contacts',
+    statements: () => [
+      `CREATE TABLE contacts (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        favorite_agent_id TEXT REFERENCES agents(id),
+        doc TEXT NOT NULL)`,
+      'CREATE INDEX contacts_tenant ON contacts (tenant_id, id)',
+      'CREATE INDEX contacts_favorite_agent ON contacts (favorite_agent_id) WHERE favorite_agent_id IS NOT NULL',
+      `CREATE TABLE contact_addresses (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        address TEXT NOT NULL,
+        contact_id TEXT NOT NULL REFERENCES contacts(id),
+        PRIMARY KEY (tenant_id, address))`,
+      'CREATE INDEX contact_addresses_contact ON contact_addresses (contact_id)',
+    ],
+  },
 ];

@@ -6,6 +6,7 @@ import type {
   ApiKey,
   CallCenter,
   Channel,
+  Contact,
   DispatchMapping,
   EntryPoint,
   EntryPointException,
@@ -105,6 +106,11 @@ interface TableSpec<T> {
   cached?: boolean;
   /** Checks that the database cannot express as a foreign key; throws an AppError to refuse. */
   beforeRemove?: (trx: Tx, tenantId: string, id: string) => Promise<void>;
+  /** Rows of another table that belong to the object, rewritten with it in the same transaction. */
+  owned?: {
+    write: (trx: Tx, item: T) => Promise<void>;
+    remove: (trx: Tx, tenantId: string, id: string) => Promise<void>;
+  };
 }
 
 /**
@@ -145,6 +151,7 @@ export class SqlStore implements Store {
   readonly flows: ResourceTable<Flow>;
   readonly dispatchMappings: ResourceTable<DispatchMapping>;
   readonly agents: ResourceTable<Agent>;
+  readonly contacts: ResourceTable<Contact>;
   readonly webhooks: ResourceTable<Webhook>;
   readonly callCenters: ResourceTable<CallCenter>;
   readonly routingMaps: ResourceTable<RoutingMap>;
@@ -250,6 +257,44 @@ export class SqlStore implements Store {
       table: 'agents',
       columns: (a) => ({ email: a.email, employee_id: a.employeeId }),
       conflict: apiError('DUPLICATE_AGENT_EMAIL', 'Another agent of the tenant has this email or employee id.', 'email'),
+      // Contacts that prefer the agent keep no dangling reference: their favourite is cleared.
+      beforeRemove: async (trx, tenantId, id) => {
+        const rows = await trx
+          .selectFrom('contacts')
+          .select('doc')
+          .where('tenant_id', '=', tenantId)
+          .where('favorite_agent_id', '=', id)
+          .execute();
+        for (const contact of docs<Contact>(rows)) {
+          await trx
+            .updateTable('contacts')
+            .set({ favorite_agent_id: null, doc: JSON.stringify({ ...contact, favoriteAgentId: null }) })
+            .where('id', '=', contact.id)
+            .execute();
+        }
+      },
+    });
+    this.contacts = this.table<Contact>({
+      table: 'contacts',
+      columns: (c) => ({ favorite_agent_id: c.favoriteAgentId }),
+      conflict: apiError(
+        'DUPLICATE_CONTACT_ADDRESS',
+        'Another contact of the tenant already has one of these phone numbers or email addresses.',
+        'phoneNumbers',
+      ),
+      owned: {
+        write: async (trx, contact) => {
+          const addresses = [...contact.phoneNumbers, ...contact.emailAddresses];
+          if (addresses.length === 0) return;
+          await trx
+            .insertInto('contact_addresses')
+            .values(addresses.map((address) => ({ tenant_id: contact.tenantId, address, contact_id: contact.id })))
+            .execute();
+        },
+        remove: async (trx, tenantId, id) => {
+          await trx.deleteFrom('contact_addresses').where('tenant_id', '=', tenantId).where('contact_id', '=', id).execute();
+        },
+      },
     });
     // Created by createWebhook (with its secret); the table methods read, update and delete them.
     this.webhooks = this.table<Webhook>({ table: 'webhooks', columns: () => ({}) });
@@ -296,6 +341,18 @@ export class SqlStore implements Store {
         'externalId',
       ),
     });
+  }
+
+  async findContactByAddress(tenantId: string, address: string): Promise<Contact | null> {
+    return parse<Contact>(
+      await this.db
+        .selectFrom('contact_addresses')
+        .innerJoin('contacts', 'contacts.id', 'contact_addresses.contact_id')
+        .select('contacts.doc')
+        .where('contact_addresses.tenant_id', '=', tenantId)
+        .where('contact_addresses.address', '=', address)
+        .executeTakeFirst(),
+    );
   }
 
   async findCallCenterByIssuer(orgId: string, apiName: string): Promise<CallCenter | null> {
@@ -443,6 +500,7 @@ export class SqlStore implements Store {
               .insertInto(table)
               .values({ id: item.id, tenant_id: item.tenantId, ...spec.columns(item), doc: JSON.stringify(item) })
               .execute();
+            await spec.owned?.write(trx, item);
           }, errors),
         ),
       get: (tenantId, id) =>
@@ -469,13 +527,19 @@ export class SqlStore implements Store {
               .where('id', '=', item.id)
               .where('tenant_id', '=', item.tenantId)
               .executeTakeFirst();
-            return Number(result.numUpdatedRows) > 0;
+            if (Number(result.numUpdatedRows) === 0) return false;
+            if (spec.owned) {
+              await spec.owned.remove(trx, item.tenantId, item.id);
+              await spec.owned.write(trx, item);
+            }
+            return true;
           }, errors),
         ),
       remove: (tenantId, id) =>
         write(() =>
           this.tx(async (trx) => {
             await spec.beforeRemove?.(trx, tenantId, id);
+            await spec.owned?.remove(trx, tenantId, id);
             const result = await trx.deleteFrom(table).where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
             return Number(result.numDeletedRows) > 0;
           }, errors),

@@ -1,0 +1,72 @@
+import { checkContact } from '../core/configuration.js';
+import { type ApiError, AppError, apiError, notFound } from '../core/errors.js';
+import type { Contact, Page, PageRequest, Tenant } from '../core/model.js';
+import type { Store } from '../store/store.js';
+import type { Clock } from './clock.js';
+import type { IdGenerator } from './id-generator.js';
+
+type Body = Record<string, unknown>;
+
+/**
+ * Contacts: the customers behind interactions. A flow reads the contact whose phone number or email
+ * address is the interaction's customer (`contact` in expressions), e.g. to prefer its favourite
+ * agent. Each number and address belongs to one contact of the tenant, so that match is unambiguous.
+ */
+export function createContactService(deps: { store: Store; clock: Clock; newId: IdGenerator }) {
+  const { store, clock, newId } = deps;
+
+  async function get(tenant: Tenant, id: string): Promise<Contact> {
+    const contact = await store.contacts.get(tenant.id, id);
+    if (!contact) throw notFound('contact');
+    return contact;
+  }
+
+  /** Validates the merged fields, resolving the favourite agent and naming each address another contact holds. */
+  async function checked(tenant: Tenant, body: Body, id: string | null) {
+    const favorite = typeof body.favoriteAgentId === 'string' ? body.favoriteAgentId.trim() : '';
+    const agent = favorite === '' ? null : await store.findAgent(tenant.id, favorite);
+    const result = checkContact(body, { defaultCountry: tenant.defaultCountry, agentId: () => agent?.id ?? null });
+    if (!result.ok) throw new AppError(result.errors);
+    const taken: ApiError[] = [];
+    const fields = [
+      ['phoneNumbers', result.value.phoneNumbers],
+      ['emailAddresses', result.value.emailAddresses],
+    ] as const;
+    for (const [field, addresses] of fields) {
+      for (const [index, address] of addresses.entries()) {
+        const holder = await store.findContactByAddress(tenant.id, address);
+        if (holder && holder.id !== id) {
+          taken.push(apiError('DUPLICATE_CONTACT_ADDRESS', `Contact ${holder.id} already has ${address}.`, `${field}/${index}`));
+        }
+      }
+    }
+    if (taken.length > 0) throw new AppError(taken);
+    return result.value;
+  }
+
+  return {
+    get,
+    list: (tenant: Tenant, page: PageRequest): Promise<Page<Contact>> => store.contacts.list(tenant.id, page),
+    async create(tenant: Tenant, body: Body): Promise<Contact> {
+      const fields = await checked(tenant, body, null);
+      const now = clock.now();
+      const contact: Contact = { id: newId(), tenantId: tenant.id, ...fields, createdAt: now, updatedAt: now };
+      await store.contacts.insert(contact);
+      return contact;
+    },
+    /** Fields not sent keep their value; a list sent replaces the list. */
+    async update(tenant: Tenant, id: string, body: Body): Promise<Contact> {
+      const current = await get(tenant, id);
+      const merged = { ...current, ...body };
+      const fields = await checked(tenant, merged, id);
+      const contact: Contact = { ...current, ...fields, updatedAt: clock.now() };
+      if (!(await store.contacts.update(contact))) throw notFound('contact');
+      return contact;
+    },
+    async remove(tenant: Tenant, id: string): Promise<void> {
+      if (!(await store.contacts.remove(tenant.id, id))) throw notFound('contact');
+    },
+  };
+}
+
+export type ContactService = ReturnType<typeof createContactService>;
