@@ -1,3 +1,4 @@
+import { normalizeEmail, normalizePhoneNumber } from '../core/address.js';
 import { checkContact } from '../core/configuration.js';
 import { type ApiError, AppError, apiError, notFound } from '../core/errors.js';
 import type { Contact, Page, PageRequest, Tenant } from '../core/model.js';
@@ -65,6 +66,16 @@ export function createContactService(deps: { store: Store; clock: Clock; newId: 
     },
     async remove(tenant: Tenant, id: string): Promise<void> {
       if (!(await store.contacts.remove(tenant.id, id))) throw notFound('contact');
+    },
+    /** The contact holding a phone number (read like the contact's own) or an email address. */
+    async lookup(tenant: Tenant, address: string): Promise<Contact> {
+      const normalized = address.includes('@') ? normalizeEmail(address) : normalizePhoneNumber(address, tenant.defaultCountry);
+      if (normalized === null) {
+        throw new AppError(apiError('INVALID_VALUE', 'address must be a phone number or an email address.', 'address'));
+      }
+      const contact = await store.findContactByAddress(tenant.id, normalized);
+      if (!contact) throw notFound('contact');
+      return contact;
     },
   };
 }

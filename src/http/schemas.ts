@@ -266,6 +266,10 @@ export const contactCreate = Type.Object(
   closed,
 );
 export const contactUpdate = Type.Partial(contactCreate);
+export const contactLookupQuery = Type.Object(
+  { address: Type.String({ maxLength: 320, description: 'A phone number or an email address.' }) },
+  closed,
+);
 
 const mappingFields = {
   name: text(),

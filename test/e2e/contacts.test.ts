@@ -52,6 +52,16 @@ describe('the contacts API', () => {
       [contact.id],
     );
 
+    // Integrations find a customer by any number (written as they have it) or address.
+    for (const address of ['+442079460018', '(506) 555-0101', 'JOHN.SMITH@example.com']) {
+      const found = await h.call('GET', `${t.base}/contacts/lookup?address=${encodeURIComponent(address)}`);
+      assert.equal(found.status, 200, address);
+      assert.equal(found.body.result.id, contact.id);
+    }
+    assert.equal((await h.call('GET', `${t.base}/contacts/lookup?address=%2B15065550000`)).status, 404);
+    const bad = await h.call('GET', `${t.base}/contacts/lookup?address=nonsense`);
+    assert.deepEqual([bad.status, bad.body.errors[0].code, bad.body.errors[0].field], [400, 'INVALID_VALUE', 'address']);
+
     // PUT changes what it names and keeps the rest.
     const updated = await h.call('PUT', `${t.base}/contacts/${contact.id}`, { body: { title: 'Dr', favoriteAgentId: null } });
     assert.equal(updated.status, 200);
@@ -116,7 +126,11 @@ describe('the contacts API', () => {
     assert.equal((await h.call('PUT', `${b.base}/contacts/${contact.id}`, { token: keyOfB, body: { title: 'X' } })).status, 404);
     assert.equal((await h.call('DELETE', `${b.base}/contacts/${contact.id}`, { token: keyOfB })).status, 404);
     assert.notEqual((await h.call('GET', `${a.base}/contacts/${contact.id}`, { token: keyOfB })).status, 200);
-    await make(h, `${b.base}/contacts`, { phoneNumbers: ['+15065550101'] }, keyOfB);
+    const lookup = `contacts/lookup?address=${encodeURIComponent('+15065550101')}`;
+    assert.equal((await h.call('GET', `${b.base}/${lookup}`, { token: keyOfB })).status, 404);
+    const own = await make(h, `${b.base}/contacts`, { phoneNumbers: ['+15065550101'] }, keyOfB);
+    assert.equal((await h.call('GET', `${b.base}/${lookup}`, { token: keyOfB })).body.result.id, own.id);
+    assert.equal((await h.call('GET', `${a.base}/${lookup}`)).body.result.id, contact.id);
     assert.equal((await h.call('GET', `${a.base}/contacts`, { token: null })).status, 401);
   });
 

@@ -282,6 +282,8 @@ export class SqlStore implements Store {
         'Another contact of the tenant already has one of these phone numbers or email addresses.',
         'phoneNumbers',
       ),
+      // The only reference a contact makes: its favourite agent, deleted after the service checked it.
+      inUse: apiError('AGENT_NOT_FOUND', 'The favourite agent no longer exists in this tenant.', 'favoriteAgentId'),
       owned: {
         write: async (trx, contact) => {
           const addresses = [...contact.phoneNumbers, ...contact.emailAddresses];
