@@ -356,6 +356,8 @@ export type ContactFields = Pick<
  * addresses lower-cased, duplicates within the contact dropped. It needs at least one of them: a
  * contact is found by its numbers and addresses, so one without any could never be matched.
  * `favoriteAgentId` arrives as an agent id, email or employee id; `agentId` resolves it.
+ * `positions` gives, for each kept number and address, its index in the input, so a later error
+ * about one of them names the field as it was sent.
  */
 export function checkContact(
   input: {
@@ -369,22 +371,29 @@ export function checkContact(
     attributes?: unknown;
   },
   facts: { defaultCountry: string | null; agentId: (ref: string) => string | null },
-): Checked<ContactFields> {
+): Checked<{ fields: ContactFields; positions: { phoneNumbers: number[]; emailAddresses: number[] } }> {
   const errors: ApiError[] = [];
+  const positions = { phoneNumbers: [] as number[], emailAddresses: [] as number[] };
   const phoneNumbers: string[] = [];
   const rawPhones = Array.isArray(input.phoneNumbers) ? input.phoneNumbers : [];
   rawPhones.forEach((raw, index) => {
     const phone = typeof raw === 'string' ? normalizePhoneNumber(raw, facts.defaultCountry) : null;
     if (phone === null) {
       errors.push(apiError('INVALID_E164', 'Not a phone number that can be normalised to E.164.', `phoneNumbers/${index}`));
-    } else if (!phoneNumbers.includes(phone)) phoneNumbers.push(phone);
+    } else if (!phoneNumbers.includes(phone)) {
+      phoneNumbers.push(phone);
+      positions.phoneNumbers.push(index);
+    }
   });
   const emailAddresses: string[] = [];
   const rawEmails = Array.isArray(input.emailAddresses) ? input.emailAddresses : [];
   rawEmails.forEach((raw, index) => {
     const email = typeof raw === 'string' ? normalizeEmail(raw) : null;
     if (email === null) errors.push(apiError('INVALID_EMAIL', 'Not an email address.', `emailAddresses/${index}`));
-    else if (!emailAddresses.includes(email)) emailAddresses.push(email);
+    else if (!emailAddresses.includes(email)) {
+      emailAddresses.push(email);
+      positions.emailAddresses.push(index);
+    }
   });
   if (rawPhones.length === 0 && rawEmails.length === 0) {
     errors.push(
@@ -404,13 +413,16 @@ export function checkContact(
       ? (input.attributes as Record<string, unknown>)
       : {};
   return done(errors, () => ({
-    title: optionalText(input.title),
-    firstName: optionalText(input.firstName),
-    lastName: optionalText(input.lastName),
-    phoneNumbers,
-    emailAddresses,
-    favoriteAgentId,
-    ownerIntegrationUserId: optionalText(input.ownerIntegrationUserId),
-    attributes,
+    fields: {
+      title: optionalText(input.title),
+      firstName: optionalText(input.firstName),
+      lastName: optionalText(input.lastName),
+      phoneNumbers,
+      emailAddresses,
+      favoriteAgentId,
+      ownerIntegrationUserId: optionalText(input.ownerIntegrationUserId),
+      attributes,
+    },
+    positions,
   }));
 }

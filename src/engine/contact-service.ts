@@ -28,21 +28,19 @@ export function createContactService(deps: { store: Store; clock: Clock; newId: 
     const agent = favorite === '' ? null : await store.findAgent(tenant.id, favorite);
     const result = checkContact(body, { defaultCountry: tenant.defaultCountry, agentId: () => agent?.id ?? null });
     if (!result.ok) throw new AppError(result.errors);
+    const { fields, positions } = result.value;
     const taken: ApiError[] = [];
-    const fields = [
-      ['phoneNumbers', result.value.phoneNumbers],
-      ['emailAddresses', result.value.emailAddresses],
-    ] as const;
-    for (const [field, addresses] of fields) {
-      for (const [index, address] of addresses.entries()) {
+    for (const field of ['phoneNumbers', 'emailAddresses'] as const) {
+      for (const [index, address] of fields[field].entries()) {
         const holder = await store.findContactByAddress(tenant.id, address);
         if (holder && holder.id !== id) {
-          taken.push(apiError('DUPLICATE_CONTACT_ADDRESS', `Contact ${holder.id} already has ${address}.`, `${field}/${index}`));
+          const at = `${field}/${positions[field][index]}`;
+          taken.push(apiError('DUPLICATE_CONTACT_ADDRESS', `Contact ${holder.id} already has ${address}.`, at));
         }
       }
     }
     if (taken.length > 0) throw new AppError(taken);
-    return result.value;
+    return fields;
   }
 
   return {

@@ -125,10 +125,16 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     return { flows };
   }
 
+  /** The stored contact of a customer, looked up only for a program that can read it. */
+  async function contactFor(tenantId: string, customer: string | null, program: FlowProgram): Promise<Contact | null> {
+    if (!customer || !Object.values(program.flows).some((flow) => readsContact(flow.document))) return null;
+    return store.findContactByAddress(tenantId, customer);
+  }
+
   /** What the interpreter reads: the time, the interaction and the contact of its customer. */
-  async function contextOf(tenant: Tenant, interaction: Interaction) {
+  async function contextOf(tenant: Tenant, interaction: Interaction, program: FlowProgram) {
     const customer = interaction.customer;
-    const contact = customer ? await store.findContactByAddress(tenant.id, customer) : null;
+    const contact = await contactFor(tenant.id, customer, program);
     return {
       now: clock.now(),
       timeZone: tenant.timeZone,
@@ -219,7 +225,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
               program,
               next.flowRun as FlowRun,
               { type: 'routing.failed', message: placed.reason },
-              await contextOf(tenant, next),
+              await contextOf(tenant, next, program),
             );
             next = { ...next, flowRun: current.run };
             pendingEffects.push(...current.effects);
@@ -403,7 +409,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
         return interaction;
       }
       const program = await programOf(tenantId, interaction.flowRun);
-      const result = stepFlow(program, interaction.flowRun, flowEvent, await contextOf(tenant, interaction));
+      const result = stepFlow(program, interaction.flowRun, flowEvent, await contextOf(tenant, interaction, program));
       if (result.ignored) {
         // A stale timer still has its row; drop it so it is not re-armed at the next start.
         if (firedTimer) await store.deleteTimers([firedTimer]);
@@ -429,7 +435,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       // The interaction is not stored yet: apply() saves revision base + 1, so the base is 0.
       const program = await programOf(tenant.id, run);
       const withRun: Interaction = { ...interaction, state: 'in_flow', flowRun: run };
-      const result = stepFlow(program, run, { type: 'start', inputs }, await contextOf(tenant, withRun));
+      const result = stepFlow(program, run, { type: 'start', inputs }, await contextOf(tenant, withRun, program));
       const applied = await apply(tenant, { ...withRun, revision: interaction.revision - 1 }, program, result, null);
       applied.change.events.unshift(
         interactionEvent(interaction.id, 'flow.started', clock.now(), {
@@ -451,7 +457,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     async prepare(tenant: Tenant, interaction: Interaction, flowEvent: FlowEvent): Promise<AppliedStep | null> {
       if (!interaction.flowRun) return null;
       const program = await programOf(tenant.id, interaction.flowRun);
-      const result = stepFlow(program, interaction.flowRun, flowEvent, await contextOf(tenant, interaction));
+      const result = stepFlow(program, interaction.flowRun, flowEvent, await contextOf(tenant, interaction, program));
       if (result.ignored) return null;
       return apply(tenant, interaction, program, result, null);
     },
@@ -494,7 +500,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       priority: 0,
     };
     const customer = interaction.customer;
-    const contact = contactScope(customer, customer ? await store.findContactByAddress(tenant.id, customer) : null);
+    const contact = contactScope(customer, await contactFor(tenant.id, customer, program));
     let now = Date.parse(body.startAt ?? clock.now());
     const context = () => ({
       now: new Date(now).toISOString(),
@@ -570,6 +576,19 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
 }
 
 /** What flows can read as `contact` until contacts are records of their own. */
+// Whether a flow document can read `contact`: an expression that never names it cannot. Memoised by
+// document (documents are cached configuration), so a run whose flows do not use contacts — most of
+// them — costs no contact look-up on each step it takes.
+const contactReaders = new WeakMap<FlowDocument, boolean>();
+function readsContact(document: FlowDocument): boolean {
+  let reads = contactReaders.get(document);
+  if (reads === undefined) {
+    reads = /\bcontact\b/.test(JSON.stringify(document));
+    contactReaders.set(document, reads);
+  }
+  return reads;
+}
+
 /**
  * `contact` in flow expressions: the customer's phone or email, and the stored contact they belong
  * to (its fields null or empty when there is none).

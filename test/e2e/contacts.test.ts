@@ -98,12 +98,13 @@ describe('the contacts API', () => {
 
     const first = await make(h, `${t.base}/contacts`, { phoneNumbers: ['+15065550101'], emailAddresses: ['a@example.com'] });
     const taken = await h.call('POST', `${t.base}/contacts`, {
-      body: { phoneNumbers: ['+15065550199'], emailAddresses: ['b@example.com', 'A@example.com'] },
+      body: { phoneNumbers: ['+15065550199'], emailAddresses: ['b@example.com', 'B@example.com', 'A@example.com'] },
     });
     assert.equal(taken.status, 409);
     assert.deepEqual(
       taken.body.errors.map((e: Json) => [e.code, e.field]),
-      [['DUPLICATE_CONTACT_ADDRESS', 'emailAddresses/1']],
+      [['DUPLICATE_CONTACT_ADDRESS', 'emailAddresses/2']],
+      'the field names the address where it was sent, duplicates within the request included',
     );
     assert.match(taken.body.errors[0].message, new RegExp(first.id));
     const all = await h.call('GET', `${t.base}/contacts`);
