@@ -211,6 +211,16 @@ export const interactionStates = [
 ] as const;
 export type InteractionState = (typeof interactionStates)[number];
 
+/** States an interaction does not leave: it can no longer change. */
+export const finalStates: ReadonlySet<InteractionState> = new Set([
+  'completed',
+  'abandoned',
+  'voicemail',
+  'callback_requested',
+  'failed',
+  'transferred',
+]);
+
 /** Why the interaction went to the flow it went to (or why it went nowhere). */
 export interface DispatchDecision {
   mappingId: string | null;

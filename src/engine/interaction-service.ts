@@ -6,6 +6,7 @@ import {
   type ChannelType,
   type Direction,
   type DispatchDecision,
+  finalStates,
   type Interaction,
   type InteractionEvent,
   type InteractionState,
@@ -27,15 +28,6 @@ import type { IdGenerator } from './id-generator.js';
 
 type Body = Record<string, unknown>;
 type NewEvent = Omit<InteractionEvent, 'seq'>;
-
-const finalStates: ReadonlySet<InteractionState> = new Set([
-  'completed',
-  'abandoned',
-  'voicemail',
-  'callback_requested',
-  'failed',
-  'transferred',
-]);
 
 /** An interaction with its ordered history, as the API shows it. */
 export interface InteractionView extends Interaction {

@@ -219,11 +219,14 @@ export function createRouter(deps: RouterDeps) {
     const now = clock.now();
     const offerId = deps.newId();
     const expiresAt = new Date(Date.parse(now) + queue.routing.offerTimeoutSeconds * 1000).toISOString();
-    const path = interaction.flowRun?.path ?? [];
-    const routingStep = [...path]
-      .reverse()
-      .find((entry) => entry.stepId === interaction.routing?.stepId && entry.leftAt === null);
-    if (routingStep) routingStep.agentsOffered = [...(routingStep.agentsOffered ?? []), agentId];
+    // The routing step's path entry records who was offered the work (a new entry: stored documents are shared).
+    const flowRun = interaction.flowRun;
+    const path = flowRun?.path ?? [];
+    let at = -1;
+    for (let i = path.length - 1; i >= 0 && at < 0; i--) {
+      if (path[i]?.stepId === interaction.routing?.stepId && path[i]?.leftAt === null) at = i;
+    }
+    const entry = path[at];
     const timer: StoredTimer = {
       id: offerTimerId(interaction.id, offerId),
       tenantId: view.tenant.id,
@@ -233,6 +236,9 @@ export function createRouter(deps: RouterDeps) {
     };
     const offered: Interaction = {
       ...interaction,
+      ...(flowRun && entry
+        ? { flowRun: { ...flowRun, path: path.with(at, { ...entry, agentsOffered: [...(entry.agentsOffered ?? []), agentId] }) } }
+        : {}),
       state: 'offered',
       offer: { id: offerId, agentId, offeredAt: now, expiresAt },
       revision: interaction.revision + 1,

@@ -131,6 +131,8 @@ export interface Store {
     tenantIds: readonly string[],
     key: { channelType: string; values: Partial<Record<'customer' | 'contact-point' | 'source' | 'direction', string>> },
   ): Promise<DispatchMapping[]>;
+  /** The (channel type, field) pairs that active mappings of these tenants key on, as `channelType/field`. */
+  dispatchKeysInUse(tenantIds: readonly string[]): Promise<Set<string>>;
   /** Whether an active mapping of the tenant targets the flow. */
   isFlowDispatched(tenantId: string, flowId: string): Promise<boolean>;
   /** Mappings of these tenants (own and ancestors) page by page, ordered by id. */

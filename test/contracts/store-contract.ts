@@ -269,6 +269,13 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       assert.deepEqual(await candidates({ 'contact-point': '+18005555565', direction: 'inbound' }), [m1.id]);
       assert.deepEqual(await candidates({ 'contact-point': '+18005555565' }, 'sms'), []);
       assert.deepEqual(await candidates({ customer: '+18005555565' }), []);
+      assert.deepEqual(await store.dispatchKeysInUse([tenant.id, other.id]), new Set(['voice/contact-point']));
+      // A mapping on a field nothing keyed on before is found at once (no stale "field not in use").
+      const byCustomer = { ...mapping(true), interactionField: 'customer' as const, channelType: 'any' as const };
+      await store.dispatchMappings.insert(byCustomer);
+      assert.deepEqual(await candidates({ customer: '+18005555565' }), [byCustomer.id]);
+      await store.dispatchMappings.update({ ...byCustomer, active: false });
+      assert.deepEqual(await candidates({ customer: '+18005555565' }), []);
       assert.equal(await store.isFlowDispatched(tenant.id, f.id), true);
       await rejectsWith(store.flows.remove(tenant.id, f.id), 'FLOW_IN_USE');
     });
@@ -336,6 +343,35 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       assert.deepEqual(
         transferred.items.map((i) => i.id),
         [first.id],
+      );
+    });
+
+    test('saves of open interactions: the revision before wins once, across tenants nothing is seen', async () => {
+      const open = interaction({ state: 'queued' });
+      const event = { interactionId: open.id, type: 'interaction.created', at, data: {} };
+      assert.ok((await store.createInteraction({ interaction: open, events: [event] }, null)).created);
+      const read = await store.getInteraction(tenant.id, open.id);
+      assert.equal(read?.revision, 1);
+      const offered = { ...open, state: 'offered' as const, revision: 2 };
+      const abandoned = { ...open, state: 'abandoned' as const, revision: 2 };
+      assert.equal(await store.saveInteractions([{ interaction: offered, events: [] }]), true);
+      assert.equal(await store.saveInteractions([{ interaction: abandoned, events: [] }]), false);
+      // A save that skips a revision is as stale as one behind it.
+      assert.equal(await store.saveInteractions([{ interaction: { ...offered, revision: 4 }, events: [] }]), false);
+      assert.equal(await store.getInteraction(other.id, open.id), null);
+      assert.equal((await store.getInteraction(tenant.id, open.id))?.state, 'offered');
+      const connected = { ...offered, state: 'connected' as const, revision: 3 };
+      assert.equal(
+        await store.saveInteractions([{ interaction: connected, events: [{ ...event, type: 'interaction.connected' }] }]),
+        true,
+      );
+      assert.deepEqual(
+        (await store.listInteractionEvents(tenant.id, open.id)).map((e) => e.type),
+        ['interaction.created', 'interaction.connected'],
+      );
+      assert.deepEqual(
+        (await store.listInteractionsInStates(tenant.id, ['connected'])).map((i) => [i.id, i.revision]),
+        [[open.id, 3]],
       );
     });
 

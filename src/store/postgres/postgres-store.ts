@@ -36,5 +36,5 @@ export async function createPostgresStore(config: PostgresStoreConfig): Promise<
     throw error;
   }
   // Several Switchboard processes may share the database: nothing is cached across operations.
-  return new SqlStore({ dialect: 'postgres', db, classifyError, onlyWriter: false, destroy: () => db.destroy() });
+  return new SqlStore({ dialect: 'postgres', db, classifyError, destroy: () => db.destroy() });
 }

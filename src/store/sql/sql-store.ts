@@ -25,7 +25,6 @@ import type {
   Webhook,
 } from '../../core/model.js';
 import type { InteractionChange, ResourceTable, Store } from '../store.js';
-import { ConfigurationCache } from './configuration-cache.js';
 import { migrations, type SqlDialectName } from './schema.js';
 
 // Rows are plain records: each driver's Kysely instance is untyped, the documents carry the types.
@@ -44,8 +43,6 @@ export interface SqlStoreConfig {
   dialect: SqlDialectName;
   db: Db;
   classifyError: (error: unknown) => ConstraintKind;
-  /** Whether this process is the database's only writer, so configuration may be cached in memory. */
-  onlyWriter: boolean;
   /** Store.committed(); when absent, every operation is durable when it resolves. */
   committed?: () => Promise<void>;
   /** Releases the driver's connections. */
@@ -102,8 +99,6 @@ interface TableSpec<T> {
   columns: (item: T) => Row;
   conflict?: ApiError;
   inUse?: ApiError;
-  /** Configuration that is read per interaction: cached where this process is the only writer. */
-  cached?: boolean;
   /** Checks that the database cannot express as a foreign key; throws an AppError to refuse. */
   beforeRemove?: (trx: Tx, tenantId: string, id: string) => Promise<void>;
   /** Rows of another table that belong to the object, rewritten with it in the same transaction. */
@@ -159,7 +154,6 @@ export class SqlStore implements Store {
   private readonly classify: (error: unknown) => ConstraintKind;
   private readonly destroy: () => Promise<void>;
   readonly committed: () => Promise<void>;
-  private readonly cache: ConfigurationCache;
   private readonly statementTexts = new Map<string, string>();
 
   constructor(config: SqlStoreConfig) {
@@ -168,10 +162,8 @@ export class SqlStore implements Store {
     this.classify = config.classifyError;
     this.destroy = config.destroy;
     this.committed = config.committed ?? (() => Promise.resolve());
-    this.cache = new ConfigurationCache(config.onlyWriter);
     this.queues = this.table<Queue>({
       table: 'queues',
-      cached: true,
       columns: (q) => ({ dev_name: q.devName }),
       conflict: apiError('DUPLICATE_DEV_NAME', 'Another queue of the tenant has this devName.', 'devName'),
       inUse: apiError(
@@ -194,13 +186,11 @@ export class SqlStore implements Store {
     });
     this.channels = this.table<Channel>({
       table: 'channels',
-      cached: true,
       columns: (c) => ({ type: c.type, default_queue_id: c.defaultQueueId }),
       inUse: apiError('CHANNEL_IN_USE', 'The channel still has entry points; delete them first.'),
     });
     this.entryPoints = this.table<EntryPoint>({
       table: 'entry_points',
-      cached: true,
       columns: (e) => ({
         channel_id: e.channelId,
         channel_type: e.channelType,
@@ -212,7 +202,6 @@ export class SqlStore implements Store {
     });
     this.integrations = this.table<Integration>({
       table: 'integrations',
-      cached: true,
       columns: (i) => ({ type: i.type }),
       beforeRemove: async (trx, tenantId, id) => {
         const integration = parse<Integration>(
@@ -248,7 +237,6 @@ export class SqlStore implements Store {
     });
     this.flows = this.table<Flow>({
       table: 'flows',
-      cached: true,
       columns: (f) => ({ dev_name: f.devName, fallback_queue_id: f.fallbackQueueId }),
       conflict: apiError('DUPLICATE_DEV_NAME', 'Another flow of the tenant has this devName.', 'devName'),
       inUse: apiError('FLOW_IN_USE', 'Dispatch mappings or voice entry points still point at this flow.'),
@@ -302,7 +290,6 @@ export class SqlStore implements Store {
     this.webhooks = this.table<Webhook>({ table: 'webhooks', columns: () => ({}) });
     this.dispatchMappings = this.table<DispatchMapping>({
       table: 'dispatch_mappings',
-      cached: true,
       columns: (m) => ({
         flow_id: m.flowId,
         version: m.version,
@@ -319,7 +306,6 @@ export class SqlStore implements Store {
     });
     this.callCenters = this.table<CallCenter>({
       table: 'call_centers',
-      cached: true,
       columns: (c) => ({ api_name: c.apiName, org_id: c.orgId }),
       conflict: apiError(
         'DUPLICATE_CALL_CENTER',
@@ -330,7 +316,6 @@ export class SqlStore implements Store {
     });
     this.routingMaps = this.table<RoutingMap>({
       table: 'routing_maps',
-      cached: true,
       columns: (m) => ({
         call_center_id: m.callCenterId,
         reference_type: m.referenceType,
@@ -358,15 +343,13 @@ export class SqlStore implements Store {
   }
 
   async findCallCenterByIssuer(orgId: string, apiName: string): Promise<CallCenter | null> {
-    return this.cache.read(`call-center/${orgId}/${apiName}`, async () =>
-      parse<CallCenter>(
-        await this.db
-          .selectFrom('call_centers')
-          .select('doc')
-          .where('org_id', '=', orgId)
-          .where('api_name', '=', apiName)
-          .executeTakeFirst(),
-      ),
+    return parse<CallCenter>(
+      await this.db
+        .selectFrom('call_centers')
+        .select('doc')
+        .where('org_id', '=', orgId)
+        .where('api_name', '=', apiName)
+        .executeTakeFirst(),
     );
   }
 
@@ -384,16 +367,14 @@ export class SqlStore implements Store {
     referenceType: RoutingMap['referenceType'],
     referenceId: string,
   ): Promise<RoutingMap | null> {
-    return this.cache.read(`routing-map/${callCenterId}/${referenceType}/${referenceId}`, async () =>
-      parse<RoutingMap>(
-        await this.db
-          .selectFrom('routing_maps')
-          .select('doc')
-          .where('call_center_id', '=', callCenterId)
-          .where('reference_type', '=', referenceType)
-          .where('reference_id', '=', referenceId)
-          .executeTakeFirst(),
-      ),
+    return parse<RoutingMap>(
+      await this.db
+        .selectFrom('routing_maps')
+        .select('doc')
+        .where('call_center_id', '=', callCenterId)
+        .where('reference_type', '=', referenceType)
+        .where('reference_id', '=', referenceId)
+        .executeTakeFirst(),
     );
   }
 
@@ -426,17 +407,15 @@ export class SqlStore implements Store {
   }
 
   async findQueue(tenantId: string, ref: string): Promise<Queue | null> {
-    return this.cache.read(`queue/${tenantId}/${ref}`, async () => {
-      return parse<Queue>(
-        await this.db
-          .selectFrom('queues')
-          .select('doc')
-          .where('tenant_id', '=', tenantId)
-          .where((eb) => eb.or([eb('id', '=', ref), eb('dev_name', '=', ref)]))
-          .orderBy('id')
-          .executeTakeFirst(),
-      );
-    });
+    return parse<Queue>(
+      await this.db
+        .selectFrom('queues')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where((eb) => eb.or([eb('id', '=', ref), eb('dev_name', '=', ref)]))
+        .orderBy('id')
+        .executeTakeFirst(),
+    );
   }
 
   async findAgent(tenantId: string, ref: string): Promise<Agent | null> {
@@ -452,29 +431,25 @@ export class SqlStore implements Store {
   }
 
   async findFlowByDevName(tenantId: string, devName: string): Promise<Flow | null> {
-    return this.cache.read(`flow/${tenantId}/${devName}`, async () => {
-      return parse<Flow>(
-        await this.db
-          .selectFrom('flows')
-          .select('doc')
-          .where('tenant_id', '=', tenantId)
-          .where('dev_name', '=', devName)
-          .executeTakeFirst(),
-      );
-    });
+    return parse<Flow>(
+      await this.db
+        .selectFrom('flows')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('dev_name', '=', devName)
+        .executeTakeFirst(),
+    );
   }
 
   async getFlowVersionById(tenantId: string, versionId: string): Promise<FlowVersion | null> {
-    return this.cache.read(`flow-version/${tenantId}/${versionId}`, async () => {
-      return parse<FlowVersion>(
-        await this.db
-          .selectFrom('flow_versions')
-          .select('doc')
-          .where('tenant_id', '=', tenantId)
-          .where('id', '=', versionId)
-          .executeTakeFirst(),
-      );
-    });
+    return parse<FlowVersion>(
+      await this.db
+        .selectFrom('flow_versions')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', versionId)
+        .executeTakeFirst(),
+    );
   }
 
   /** Runs fn in a transaction and turns constraint violations into the caller's domain errors. */
@@ -492,76 +467,57 @@ export class SqlStore implements Store {
   private table<T extends { id: string; tenantId: string }>(spec: TableSpec<T>): ResourceTable<T> {
     const { table } = spec;
     const errors = { conflict: spec.conflict, inUse: spec.inUse };
-    const write = <R>(change: () => Promise<R>): Promise<R> => (spec.cached ? this.cache.write(change) : change());
-    const read = <R>(key: string, load: () => Promise<R>): Promise<R> => (spec.cached ? this.cache.read(key, load) : load());
     return {
       insert: (item) =>
-        write(() =>
-          this.tx(async (trx) => {
-            await trx
-              .insertInto(table)
-              .values({ id: item.id, tenant_id: item.tenantId, ...spec.columns(item), doc: JSON.stringify(item) })
-              .execute();
-            await spec.owned?.write(trx, item);
-          }, errors),
-        ),
-      get: (tenantId, id) =>
-        read(`${table}/${tenantId}/${id}`, async () =>
-          parse<T>(
-            await this.db
-              .selectFrom(table)
-              .select('doc')
-              .where('id', '=', id)
-              .where('tenant_id', '=', tenantId)
-              .executeTakeFirst(),
-          ),
+        this.tx(async (trx) => {
+          await trx
+            .insertInto(table)
+            .values({ id: item.id, tenant_id: item.tenantId, ...spec.columns(item), doc: JSON.stringify(item) })
+            .execute();
+          await spec.owned?.write(trx, item);
+        }, errors),
+      get: async (tenantId, id) =>
+        parse<T>(
+          await this.db.selectFrom(table).select('doc').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst(),
         ),
       list: async (tenantId, page) => {
         const query = this.db.selectFrom(table).select(['id', 'doc']).where('tenant_id', '=', tenantId);
         return paged<T>(query, page);
       },
       update: (item) =>
-        write(() =>
-          this.tx(async (trx) => {
-            const result = await trx
-              .updateTable(table)
-              .set({ ...spec.columns(item), doc: JSON.stringify(item) })
-              .where('id', '=', item.id)
-              .where('tenant_id', '=', item.tenantId)
-              .executeTakeFirst();
-            if (Number(result.numUpdatedRows) === 0) return false;
-            if (spec.owned) {
-              await spec.owned.remove(trx, item.tenantId, item.id);
-              await spec.owned.write(trx, item);
-            }
-            return true;
-          }, errors),
-        ),
+        this.tx(async (trx) => {
+          const result = await trx
+            .updateTable(table)
+            .set({ ...spec.columns(item), doc: JSON.stringify(item) })
+            .where('id', '=', item.id)
+            .where('tenant_id', '=', item.tenantId)
+            .executeTakeFirst();
+          if (Number(result.numUpdatedRows) === 0) return false;
+          if (spec.owned) {
+            await spec.owned.remove(trx, item.tenantId, item.id);
+            await spec.owned.write(trx, item);
+          }
+          return true;
+        }, errors),
       remove: (tenantId, id) =>
-        write(() =>
-          this.tx(async (trx) => {
-            await spec.beforeRemove?.(trx, tenantId, id);
-            await spec.owned?.remove(trx, tenantId, id);
-            const result = await trx.deleteFrom(table).where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
-            return Number(result.numDeletedRows) > 0;
-          }, errors),
-        ),
+        this.tx(async (trx) => {
+          await spec.beforeRemove?.(trx, tenantId, id);
+          await spec.owned?.remove(trx, tenantId, id);
+          const result = await trx.deleteFrom(table).where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
+          return Number(result.numDeletedRows) > 0;
+        }, errors),
     };
   }
 
   async createTenant(tenant: Tenant): Promise<void> {
-    return this.cache.write(async () => {
-      await this.db
-        .insertInto('tenants')
-        .values({ id: tenant.id, parent_tenant_id: tenant.parentTenantId, doc: JSON.stringify(tenant) })
-        .execute();
-    });
+    await this.db
+      .insertInto('tenants')
+      .values({ id: tenant.id, parent_tenant_id: tenant.parentTenantId, doc: JSON.stringify(tenant) })
+      .execute();
   }
 
   async getTenant(id: string): Promise<Tenant | null> {
-    return this.cache.read(`tenant/${id}`, async () => {
-      return parse<Tenant>(await this.db.selectFrom('tenants').select('doc').where('id', '=', id).executeTakeFirst());
-    });
+    return parse<Tenant>(await this.db.selectFrom('tenants').select('doc').where('id', '=', id).executeTakeFirst());
   }
 
   async listTenants(page: PageRequest): Promise<Page<Tenant>> {
@@ -570,23 +526,19 @@ export class SqlStore implements Store {
   }
 
   async updateTenant(tenant: Tenant): Promise<boolean> {
-    return this.cache.write(async () => {
-      const result = await this.db
-        .updateTable('tenants')
-        .set({ doc: JSON.stringify(tenant) })
-        .where('id', '=', tenant.id)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
-    });
+    const result = await this.db
+      .updateTable('tenants')
+      .set({ doc: JSON.stringify(tenant) })
+      .where('id', '=', tenant.id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   async createApiKey(key: ApiKey, secretHash: string): Promise<void> {
-    return this.cache.write(async () => {
-      await this.db
-        .insertInto('api_keys')
-        .values({ id: key.id, tenant_id: key.tenantId, secret_hash: secretHash, revoked_at: null, doc: JSON.stringify(key) })
-        .execute();
-    });
+    await this.db
+      .insertInto('api_keys')
+      .values({ id: key.id, tenant_id: key.tenantId, secret_hash: secretHash, revoked_at: null, doc: JSON.stringify(key) })
+      .execute();
   }
 
   async listApiKeys(tenantId: string, page: PageRequest): Promise<Page<ApiKey>> {
@@ -606,54 +558,43 @@ export class SqlStore implements Store {
   }
 
   async revokeApiKey(tenantId: string, id: string, at: string): Promise<boolean> {
-    return this.cache.write(async () => {
-      return this.tx(async (trx) => {
-        const key = parse<ApiKey>(
-          await trx
-            .selectFrom('api_keys')
-            .select('doc')
-            .where('id', '=', id)
-            .where('tenant_id', '=', tenantId)
-            .executeTakeFirst(),
-        );
-        if (!key) return false;
-        if (key.revokedAt === null) {
-          const revoked: ApiKey = { ...key, revokedAt: at };
-          await trx
-            .updateTable('api_keys')
-            .set({ revoked_at: at, doc: JSON.stringify(revoked) })
-            .where('id', '=', id)
-            .execute();
-        }
-        return true;
-      });
+    return this.tx(async (trx) => {
+      const key = parse<ApiKey>(
+        await trx.selectFrom('api_keys').select('doc').where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst(),
+      );
+      if (!key) return false;
+      if (key.revokedAt === null) {
+        const revoked: ApiKey = { ...key, revokedAt: at };
+        await trx
+          .updateTable('api_keys')
+          .set({ revoked_at: at, doc: JSON.stringify(revoked) })
+          .where('id', '=', id)
+          .execute();
+      }
+      return true;
     });
   }
 
   async findActiveApiKey(secretHash: string): Promise<ApiKey | null> {
-    return this.cache.read(`api-key/${secretHash}`, async () => {
-      return parse<ApiKey>(
-        await this.db
-          .selectFrom('api_keys')
-          .select('doc')
-          .where('secret_hash', '=', secretHash)
-          .where('revoked_at', 'is', null)
-          .executeTakeFirst(),
-      );
-    });
+    return parse<ApiKey>(
+      await this.db
+        .selectFrom('api_keys')
+        .select('doc')
+        .where('secret_hash', '=', secretHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst(),
+    );
   }
 
   async listChannelsOfType(tenantId: string, type: Channel['type']): Promise<Channel[]> {
-    return this.cache.read(`channels/${tenantId}/${type}`, async () => {
-      const rows = await this.db
-        .selectFrom('channels')
-        .select('doc')
-        .where('tenant_id', '=', tenantId)
-        .where('type', '=', type)
-        .orderBy('id')
-        .execute();
-      return docs<Channel>(rows);
-    });
+    const rows = await this.db
+      .selectFrom('channels')
+      .select('doc')
+      .where('tenant_id', '=', tenantId)
+      .where('type', '=', type)
+      .orderBy('id')
+      .execute();
+    return docs<Channel>(rows);
   }
 
   async listEntryPointsOfChannel(tenantId: string, channelId: string): Promise<EntryPoint[]> {
@@ -668,43 +609,37 @@ export class SqlStore implements Store {
   }
 
   async findEntryPointByAddress(tenantId: string, channelType: Channel['type'], address: string): Promise<EntryPoint | null> {
-    return this.cache.read(`entry-point/${tenantId}/${channelType}/${address}`, async () => {
-      return parse<EntryPoint>(
-        await this.db
-          .selectFrom('entry_points')
-          .select('doc')
-          .where('tenant_id', '=', tenantId)
-          .where('channel_type', '=', channelType)
-          .where('address', '=', address)
-          .executeTakeFirst(),
-      );
-    });
+    return parse<EntryPoint>(
+      await this.db
+        .selectFrom('entry_points')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('channel_type', '=', channelType)
+        .where('address', '=', address)
+        .executeTakeFirst(),
+    );
   }
 
   async listExceptions(tenantId: string, channelId: string): Promise<EntryPointException[]> {
-    return this.cache.read(`exceptions/${tenantId}/${channelId}`, async () => {
-      const rows = await this.db
-        .selectFrom('entry_point_exceptions')
-        .select('doc')
-        .where('tenant_id', '=', tenantId)
-        .where('channel_id', '=', channelId)
-        .orderBy('entry_point_id')
-        .execute();
-      return docs<EntryPointException>(rows);
-    });
+    const rows = await this.db
+      .selectFrom('entry_point_exceptions')
+      .select('doc')
+      .where('tenant_id', '=', tenantId)
+      .where('channel_id', '=', channelId)
+      .orderBy('entry_point_id')
+      .execute();
+    return docs<EntryPointException>(rows);
   }
 
   async getException(tenantId: string, entryPointId: string): Promise<EntryPointException | null> {
-    return this.cache.read(`exception/${tenantId}/${entryPointId}`, async () => {
-      return parse<EntryPointException>(
-        await this.db
-          .selectFrom('entry_point_exceptions')
-          .select('doc')
-          .where('tenant_id', '=', tenantId)
-          .where('entry_point_id', '=', entryPointId)
-          .executeTakeFirst(),
-      );
-    });
+    return parse<EntryPointException>(
+      await this.db
+        .selectFrom('entry_point_exceptions')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('entry_point_id', '=', entryPointId)
+        .executeTakeFirst(),
+    );
   }
 
   private exceptionRow(exception: EntryPointException): Row {
@@ -718,103 +653,91 @@ export class SqlStore implements Store {
   }
 
   async insertException(exception: EntryPointException): Promise<void> {
-    return this.cache.write(async () => {
-      return this.tx(
-        async (trx) => {
-          await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
-        },
-        { conflict: apiError('EXCEPTION_EXISTS', 'The entry point already has an exception.', 'entryPointId') },
-      );
-    });
+    return this.tx(
+      async (trx) => {
+        await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
+      },
+      { conflict: apiError('EXCEPTION_EXISTS', 'The entry point already has an exception.', 'entryPointId') },
+    );
   }
 
   async updateException(exception: EntryPointException): Promise<boolean> {
-    return this.cache.write(async () => {
-      return this.tx(async (trx) => {
-        const result = await trx
-          .updateTable('entry_point_exceptions')
-          .set(this.exceptionRow(exception))
-          .where('tenant_id', '=', exception.tenantId)
-          .where('entry_point_id', '=', exception.entryPointId)
-          .executeTakeFirst();
-        return Number(result.numUpdatedRows) > 0;
-      });
+    return this.tx(async (trx) => {
+      const result = await trx
+        .updateTable('entry_point_exceptions')
+        .set(this.exceptionRow(exception))
+        .where('tenant_id', '=', exception.tenantId)
+        .where('entry_point_id', '=', exception.entryPointId)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     });
   }
 
   async deleteException(tenantId: string, entryPointId: string): Promise<boolean> {
-    return this.cache.write(async () => {
-      const result = await this.db
-        .deleteFrom('entry_point_exceptions')
-        .where('tenant_id', '=', tenantId)
-        .where('entry_point_id', '=', entryPointId)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
-    });
+    const result = await this.db
+      .deleteFrom('entry_point_exceptions')
+      .where('tenant_id', '=', tenantId)
+      .where('entry_point_id', '=', entryPointId)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 
   async replaceEntryPointSettings(channel: Channel, exceptions: EntryPointException[]): Promise<void> {
-    return this.cache.write(async () => {
-      return this.tx(
-        async (trx) => {
-          await trx
-            .updateTable('channels')
-            .set({ type: channel.type, default_queue_id: channel.defaultQueueId, doc: JSON.stringify(channel) })
-            .where('id', '=', channel.id)
-            .where('tenant_id', '=', channel.tenantId)
-            .execute();
-          await trx
-            .deleteFrom('entry_point_exceptions')
-            .where('tenant_id', '=', channel.tenantId)
-            .where('channel_id', '=', channel.id)
-            .execute();
-          for (const exception of exceptions) {
-            await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
-          }
-        },
-        {
-          conflict: apiError('EXCEPTION_EXISTS', 'An entry point is listed twice; each has at most one exception.', 'exceptions'),
-        },
-      );
-    });
+    return this.tx(
+      async (trx) => {
+        await trx
+          .updateTable('channels')
+          .set({ type: channel.type, default_queue_id: channel.defaultQueueId, doc: JSON.stringify(channel) })
+          .where('id', '=', channel.id)
+          .where('tenant_id', '=', channel.tenantId)
+          .execute();
+        await trx
+          .deleteFrom('entry_point_exceptions')
+          .where('tenant_id', '=', channel.tenantId)
+          .where('channel_id', '=', channel.id)
+          .execute();
+        for (const exception of exceptions) {
+          await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
+        }
+      },
+      {
+        conflict: apiError('EXCEPTION_EXISTS', 'An entry point is listed twice; each has at most one exception.', 'exceptions'),
+      },
+    );
   }
 
   async insertFlowVersion(version: FlowVersion, activate: { flow: Flow } | null): Promise<void> {
-    return this.cache.write(async () => {
-      return this.tx(async (trx) => {
+    return this.tx(async (trx) => {
+      await trx
+        .insertInto('flow_versions')
+        .values({
+          id: version.id,
+          tenant_id: version.tenantId,
+          flow_id: version.flowId,
+          number: version.number,
+          doc: JSON.stringify(version),
+        })
+        .execute();
+      if (activate) {
         await trx
-          .insertInto('flow_versions')
-          .values({
-            id: version.id,
-            tenant_id: version.tenantId,
-            flow_id: version.flowId,
-            number: version.number,
-            doc: JSON.stringify(version),
-          })
+          .updateTable('flows')
+          .set({ doc: JSON.stringify(activate.flow) })
+          .where('id', '=', activate.flow.id)
           .execute();
-        if (activate) {
-          await trx
-            .updateTable('flows')
-            .set({ doc: JSON.stringify(activate.flow) })
-            .where('id', '=', activate.flow.id)
-            .execute();
-        }
-      });
+      }
     });
   }
 
   async getFlowVersion(tenantId: string, flowId: string, versionId: string): Promise<FlowVersion | null> {
-    return this.cache.read(`flow-version/${tenantId}/${flowId}/${versionId}`, async () => {
-      return parse<FlowVersion>(
-        await this.db
-          .selectFrom('flow_versions')
-          .select('doc')
-          .where('tenant_id', '=', tenantId)
-          .where('flow_id', '=', flowId)
-          .where('id', '=', versionId)
-          .executeTakeFirst(),
-      );
-    });
+    return parse<FlowVersion>(
+      await this.db
+        .selectFrom('flow_versions')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('flow_id', '=', flowId)
+        .where('id', '=', versionId)
+        .executeTakeFirst(),
+    );
   }
 
   async listFlowVersions(tenantId: string, flowId: string, page: PageRequest): Promise<Page<FlowVersion>> {
@@ -827,15 +750,13 @@ export class SqlStore implements Store {
   }
 
   async flowVersionIds(tenantId: string, flowId: string): Promise<Set<string>> {
-    return this.cache.read(`flow-version-ids/${tenantId}/${flowId}`, async () => {
-      const rows = await this.db
-        .selectFrom('flow_versions')
-        .select('id')
-        .where('tenant_id', '=', tenantId)
-        .where('flow_id', '=', flowId)
-        .execute();
-      return new Set(rows.map((row) => String((row as Row).id)));
-    });
+    const rows = await this.db
+      .selectFrom('flow_versions')
+      .select('id')
+      .where('tenant_id', '=', tenantId)
+      .where('flow_id', '=', flowId)
+      .execute();
+    return new Set(rows.map((row) => String((row as Row).id)));
   }
 
   async nextFlowVersionNumber(tenantId: string, flowId: string): Promise<number> {
@@ -871,6 +792,18 @@ export class SqlStore implements Store {
       ),
     );
     return docs<DispatchMapping>(rows);
+  }
+
+  async dispatchKeysInUse(tenantIds: readonly string[]): Promise<Set<string>> {
+    if (tenantIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('dispatch_mappings')
+      .select(['channel_type', 'interaction_field'])
+      .distinct()
+      .where('tenant_id', 'in', [...tenantIds])
+      .where('active', '=', 1)
+      .execute();
+    return new Set(rows.map((row: Row) => `${row.channel_type}/${row.interaction_field}`));
   }
 
   async isFlowDispatched(tenantId: string, flowId: string): Promise<boolean> {

@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { Kysely } from 'kysely';
 import { type ConstraintKind, migrate, SqlStore } from '../sql/sql-store.js';
+import type { Store } from '../store.js';
 import { GroupCommitDialect, GroupCommitDriver } from './group-commit-driver.js';
+import { type StoreThreadReply, ThreadedStore } from './threaded-store.js';
 
 export interface SqliteStoreConfig {
   /** Path of the database file; ':memory:' for a throw-away store. */
@@ -25,10 +28,38 @@ function classifyError(error: unknown): ConstraintKind {
 }
 
 /**
- * The embedded default store: one better-sqlite3 connection in WAL mode. Operations run one at a
- * time, so each sees the effects of the previous one, and commit in groups (group-commit-driver.ts).
+ * The embedded default store. SQLite runs on a thread of its own (store-thread.ts) and this thread
+ * talks to it through a ThreadedStore, which also keeps configuration and open interactions in
+ * memory (docs/architecture.md says why). The database file belongs to one `switchboard serve`.
  */
-export async function createSqliteStore(config: SqliteStoreConfig): Promise<SqlStore> {
+export async function createSqliteStore(config: SqliteStoreConfig): Promise<Store> {
+  const thread = new Worker(new URL('./store-thread.mjs', import.meta.url), { workerData: { filename: config.filename } });
+  await new Promise<void>((resolve, reject) => {
+    const early = (error: unknown) =>
+      reject(error instanceof Error ? error : new Error(`the SQLite store thread exited (${error})`));
+    thread.once('error', early);
+    thread.once('exit', early);
+    thread.once('message', (message: StoreThreadReply) => {
+      thread.off('error', early);
+      thread.off('exit', early);
+      if (message.type === 'ready') resolve();
+      else
+        reject(
+          new Error(
+            `the SQLite store could not open ${config.filename}: ${message.type === 'fatal' ? message.message : message.type}`,
+          ),
+        );
+    });
+  });
+  return new ThreadedStore(thread, config.onFatal ?? exitOnFatal);
+}
+
+/**
+ * The SQLite store itself, on the thread that owns the connection: one better-sqlite3 connection in
+ * WAL mode. Operations run one at a time, so each sees the effects of the previous one, and commit
+ * in groups (group-commit-driver.ts).
+ */
+export async function openSqliteStore(config: Required<SqliteStoreConfig>): Promise<SqlStore> {
   if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
   const database = new Database(config.filename);
   database.pragma('journal_mode = WAL');
@@ -36,7 +67,7 @@ export async function createSqliteStore(config: SqliteStoreConfig): Promise<SqlS
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const driver = new GroupCommitDriver({ database, onFatal: config.onFatal ?? exitOnFatal });
+  const driver = new GroupCommitDriver({ database, onFatal: config.onFatal });
   const db = new Kysely({ dialect: new GroupCommitDialect(driver, database) });
   await migrate(db, 'sqlite');
   await driver.committed();
@@ -44,8 +75,6 @@ export async function createSqliteStore(config: SqliteStoreConfig): Promise<SqlS
     dialect: 'sqlite',
     db,
     classifyError,
-    // The database file belongs to one `switchboard serve` (its router state lives in that process).
-    onlyWriter: true,
     committed: () => driver.committed(),
     destroy: () => db.destroy(),
   });

@@ -1,5 +1,5 @@
 /** Freezes a document and everything in it, so that a cached object cannot be changed by a reader. */
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const child of Object.values(value)) deepFreeze(child);
@@ -12,10 +12,9 @@ const maxEntries = 10_000;
 
 /**
  * Configuration (tenants, queues, channels, entry points, flows, API keys…) is read on every
- * interaction and changed rarely. Where this process is the only writer of the database (the
- * embedded SQLite store), reads are answered from memory and every configuration write empties the
- * cache. With several writers (PostgreSQL, several processes) it is disabled: another process's
- * change would not be seen.
+ * interaction and changed rarely. The embedded SQLite store belongs to one process, which sees every
+ * write: reads are answered from memory and every configuration write empties the cache. (With
+ * several writers, as PostgreSQL allows, another process's change would not be seen: no cache there.)
  *
  * A read that overlaps a write must not store what it read: the generation counter moves before
  * and after each write, and a read stores its result only if the generation did not move meanwhile.
@@ -25,10 +24,7 @@ export class ConfigurationCache {
   private generation = 0;
   private readonly entries = new Map<string, unknown>();
 
-  constructor(private readonly enabled: boolean) {}
-
   async read<T>(key: string, load: () => Promise<T>): Promise<T> {
-    if (!this.enabled) return load();
     if (this.entries.has(key)) return this.entries.get(key) as T;
     const generation = this.generation;
     const value = await load();
