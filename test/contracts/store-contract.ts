@@ -359,6 +359,8 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       // A save that skips a revision is as stale as one behind it.
       assert.equal(await store.saveInteractions([{ interaction: { ...offered, revision: 4 }, events: [] }]), false);
       assert.equal(await store.getInteraction(other.id, open.id), null);
+      const elsewhere = { ...offered, tenantId: other.id, state: 'connected' as const, revision: 3 };
+      assert.equal(await store.saveInteractions([{ interaction: elsewhere, events: [] }]), false);
       assert.equal((await store.getInteraction(tenant.id, open.id))?.state, 'offered');
       const connected = { ...offered, state: 'connected' as const, revision: 3 };
       assert.equal(

@@ -226,7 +226,11 @@ export class ThreadedStore implements Store {
     );
     if (!known) return this.decideInThread('saveInteractions', [changes], changes, (saved) => saved === true);
     for (const { interaction } of changes) {
-      if (interaction.revision > 1 && this.open.get(interaction.id)?.revision !== interaction.revision - 1) return false;
+      const kept = this.open.get(interaction.id);
+      // Another tenant's interaction is not there for this save, as in the database (which would refuse it).
+      if (interaction.revision > 1 && (kept?.revision !== interaction.revision - 1 || kept.tenantId !== interaction.tenantId)) {
+        return false;
+      }
     }
     for (const { interaction } of changes) this.keep(interaction);
     this.call('saveInteractions', [changes]).then(
