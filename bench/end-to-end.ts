@@ -6,7 +6,7 @@
  * the same run, driven by the same client at full speed.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -55,16 +55,31 @@ const ticksPerSecond = (() => {
 })();
 
 /**
- * CPU seconds the process has used (user + system, all its threads), from /proc; null where there is
- * none. Less noisy than the saturation rate on a shared machine: what one interaction costs the server.
+ * CPU seconds each thread of the process has used (user + system), from /proc; null where there is
+ * none. Less noisy than the saturation rate on a shared machine: what one interaction costs the
+ * server, and on which thread.
  */
-function cpuSeconds(pid: number | undefined): number | null {
+function cpuSeconds(pid: number | undefined): Map<string, number> | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+    const threads = new Map<string, number>();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      threads.set(tid, (Number(fields[11]) + Number(fields[12])) / ticksPerSecond);
+    }
+    return threads;
   } catch {
     return null;
   }
+}
+
+/** µs per interaction: all threads, the main thread, the busiest other thread (the SQLite store's). */
+function cpuSplit(pid: number | undefined, before: Map<string, number> | null, after: Map<string, number> | null, count: number) {
+  if (!before || !after) return null;
+  const used = [...after].map(([tid, seconds]) => [tid, ((seconds - (before.get(tid) ?? 0)) / count) * 1e6] as const);
+  const main = used.find(([tid]) => tid === String(pid))?.[1] ?? 0;
+  const others = used.filter(([tid]) => tid !== String(pid)).map(([, micros]) => micros);
+  const total = used.reduce((sum, [, micros]) => sum + micros, 0);
+  return { total, main, store: Math.max(0, ...others) };
 }
 
 /** Fires `rate` requests per second for `seconds`, in 10 ms slices; returns when all have answered. */
@@ -168,8 +183,7 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
       const sent = sequence - before;
       // Let the last offers arrive.
       for (let i = 0; i < 100 && latencies.length < sent; i++) await new Promise((resolve) => setTimeout(resolve, 20));
-      const cpuAfter = cpuSeconds(server.child.pid);
-      const cpuPerInteraction = cpuBefore === null || cpuAfter === null ? null : ((cpuAfter - cpuBefore) / sent) * 1e6;
+      const cpuPerInteraction = cpuSplit(server.child.pid, cpuBefore, cpuSeconds(server.child.pid), sent);
       return { elapsed, sent, cpuPerInteraction };
     };
     // Warm-up (JIT tiers, statement and configuration caches), not measured.
@@ -190,9 +204,9 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
         rows.push({
           name: 'server CPU per interaction (µs)',
           size: `${fmt(rate)}/s for ${seconds} s`,
-          value: fmt(cpuPerInteraction),
+          value: fmt(cpuPerInteraction.total),
           baseline: '',
-          ratio: 'all threads, create → offer → accept → end',
+          ratio: `main thread ${fmt(cpuPerInteraction.main)}, store thread ${fmt(cpuPerInteraction.store)}; create → offer → accept → end`,
         });
       }
     }
