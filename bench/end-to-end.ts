@@ -4,6 +4,9 @@
  * arrival rates it reports the create-to-offer latency (request sent → offer received by the agent)
  * and the rate actually sustained; next to a bare Fastify hello-world served on the same machine in
  * the same run, driven by the same client at full speed.
+ *
+ * BENCH_RATES=1000,2000 picks the rates; BENCH_PROFILE=dir writes the server's CPU profiles there (one
+ * per thread); BENCH_NODE_FLAGS="--trace-gc" passes flags to the server's node.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -106,6 +109,7 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
   const server = await spawnServer(
     [
       ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
+      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
       join(root, 'bin/switchboard.mjs'),
       'serve',
     ],
@@ -169,6 +173,7 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
       latencies.length = 0;
       const before = sequence;
       const cpuBefore = cpuSeconds(server.child.pid);
+      const clientBefore = process.cpuUsage();
       const elapsed = await drive(rate, seconds, async () => {
         const source = `bench-${++sequence}`;
         sentAt.set(source, performance.now());
@@ -184,12 +189,13 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
       // Let the last offers arrive.
       for (let i = 0; i < 100 && latencies.length < sent; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       const cpuPerInteraction = cpuSplit(server.child.pid, cpuBefore, cpuSeconds(server.child.pid), sent);
-      return { elapsed, sent, cpuPerInteraction };
+      const client = process.cpuUsage(clientBefore);
+      return { elapsed, sent, cpuPerInteraction, clientCpu: (client.user + client.system) / sent };
     };
     // Warm-up (JIT tiers, statement and configuration caches), not measured.
     await run(warmUpRate);
     for (const rate of rates) {
-      const { elapsed, sent, cpuPerInteraction } = await run(rate);
+      const { elapsed, sent, cpuPerInteraction, clientCpu } = await run(rate);
       const sorted = [...latencies].sort((a, b) => a - b);
       const achieved = latencies.length / (elapsed / 1000);
       if (latencies.length >= sent * 0.99 && achieved >= rate * 0.9) best = Math.max(best, achieved);
@@ -206,7 +212,7 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
           size: `${fmt(rate)}/s for ${seconds} s`,
           value: fmt(cpuPerInteraction.total),
           baseline: '',
-          ratio: `main thread ${fmt(cpuPerInteraction.main)}, store thread ${fmt(cpuPerInteraction.store)}; create → offer → accept → end`,
+          ratio: `main thread ${fmt(cpuPerInteraction.main)}, store thread ${fmt(cpuPerInteraction.store)}; benchmark client ${fmt(clientCpu)}`,
         });
       }
     }

@@ -530,10 +530,58 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
     test('everything written is there after the store is closed and opened again', async () => {
       const q = queue(tenant.id, 'Durable');
       await store.queues.insert(q);
+      const before = interaction({ state: 'queued' });
+      const event = { interactionId: before.id, type: 'interaction.created', at, data: { n: 1 } };
+      const created = await store.createInteraction({ interaction: before, events: [event, { ...event, type: 'x' }] }, null);
+      assert.ok(created.created);
       await store.close();
       store = await factory.open();
       assert.deepEqual(await store.queues.get(tenant.id, q.id), q);
       assert.deepEqual(await store.getTenant(tenant.id), tenant);
+      assert.deepEqual(await store.getInteraction(tenant.id, before.id), before);
+      // Event numbering goes on after the last event written before, without reusing a number.
+      const after = interaction();
+      const next = await store.createInteraction({ interaction: after, events: [{ ...event, interactionId: after.id }] }, null);
+      assert.ok(next.created);
+      const latest = await store.latestEventSeq(tenant.id);
+      assert.equal(next.events[0]?.seq, latest);
+      assert.ok(latest > (created.events[1]?.seq ?? Infinity));
+      assert.deepEqual(await store.listInteractionEvents(tenant.id, before.id), created.events);
+    });
+
+    test('events are numbered in the order they are written, whichever way they are written', async () => {
+      const start = await store.latestEventSeq(tenant.id);
+      const plain = interaction({ state: 'queued' });
+      const keyed = interaction({ state: 'queued' });
+      const event = (id: string, type: string) => ({ interactionId: id, type, at, data: { type } });
+      const a = await store.createInteraction(
+        { interaction: plain, events: [event(plain.id, 'a1'), event(plain.id, 'a2')] },
+        null,
+      );
+      const b = await store.createInteraction(
+        { interaction: keyed, events: [event(keyed.id, 'b1')] },
+        { key: 'seq-key', requestHash: 'h' },
+      );
+      const saved = await store.saveInteractions([
+        { interaction: { ...plain, state: 'offered', revision: 2 }, events: [event(plain.id, 'c1')] },
+      ]);
+      const unknown = interaction({ state: 'queued' });
+      const d = await store.createInteraction({ interaction: unknown, events: [event(unknown.id, 'd1')] }, null);
+      assert.ok(a.created && b.created && d.created && saved);
+      // What each create answered is what a reader of the history finds.
+      assert.deepEqual(a.events, await store.listInteractionEvents(tenant.id, plain.id).then((events) => events.slice(0, 2)));
+      assert.deepEqual(b.events, await store.listInteractionEvents(tenant.id, keyed.id));
+      const feed = await store.listEvents(tenant.id, start, 100);
+      assert.deepEqual(
+        feed.map((e) => e.type),
+        ['a1', 'a2', 'b1', 'c1', 'd1'],
+      );
+      const seqs = feed.map((e) => e.seq);
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((x, y) => x - y),
+      );
+      assert.equal(new Set(seqs).size, seqs.length);
     });
   });
 }

@@ -62,8 +62,57 @@ function numberedPlaceholders(text: string): string {
   return text.replace(/\?/g, () => `$${++n}`);
 }
 
-/** The interaction columns every save writes, in the order of SqlStore.interactionValues. */
+/**
+ * An interaction as its row stores it: the document, and the fields queries and checks use. The
+ * SQLite store thread is sent this form, serialised by the thread that made the change.
+ */
+export interface InteractionRow {
+  id: string;
+  tenantId: string;
+  state: Interaction['state'];
+  queueId: string | null;
+  priority: number;
+  dueAt: string | null;
+  enqueuedAt: string | null;
+  noReplyNeeded: boolean;
+  revision: number;
+  voiceCall: { callCenterId: string; vendorCallKey: string } | null;
+  doc: string;
+}
+
+/** An InteractionChange with the interaction as its row; events may carry their sequence numbers. */
+export interface InteractionRowChange extends Omit<InteractionChange, 'interaction' | 'events'> {
+  row: InteractionRow;
+  events: (Omit<InteractionEvent, 'seq'> & { seq?: number })[];
+}
+
+export function interactionRowChange({ interaction, events, timers }: InteractionChange): InteractionRowChange {
+  const { id, tenantId, state, queueId, priority, dueAt, enqueuedAt, noReplyNeeded, revision, voiceCall } = interaction;
+  return {
+    row: {
+      id,
+      tenantId,
+      state,
+      queueId,
+      priority,
+      dueAt,
+      enqueuedAt,
+      noReplyNeeded,
+      revision,
+      voiceCall: voiceCall ? { callCenterId: voiceCall.callCenterId, vendorCallKey: voiceCall.vendorCallKey } : null,
+      doc: JSON.stringify(interaction),
+    },
+    events,
+    ...(timers ? { timers } : {}),
+  };
+}
+
+/** The interaction columns every save writes, in the order of interactionValues. */
 const interactionColumns = ['state', 'queue_id', 'priority', 'due_at', 'enqueued_at', 'no_reply_needed', 'revision', 'doc'];
+
+function interactionValues(row: InteractionRow): unknown[] {
+  return [row.state, row.queueId, row.priority, row.dueAt, row.enqueuedAt, row.noReplyNeeded ? 1 : 0, row.revision, row.doc];
+}
 const insertInteraction = `INSERT INTO interactions (id, tenant_id, ${interactionColumns.join(', ')}) VALUES (${['id', 'tenant_id', ...interactionColumns].map(() => '?').join(', ')})`;
 const updateInteraction = `UPDATE interactions SET ${interactionColumns.map((column) => `${column} = ?`).join(', ')} WHERE id = ? AND tenant_id = ? AND revision = ?`;
 
@@ -840,22 +889,11 @@ export class SqlStore implements Store {
     return CompiledQuery.raw(dialectText, [...parameters]);
   }
 
-  /** Values for interactionColumns, in order. */
-  private interactionValues(interaction: Interaction): unknown[] {
-    return [
-      interaction.state,
-      interaction.queueId,
-      interaction.priority,
-      interaction.dueAt,
-      interaction.enqueuedAt,
-      interaction.noReplyNeeded ? 1 : 0,
-      interaction.revision,
-      JSON.stringify(interaction),
-    ];
-  }
-
-  /** Appends the events in order and returns them with their sequence numbers. */
-  private async appendEvents(trx: Tx, tenantId: string, events: Omit<InteractionEvent, 'seq'>[]): Promise<InteractionEvent[]> {
+  /**
+   * Appends the events in order and returns them with their sequence numbers: the ones they carry
+   * (the SQLite store thread's caller numbers them, see threaded-store.ts), or else the next ones.
+   */
+  private async appendEvents(trx: Tx, tenantId: string, events: InteractionRowChange['events']): Promise<InteractionEvent[]> {
     if (events.length === 0) return [];
     if (this.driver === 'postgres') {
       // The event feed pages by seq: a reader must never see seq N+1 committed while N is not yet.
@@ -863,9 +901,20 @@ export class SqlStore implements Store {
       // commit in seq order (SQLite serialises all writes anyway).
       await sql`SELECT pg_advisory_xact_lock(${eventLockClass}, hashtext(${tenantId}))`.execute(trx);
     }
+    const numbered = events.every((event) => event.seq !== undefined);
     // One statement for all the events of a change: their sequence numbers follow the list order.
     const values: unknown[] = [];
-    for (const event of events) values.push(tenantId, event.interactionId, event.type, event.at, JSON.stringify(event.data));
+    for (const event of events) {
+      if (numbered) values.push(event.seq);
+      values.push(tenantId, event.interactionId, event.type, event.at, JSON.stringify(event.data));
+    }
+    if (numbered) {
+      const rows = events.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
+      await trx.executeQuery(
+        this.statement(`INSERT INTO interaction_events (seq, tenant_id, interaction_id, type, at, data) VALUES ${rows}`, values),
+      );
+      return events as InteractionEvent[];
+    }
     const rows = events.map(() => '(?, ?, ?, ?, ?)').join(', ');
     const insert = `INSERT INTO interaction_events (tenant_id, interaction_id, type, at, data) VALUES ${rows}`;
     if (this.driver === 'postgres') {
@@ -879,32 +928,25 @@ export class SqlStore implements Store {
   }
 
   /** Inserts (revision 1) or updates (on top of the previous revision) one interaction with its events and timers. */
-  private async writeChange(trx: Tx, change: InteractionChange): Promise<InteractionEvent[] | null> {
-    const { interaction } = change;
-    if (interaction.revision === 1) {
-      await trx.executeQuery(
-        this.statement(insertInteraction, [interaction.id, interaction.tenantId, ...this.interactionValues(interaction)]),
-      );
-      if (interaction.voiceCall) {
+  private async writeChange(trx: Tx, change: InteractionRowChange): Promise<InteractionEvent[] | null> {
+    const { row } = change;
+    if (row.revision === 1) {
+      await trx.executeQuery(this.statement(insertInteraction, [row.id, row.tenantId, ...interactionValues(row)]));
+      if (row.voiceCall) {
         await trx.executeQuery(
           this.statement(
             'INSERT INTO voice_calls (interaction_id, tenant_id, call_center_id, vendor_call_key) VALUES (?, ?, ?, ?)',
-            [interaction.id, interaction.tenantId, interaction.voiceCall.callCenterId, interaction.voiceCall.vendorCallKey],
+            [row.id, row.tenantId, row.voiceCall.callCenterId, row.voiceCall.vendorCallKey],
           ),
         );
       }
     } else {
       const result = await trx.executeQuery(
-        this.statement(updateInteraction, [
-          ...this.interactionValues(interaction),
-          interaction.id,
-          interaction.tenantId,
-          interaction.revision - 1,
-        ]),
+        this.statement(updateInteraction, [...interactionValues(row), row.id, row.tenantId, row.revision - 1]),
       );
       if (Number(result.numAffectedRows) !== 1) return null;
     }
-    const events = await this.appendEvents(trx, interaction.tenantId, change.events);
+    const events = await this.appendEvents(trx, row.tenantId, change.events);
     const timers = change.timers ?? { set: [], cancel: [] };
     for (const id of timers.cancel) await trx.executeQuery(this.statement('DELETE FROM timers WHERE id = ?', [id]));
     for (const timer of timers.set) {
@@ -921,11 +963,19 @@ export class SqlStore implements Store {
     return events;
   }
 
-  async createInteraction(
+  createInteraction(
     change: InteractionChange,
     idempotency: { key: string; requestHash: string } | null,
   ): Promise<{ created: true; events: InteractionEvent[] } | { created: false; interactionId: string; requestHash: string }> {
-    const { interaction } = change;
+    return this.createInteractionRow(interactionRowChange(change), idempotency);
+  }
+
+  /** createInteraction, for an interaction already in its row form. */
+  async createInteractionRow(
+    change: InteractionRowChange,
+    idempotency: { key: string; requestHash: string } | null,
+  ): Promise<{ created: true; events: InteractionEvent[] } | { created: false; interactionId: string; requestHash: string }> {
+    const interaction = change.row;
     try {
       const events = await this.tx(async (trx) => {
         const stored = (await this.writeChange(trx, change)) ?? [];
@@ -979,7 +1029,12 @@ export class SqlStore implements Store {
     return paged<Interaction>(query, page);
   }
 
-  async saveInteractions(changes: InteractionChange[]): Promise<boolean> {
+  saveInteractions(changes: InteractionChange[]): Promise<boolean> {
+    return this.saveInteractionRows(changes.map(interactionRowChange));
+  }
+
+  /** saveInteractions, for interactions already in their row form. */
+  async saveInteractionRows(changes: InteractionRowChange[]): Promise<boolean> {
     try {
       await this.tx(async (trx) => {
         for (const change of changes) {
@@ -1023,6 +1078,15 @@ export class SqlStore implements Store {
     if (types && types.length > 0) query = query.where('type', 'in', [...types]);
     const rows = await query.orderBy('seq').limit(limit).execute();
     return rows.map((row: Row) => this.eventOf(row));
+  }
+
+  /** The highest sequence number of any tenant's events; 0 when there are none. */
+  async latestEventSeqOfAllTenants(): Promise<number> {
+    const row = (await this.db
+      .selectFrom('interaction_events')
+      .select(sql<number>`coalesce(max(seq), 0)`.as('seq'))
+      .executeTakeFirst()) as Row | undefined;
+    return Number(row?.seq ?? 0);
   }
 
   async latestEventSeq(tenantId: string): Promise<number> {

@@ -33,7 +33,9 @@ function classifyError(error: unknown): ConstraintKind {
  * memory (docs/architecture.md says why). The database file belongs to one `switchboard serve`.
  */
 export async function createSqliteStore(config: SqliteStoreConfig): Promise<Store> {
-  const thread = new Worker(new URL('./store-thread.mjs', import.meta.url), { workerData: { filename: config.filename } });
+  const thread = new Worker(new URL('./typescript-thread.mjs', import.meta.url), {
+    workerData: { module: new URL('./store-thread.ts', import.meta.url).href, filename: config.filename },
+  });
   await new Promise<void>((resolve, reject) => {
     const early = (error: unknown) =>
       reject(error instanceof Error ? error : new Error(`the SQLite store thread exited (${error})`));
@@ -51,7 +53,7 @@ export async function createSqliteStore(config: SqliteStoreConfig): Promise<Stor
         );
     });
   });
-  return new ThreadedStore(thread, config.onFatal ?? exitOnFatal);
+  return new ThreadedStore(thread, config.onFatal ?? exitOnFatal).start();
 }
 
 /**
@@ -67,6 +69,9 @@ export async function openSqliteStore(config: Required<SqliteStoreConfig>): Prom
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  // The checkpointer thread (checkpointer.ts) copies the log into the database file; the writer
+  // checkpoints only when the log has grown this long (pages), which restarts it from the beginning.
+  database.pragma('wal_autocheckpoint = 16384');
   const driver = new GroupCommitDriver({ database, onFatal: config.onFatal });
   const db = new Kysely({ dialect: new GroupCommitDialect(driver, database) });
   await migrate(db, 'sqlite');

@@ -3,7 +3,7 @@
  * and in the order sent (so a read sees every write sent before it), answers each batch with its
  * outcomes, and reports when a batch is committed. See threaded-store.ts for the other side.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { AppError } from '../../core/errors.js';
 import type { SqlStore } from '../sql/sql-store.js';
 import { openSqliteStore } from './sqlite-store.js';
@@ -48,9 +48,30 @@ async function serve(store: SqlStore, request: StoreThreadRequest): Promise<void
   );
 }
 
+/** Starts the WAL checkpointer (checkpointer.ts); a database in memory has no log. */
+function startCheckpointer(filename: string): Worker | null {
+  if (filename === ':memory:') return null;
+  const checkpointer = new Worker(new URL('./typescript-thread.mjs', import.meta.url), {
+    workerData: { module: new URL('./checkpointer.ts', import.meta.url).href, filename, intervalMs: 100 },
+  });
+  checkpointer.on('message', (message: { type: string; message: string }) => {
+    console.error(`switchboard: a WAL checkpoint failed (the log keeps every commit meanwhile): ${message.message}`);
+  });
+  checkpointer.on('error', (error) => console.error('switchboard: the WAL checkpointer stopped', error));
+  return checkpointer;
+}
+
 try {
   const { filename } = workerData as { filename: string };
   const store = await openSqliteStore({ filename, onFatal: fatal });
+  const checkpointer = startCheckpointer(filename);
+  const close = store.close.bind(store);
+  // The checkpointer's connection closes first, so that closing the writer's (the last) checkpoints
+  // the whole log and removes it.
+  store.close = async () => {
+    await checkpointer?.terminate();
+    await close();
+  };
   let queue = Promise.resolve();
   port.on('message', (request: StoreThreadRequest) => {
     queue = queue.then(() => serve(store, request));

@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { type ApiError, AppError } from '../../core/errors.js';
 import { type DispatchMapping, finalStates, type Interaction, type InteractionEvent } from '../../core/model.js';
+import { type InteractionRowChange, interactionRowChange } from '../sql/sql-store.js';
 import type { InteractionChange, ResourceTable, Store } from '../store.js';
 import { ConfigurationCache, deepFreeze } from './configuration-cache.js';
 
@@ -140,6 +141,12 @@ export class ThreadedStore implements Store {
 
   private readonly configuration = new ConfigurationCache();
   private readonly open = new Map<string, Interaction>();
+  /**
+   * The sequence number of the last event sent to the thread. Events are numbered here, in the
+   * order the thread will write them, so that a create can answer with its events at once; a
+   * change the thread refuses leaves a gap, as a rolled-back sequence does in PostgreSQL.
+   */
+  private lastSeq = 0;
   /** Interactions with a save or create sent to the thread and not yet answered: not kept until it is. */
   private readonly deciding = new Map<string, number>();
   private outbox: StoreCall[] = [];
@@ -183,6 +190,12 @@ export class ThreadedStore implements Store {
     this.routingMaps = this.table('routingMaps');
   }
 
+  /** Reads what numbering the events needs; called once, before the store is used. */
+  async start(): Promise<this> {
+    this.lastSeq = (await this.call('latestEventSeqOfAllTenants', [])) as number;
+    return this;
+  }
+
   committed(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const batch = this.sentBatch + (this.outbox.length > 0 ? 1 : 0);
@@ -224,7 +237,7 @@ export class ThreadedStore implements Store {
     const known = changes.every(({ interaction }) =>
       interaction.revision === 1 ? !interaction.voiceCall : this.open.has(interaction.id) && !this.deciding.has(interaction.id),
     );
-    if (!known) return this.decideInThread('saveInteractions', [changes], changes, (saved) => saved === true);
+    if (!known) return this.decideInThread('saveInteractionRows', [this.rows(changes)], changes, (saved) => saved === true);
     for (const { interaction } of changes) {
       const kept = this.open.get(interaction.id);
       // Another tenant's interaction is not there for this save, as in the database (which would refuse it).
@@ -232,23 +245,22 @@ export class ThreadedStore implements Store {
         return false;
       }
     }
-    for (const { interaction } of changes) this.keep(interaction);
-    this.call('saveInteractions', [changes]).then(
-      (saved) => {
-        if (saved !== true) this.fail(new Error('the SQLite store thread refused a save this thread had checked'));
-      },
-      (error) => this.fail(error),
-    );
+    this.sendChecked('saveInteractionRows', [this.rows(changes)], changes, (saved) => saved === true);
     return true;
   }
 
-  createInteraction(
+  async createInteraction(
     change: InteractionChange,
     idempotency: { key: string; requestHash: string } | null,
   ): Promise<{ created: true; events: InteractionEvent[] } | { created: false; interactionId: string; requestHash: string }> {
-    // The thread decides: the idempotency key and the call's provider key may be taken, and the
-    // caller needs the events' sequence numbers.
-    return this.decideInThread('createInteraction', [change, idempotency], [change], (outcome) => outcome.created);
+    const [row] = this.rows([change]) as [InteractionRowChange];
+    // An idempotency key or a call's provider key may be taken already: the thread decides. Without
+    // either, a new interaction (a new id) cannot be refused.
+    if (idempotency || change.interaction.voiceCall) {
+      return this.decideInThread('createInteractionRow', [row, idempotency], [change], (outcome) => outcome.created);
+    }
+    this.sendChecked<{ created: boolean }>('createInteractionRow', [row, null], [change], (outcome) => outcome.created);
+    return { created: true, events: row.events as InteractionEvent[] };
   }
 
   async close(): Promise<void> {
@@ -258,6 +270,32 @@ export class ThreadedStore implements Store {
       this.closing = true;
       await this.thread.terminate();
     }
+  }
+
+  /**
+   * Interactions go to the thread in their row form, with their events numbered: serialised here,
+   * where they were changed, so that the thread (which writes every one) neither copies nor
+   * serialises the objects.
+   */
+  private rows(changes: InteractionChange[]): InteractionRowChange[] {
+    return changes.map((change) => {
+      const row = interactionRowChange(change);
+      return { ...row, events: row.events.map((event) => ({ ...event, seq: ++this.lastSeq })) };
+    });
+  }
+
+  /**
+   * A save or create checked here: kept at once and sent without waiting. The thread checks it again;
+   * a refusal there would be a defect, and stops the process before anything of it is announced.
+   */
+  private sendChecked<R>(path: string, args: unknown[], changes: InteractionChange[], saved: (outcome: R) => boolean): void {
+    for (const { interaction } of changes) this.keep(interaction);
+    this.call(path, args).then(
+      (outcome) => {
+        if (!saved(outcome as R)) this.fail(new Error('the SQLite store thread refused a change this thread had checked'));
+      },
+      (error) => this.fail(error),
+    );
   }
 
   /** A save or create the thread decides; what it saved is kept once it answers. */
