@@ -53,11 +53,27 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
       const principal = request.principal;
       const { tenantId } = request.params as { tenantId: string };
       // A message may report what an operation applied: it leaves once that is durable. The promises
-      // resolve in the order they were made, so messages keep their order.
+      // resolve in the order they were made, so messages keep their order. Messages that become
+      // durable together (an offer, the results of an accept and an end) leave in one write: the
+      // connection is corked until the promises of this turn have run.
+      const connection = request.raw.socket;
+      let corked = false;
+      const deliver = (text: string) => {
+        if (socket.readyState !== socket.OPEN) return;
+        if (!corked) {
+          corked = true;
+          connection.cork();
+          process.nextTick(() => {
+            corked = false;
+            connection.uncork();
+          });
+        }
+        socket.send(text);
+      };
       const send = (message: AgentMessage) => {
         const text = JSON.stringify(message);
         engine.store.committed().then(
-          () => socket.readyState === socket.OPEN && socket.send(text),
+          () => deliver(text),
           () => undefined,
         );
       };
