@@ -38,6 +38,53 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<voi
   });
 }
 
+/** A tenant as a test stores it. */
+export function sampleTenant(name: string): Tenant {
+  return {
+    id: newId(),
+    name,
+    defaultCountry: 'US',
+    timeZone: 'UTC',
+    parentTenantId: null,
+    allowPrivateNetworkRequests: false,
+    createdAt: at,
+  };
+}
+
+/** A waiting voice interaction of the tenant, revision 1, with the fields given. */
+export function sampleInteraction(tenantId: string, fields: Partial<Interaction> = {}): Interaction {
+  return {
+    id: newId(),
+    tenantId,
+    channelType: 'voice',
+    medium: null,
+    direction: 'inbound',
+    customer: '+15065550000',
+    contactPoint: '+18005550000',
+    source: null,
+    attributes: {},
+    priority: 0,
+    state: 'queued',
+    flowId: null,
+    flowVersionId: null,
+    queueId: null,
+    entryPointId: null,
+    dueAt: null,
+    unansweredSince: at,
+    noReplyNeeded: false,
+    dispatchError: null,
+    dispatch: null,
+    placement: null,
+    parentInteractionId: null,
+    enqueuedAt: at,
+    ...untouchedRouting(),
+    revision: 1,
+    createdAt: at,
+    updatedAt: at,
+    ...fields,
+  };
+}
+
 export function runStoreContract(driver: string, factory: StoreFactory | { skip: string }): void {
   describe(`Store contract: ${driver}`, { skip: 'skip' in factory ? factory.skip : false }, () => {
     if ('skip' in factory) return;
@@ -89,48 +136,11 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       createdAt: at,
       updatedAt: at,
     });
-    const interaction = (fields: Partial<Interaction> = {}): Interaction => ({
-      id: newId(),
-      tenantId: tenant.id,
-      channelType: 'voice',
-      medium: null,
-      direction: 'inbound',
-      customer: '+15065550000',
-      contactPoint: '+18005550000',
-      source: null,
-      attributes: {},
-      priority: 0,
-      state: 'queued',
-      flowId: null,
-      flowVersionId: null,
-      queueId: null,
-      entryPointId: null,
-      dueAt: null,
-      unansweredSince: at,
-      noReplyNeeded: false,
-      dispatchError: null,
-      dispatch: null,
-      placement: null,
-      parentInteractionId: null,
-      enqueuedAt: at,
-      ...untouchedRouting(),
-      revision: 1,
-      createdAt: at,
-      updatedAt: at,
-      ...fields,
-    });
+    const interaction = (fields: Partial<Interaction> = {}): Interaction => sampleInteraction(tenant.id, fields);
 
     before(async () => {
       store = await factory.open();
-      tenant = {
-        id: newId(),
-        name: 'A',
-        defaultCountry: 'US',
-        timeZone: 'UTC',
-        parentTenantId: null,
-        allowPrivateNetworkRequests: false,
-        createdAt: at,
-      };
+      tenant = sampleTenant('A');
       other = { ...tenant, id: newId(), name: 'B' };
       await store.createTenant(tenant);
       await store.createTenant(other);
