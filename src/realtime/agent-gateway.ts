@@ -57,16 +57,11 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
       // durable together (an offer, the results of an accept and an end) leave in one write: the
       // connection is corked until the promises of this turn have run.
       const connection = request.raw.socket;
-      let corked = false;
       const deliver = (text: string) => {
         if (socket.readyState !== socket.OPEN) return;
-        if (!corked) {
-          corked = true;
+        if (connection.writableCorked === 0) {
           connection.cork();
-          process.nextTick(() => {
-            corked = false;
-            connection.uncork();
-          });
+          process.nextTick(() => connection.uncork());
         }
         socket.send(text);
       };

@@ -908,15 +908,13 @@ export class SqlStore implements Store {
       if (numbered) values.push(event.seq);
       values.push(tenantId, event.interactionId, event.type, event.at, JSON.stringify(event.data));
     }
+    const columns = `${numbered ? 'seq, ' : ''}tenant_id, interaction_id, type, at, data`;
+    const row = numbered ? '(?, ?, ?, ?, ?, ?)' : '(?, ?, ?, ?, ?)';
+    const insert = `INSERT INTO interaction_events (${columns}) VALUES ${events.map(() => row).join(', ')}`;
     if (numbered) {
-      const rows = events.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
-      await trx.executeQuery(
-        this.statement(`INSERT INTO interaction_events (seq, tenant_id, interaction_id, type, at, data) VALUES ${rows}`, values),
-      );
+      await trx.executeQuery(this.statement(insert, values));
       return events as InteractionEvent[];
     }
-    const rows = events.map(() => '(?, ?, ?, ?, ?)').join(', ');
-    const insert = `INSERT INTO interaction_events (tenant_id, interaction_id, type, at, data) VALUES ${rows}`;
     if (this.driver === 'postgres') {
       const result = await trx.executeQuery<Row>(this.statement(`${insert} RETURNING seq`, values));
       return events.map((event, i) => ({ ...event, seq: Number(result.rows[i]?.seq) }));
@@ -1081,20 +1079,18 @@ export class SqlStore implements Store {
   }
 
   /** The highest sequence number of any tenant's events; 0 when there are none. */
-  async latestEventSeqOfAllTenants(): Promise<number> {
-    const row = (await this.db
-      .selectFrom('interaction_events')
-      .select(sql<number>`coalesce(max(seq), 0)`.as('seq'))
-      .executeTakeFirst()) as Row | undefined;
-    return Number(row?.seq ?? 0);
+  latestEventSeqOfAllTenants(): Promise<number> {
+    return this.highestEventSeq(null);
   }
 
-  async latestEventSeq(tenantId: string): Promise<number> {
-    const row = (await this.db
-      .selectFrom('interaction_events')
-      .select(sql<number>`coalesce(max(seq), 0)`.as('seq'))
-      .where('tenant_id', '=', tenantId)
-      .executeTakeFirst()) as Row | undefined;
+  latestEventSeq(tenantId: string): Promise<number> {
+    return this.highestEventSeq(tenantId);
+  }
+
+  private async highestEventSeq(tenantId: string | null): Promise<number> {
+    let query = this.db.selectFrom('interaction_events').select(sql<number>`coalesce(max(seq), 0)`.as('seq'));
+    if (tenantId !== null) query = query.where('tenant_id', '=', tenantId);
+    const row = (await query.executeTakeFirst()) as Row | undefined;
     return Number(row?.seq ?? 0);
   }
 
