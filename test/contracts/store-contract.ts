@@ -593,5 +593,64 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       );
       assert.equal(new Set(seqs).size, seqs.length);
     });
+
+    test('changes of one interaction in quick succession: the last revision, every event, only the timers left set', async () => {
+      const start = await store.latestEventSeq(tenant.id);
+      const first = interaction({ state: 'queued' });
+      const event = (type: string) => ({ interactionId: first.id, type, at, data: { type } });
+      const timer = (kind: 'offer' | 'wrap-up') => ({
+        id: newId(),
+        tenantId: tenant.id,
+        interactionId: first.id,
+        kind,
+        dueAt: at,
+      });
+      const offerTimer = timer('offer');
+      const wrapUpTimer = timer('wrap-up');
+      // Each change is made on top of the one before without waiting for the database in between:
+      // an engine turn that creates, offers, and (an agent quick on the button) accepts and ends.
+      const created = await store.createInteraction({ interaction: first, events: [event('created')] }, null);
+      const offered = { ...first, state: 'offered' as const, revision: 2 };
+      const saves = [
+        await store.saveInteractions([
+          { interaction: offered, events: [event('offered')], timers: { set: [offerTimer], cancel: [] } },
+        ]),
+        await store.saveInteractions([
+          {
+            interaction: { ...offered, state: 'connected', revision: 3 },
+            events: [event('accepted')],
+            timers: { set: [], cancel: [offerTimer.id] },
+          },
+        ]),
+        await store.saveInteractions([
+          {
+            interaction: { ...offered, state: 'wrap_up', revision: 4 },
+            events: [event('ended')],
+            timers: { set: [wrapUpTimer], cancel: [] },
+          },
+        ]),
+      ];
+      assert.ok(created.created);
+      assert.deepEqual(saves, [true, true, true]);
+      await store.committed();
+      await store.close();
+      store = await factory.open();
+      assert.deepEqual(await store.getInteraction(tenant.id, first.id), { ...offered, state: 'wrap_up', revision: 4 });
+      const history = await store.listInteractionEvents(tenant.id, first.id);
+      assert.deepEqual(
+        history.map((e) => e.type),
+        ['created', 'offered', 'accepted', 'ended'],
+      );
+      assert.deepEqual(history[0], created.events[0]);
+      assert.deepEqual(
+        (await store.listEvents(tenant.id, start, 100)).map((e) => e.seq),
+        history.map((e) => e.seq),
+      );
+      const timers = (await store.listTimers()).filter((t) => t.interactionId === first.id);
+      assert.deepEqual(timers, [wrapUpTimer]);
+      // The next change still has to be made on top of the last one.
+      const stale = { ...offered, state: 'completed' as const, revision: 4 };
+      assert.equal(await store.saveInteractions([{ interaction: stale, events: [] }]), false);
+    });
   });
 }

@@ -84,6 +84,12 @@ export interface InteractionRow {
 export interface InteractionRowChange extends Omit<InteractionChange, 'interaction' | 'events'> {
   row: InteractionRow;
   events: (Omit<InteractionEvent, 'seq'> & { seq?: number })[];
+  /**
+   * The revision the change applies on top of; 0 inserts the interaction. The one before
+   * `row.revision` unless given: the SQLite store thread's caller folds consecutive changes of one
+   * interaction into one, which then spans several revisions.
+   */
+  replaces?: number;
 }
 
 export function interactionRowChange({ interaction, events, timers }: InteractionChange): InteractionRowChange {
@@ -925,10 +931,11 @@ export class SqlStore implements Store {
     return events.map((event, i) => ({ ...event, seq: first + i }));
   }
 
-  /** Inserts (revision 1) or updates (on top of the previous revision) one interaction with its events and timers. */
+  /** Inserts (on top of nothing) or updates (on top of the revision it replaces) one interaction with its events and timers. */
   private async writeChange(trx: Tx, change: InteractionRowChange): Promise<InteractionEvent[] | null> {
     const { row } = change;
-    if (row.revision === 1) {
+    const replaces = change.replaces ?? row.revision - 1;
+    if (replaces === 0) {
       await trx.executeQuery(this.statement(insertInteraction, [row.id, row.tenantId, ...interactionValues(row)]));
       if (row.voiceCall) {
         await trx.executeQuery(
@@ -940,7 +947,7 @@ export class SqlStore implements Store {
       }
     } else {
       const result = await trx.executeQuery(
-        this.statement(updateInteraction, [...interactionValues(row), row.id, row.tenantId, row.revision - 1]),
+        this.statement(updateInteraction, [...interactionValues(row), row.id, row.tenantId, replaces]),
       );
       if (Number(result.numAffectedRows) !== 1) return null;
     }
@@ -976,7 +983,8 @@ export class SqlStore implements Store {
     const interaction = change.row;
     try {
       const events = await this.tx(async (trx) => {
-        const stored = (await this.writeChange(trx, change)) ?? [];
+        // A create inserts, whatever revision the row has reached (see InteractionRowChange.replaces).
+        const stored = (await this.writeChange(trx, { ...change, replaces: 0 })) ?? [];
         if (idempotency) {
           await trx
             .insertInto('idempotency_keys')

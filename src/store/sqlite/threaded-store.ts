@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { type ApiError, AppError } from '../../core/errors.js';
 import { type DispatchMapping, finalStates, type Interaction, type InteractionEvent } from '../../core/model.js';
 import { type InteractionRowChange, interactionRowChange } from '../sql/sql-store.js';
-import type { InteractionChange, ResourceTable, Store } from '../store.js';
+import type { InteractionChange, ResourceTable, Store, TimerChanges } from '../store.js';
 import { ConfigurationCache, deepFreeze } from './configuration-cache.js';
 
 export interface StoreCall {
@@ -20,6 +20,43 @@ export type StoreThreadReply =
   | { type: 'results'; outcomes: CallOutcome[] }
   | { type: 'committed'; batch: number }
   | { type: 'fatal'; message: string };
+
+/** An InteractionChange whose events have their sequence numbers. */
+type NumberedChange = Omit<InteractionChange, 'events'> & { events: InteractionEvent[] };
+
+/**
+ * A change checked here and not yet sent to the thread. A later checked change of the same
+ * interaction in the same batch folds into it (see `fold`): the thread then writes the interaction
+ * once, in its latest revision, with the events and timers of both.
+ */
+interface PendingWrite {
+  interaction: Interaction;
+  events: InteractionEvent[];
+  timers: TimerChanges;
+  /** The revision the write applies on top of; 0 for a create. */
+  replaces: number;
+}
+
+/** A call waiting in the outbox; a checked write's arguments are made when the batch is sent. */
+type OutgoingCall = { id: number; path: string } & ({ args: unknown[] } | { writes: PendingWrite[] });
+
+/** Folds a later change of an interaction into its pending write. */
+function fold(write: PendingWrite, change: NumberedChange): void {
+  write.interaction = change.interaction;
+  write.events.push(...change.events);
+  const cancel = change.timers?.cancel ?? [];
+  const setBefore = new Set(write.timers.set.map((timer) => timer.id));
+  // A timer set and cancelled within the batch never reaches the database.
+  write.timers.set = write.timers.set.filter((timer) => !cancel.includes(timer.id));
+  write.timers.cancel.push(...cancel.filter((id) => !setBefore.has(id)));
+  write.timers.set.push(...(change.timers?.set ?? []));
+}
+
+/** The row form of a pending write, as the thread writes it. */
+function pendingRow(write: PendingWrite): InteractionRowChange {
+  const { interaction, events, timers, replaces } = write;
+  return { ...interactionRowChange({ interaction, events, timers }), replaces };
+}
 
 type MethodName<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
 type TableName = { [K in keyof Store]: Store[K] extends ResourceTable<infer _> ? K : never }[keyof Store];
@@ -149,7 +186,13 @@ export class ThreadedStore implements Store {
   private lastSeq = 0;
   /** Interactions with a save or create sent to the thread and not yet answered: not kept until it is. */
   private readonly deciding = new Map<string, number>();
-  private outbox: StoreCall[] = [];
+  private outbox: OutgoingCall[] = [];
+  /**
+   * The checked writes in the outbox since its last other call, by interaction. Only these take
+   * later changes: folding a change across a read or an undecided write could let that call see
+   * events out of their order.
+   */
+  private readonly folding = new Map<string, PendingWrite>();
   private flushing = false;
   private nextCallId = 1;
   private sentBatch = 0;
@@ -245,7 +288,7 @@ export class ThreadedStore implements Store {
         return false;
       }
     }
-    this.sendChecked('saveInteractionRows', [this.rows(changes)], changes, (saved) => saved === true);
+    this.sendChecked('saveInteractionRows', this.numbered(changes));
     return true;
   }
 
@@ -253,14 +296,15 @@ export class ThreadedStore implements Store {
     change: InteractionChange,
     idempotency: { key: string; requestHash: string } | null,
   ): Promise<{ created: true; events: InteractionEvent[] } | { created: false; interactionId: string; requestHash: string }> {
-    const [row] = this.rows([change]) as [InteractionRowChange];
     // An idempotency key or a call's provider key may be taken already: the thread decides. Without
     // either, a new interaction (a new id) cannot be refused.
     if (idempotency || change.interaction.voiceCall) {
+      const [row] = this.rows([change]);
       return this.decideInThread('createInteractionRow', [row, idempotency], [change], (outcome) => outcome.created);
     }
-    this.sendChecked<{ created: boolean }>('createInteractionRow', [row, null], [change], (outcome) => outcome.created);
-    return { created: true, events: row.events as InteractionEvent[] };
+    const [numbered] = this.numbered([change]) as [NumberedChange];
+    this.sendChecked('createInteractionRow', [numbered]);
+    return { created: true, events: numbered.events };
   }
 
   async close(): Promise<void> {
@@ -272,27 +316,52 @@ export class ThreadedStore implements Store {
     }
   }
 
+  /** The changes with their events numbered, in the order the thread will write them. */
+  private numbered(changes: InteractionChange[]): NumberedChange[] {
+    return changes.map((change) => ({ ...change, events: change.events.map((event) => ({ ...event, seq: ++this.lastSeq })) }));
+  }
+
   /**
-   * Interactions go to the thread in their row form, with their events numbered: serialised here,
-   * where they were changed, so that the thread (which writes every one) neither copies nor
-   * serialises the objects.
+   * Interactions go to the thread in their row form: serialised here, where they were changed, so
+   * that the thread (which writes every one) neither copies nor serialises the objects.
    */
   private rows(changes: InteractionChange[]): InteractionRowChange[] {
-    return changes.map((change) => {
-      const row = interactionRowChange(change);
-      return { ...row, events: row.events.map((event) => ({ ...event, seq: ++this.lastSeq })) };
-    });
+    return this.numbered(changes).map(interactionRowChange);
   }
 
   /**
    * A save or create checked here: kept at once and sent without waiting. The thread checks it again;
    * a refusal there would be a defect, and stops the process before anything of it is announced.
+   * A change of an interaction already written earlier in the batch folds into that write, which is
+   * serialised when the batch leaves: a create and the offer that follows it, or an accept and an
+   * end, cost one row write.
    */
-  private sendChecked<R>(path: string, args: unknown[], changes: InteractionChange[], saved: (outcome: R) => boolean): void {
-    for (const { interaction } of changes) this.keep(interaction);
-    this.call(path, args).then(
+  private sendChecked(path: 'createInteractionRow' | 'saveInteractionRows', changes: NumberedChange[]): void {
+    const writes: PendingWrite[] = [];
+    for (const change of changes) {
+      // Serialised when the batch leaves: frozen, so that what is written is what was saved.
+      deepFreeze(change.interaction);
+      this.keep(change.interaction);
+      const earlier = this.folding.get(change.interaction.id);
+      if (earlier) {
+        fold(earlier, change);
+        continue;
+      }
+      const write: PendingWrite = {
+        interaction: change.interaction,
+        events: [...change.events],
+        timers: { set: [...(change.timers?.set ?? [])], cancel: [...(change.timers?.cancel ?? [])] },
+        replaces: path === 'createInteractionRow' ? 0 : change.interaction.revision - 1,
+      };
+      writes.push(write);
+      this.folding.set(change.interaction.id, write);
+    }
+    if (writes.length === 0) return;
+    const refused = () => this.fail(new Error('the SQLite store thread refused a change this thread had checked'));
+    this.enqueue({ id: this.nextCallId++, path, writes }).then(
       (outcome) => {
-        if (!saved(outcome as R)) this.fail(new Error('the SQLite store thread refused a change this thread had checked'));
+        const saved = path === 'createInteractionRow' ? (outcome as { created: boolean }).created : outcome === true;
+        if (!saved) refused();
       },
       (error) => this.fail(error),
     );
@@ -355,9 +424,14 @@ export class ThreadedStore implements Store {
   }
 
   private call(path: string, args: unknown[]): Promise<unknown> {
+    this.folding.clear();
+    return this.enqueue({ id: this.nextCallId++, path, args });
+  }
+
+  private enqueue(call: OutgoingCall): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextCallId++;
-    this.outbox.push({ id, path, args });
+    const { id } = call;
+    this.outbox.push(call);
     if (!this.flushing) {
       this.flushing = true;
       setImmediate(() => this.flush());
@@ -370,8 +444,18 @@ export class ThreadedStore implements Store {
     this.flushing = false;
     if (this.outbox.length === 0 || this.failure) return;
     this.sentBatch++;
-    const request: StoreThreadRequest = { type: 'calls', batch: this.sentBatch, calls: this.outbox };
+    const calls = this.outbox.map((call): StoreCall => {
+      if ('args' in call) return call;
+      const { id, path, writes } = call;
+      return {
+        id,
+        path,
+        args: path === 'createInteractionRow' ? [pendingRow(writes[0] as PendingWrite), null] : [writes.map(pendingRow)],
+      };
+    });
+    const request: StoreThreadRequest = { type: 'calls', batch: this.sentBatch, calls };
     this.outbox = [];
+    this.folding.clear();
     this.thread.postMessage(request);
   }
 
