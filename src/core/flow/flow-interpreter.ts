@@ -146,9 +146,21 @@ export function newRun(): FlowRun {
 
 class StepFailure extends Error {}
 
+/**
+ * A deep copy of JSON data (a flow run is stored as JSON). Several times faster than structuredClone,
+ * which the engine paid on every step of every interaction.
+ */
+function copyJson<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(copyJson) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) copy[key] = copyJson((value as Record<string, unknown>)[key]);
+  return copy as T;
+}
+
 /** Feeds one event to a run. */
 export function stepFlow(program: FlowProgram, current: FlowRun, event: FlowEvent, ctx: FlowContext): StepResult {
-  const machine = new Machine(program, structuredClone(current), ctx);
+  const machine = new Machine(program, copyJson(current), ctx);
   return machine.handle(event);
 }
 
