@@ -318,7 +318,11 @@ export class ThreadedStore implements Store {
 
   /** The changes with their events numbered, in the order the thread will write them. */
   private numbered(changes: InteractionChange[]): NumberedChange[] {
-    return changes.map((change) => ({ ...change, events: change.events.map((event) => ({ ...event, seq: ++this.lastSeq })) }));
+    return changes.map(({ interaction, events, timers }) => ({
+      interaction,
+      events: events.map(({ interactionId, type, at, data }) => ({ seq: ++this.lastSeq, interactionId, type, at, data })),
+      ...(timers ? { timers } : {}),
+    }));
   }
 
   /**
