@@ -2,8 +2,9 @@
  * End to end: interactions created over HTTP → dispatched, run through a flow, queued, offered over
  * WebSocket → accepted → ended, against the real `switchboard serve` process on SQLite. For fixed
  * arrival rates it reports the create-to-offer latency (request sent → offer received by the agent)
- * and the rate actually sustained; next to a bare Fastify hello-world served on the same machine in
- * the same run, driven by the same client at full speed.
+ * and the offers per second; then the highest rate it kept up with and its peak throughput, next to a
+ * bare Fastify hello-world served on the same machine in the same run, driven by the same client at
+ * full speed.
  *
  * BENCH_RATES=1000,2000 picks the rates; BENCH_PROFILE=dir writes the server's CPU profiles there (one
  * per thread); BENCH_NODE_FLAGS="--trace-gc" passes flags to the server's node.
@@ -85,10 +86,9 @@ function cpuSplit(pid: number | undefined, before: Map<string, number> | null, a
   return { total, main, store: Math.max(0, ...others) };
 }
 
-/** Fires `rate` requests per second for `seconds`, in 10 ms slices; returns when all have answered. */
-async function drive(rate: number, seconds: number, send: (i: number) => Promise<unknown>): Promise<number> {
+/** Fires `rate` requests per second for `seconds`, starting at `started`; returns when all have answered. */
+async function drive(rate: number, seconds: number, started: number, send: (i: number) => Promise<unknown>): Promise<void> {
   const total = Math.round(rate * seconds);
-  const started = performance.now();
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < total; i++) {
     const due = started + (i / rate) * 1000;
@@ -97,8 +97,13 @@ async function drive(rate: number, seconds: number, send: (i: number) => Promise
     pending.push(send(i).catch(() => undefined));
   }
   await Promise.all(pending);
-  return performance.now() - started;
 }
+
+/**
+ * A rate is kept up with when every interaction is offered and the p99 stays under this: a server
+ * falling behind builds a queue, and its latencies grow through the run to seconds.
+ */
+const keptUpP99Ms = 100;
 
 /**
  * Interactions per second during the unmeasured warm-up. At 500/s the first measured run at 1,000/s
@@ -145,6 +150,7 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
     // Agents who take every offer at once and end it: the router is never short of capacity.
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
+    let lastOfferAt = 0;
     for (let a = 0; a < 20; a++) {
       const agent = await api(url, token, 'POST', `${base}/agents`, {
         name: `Agent ${a}`,
@@ -160,7 +166,11 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
         if (message.type === 'hello') socket.send(JSON.stringify({ type: 'presence', status: 'available' }));
         if (message.type !== 'offer') return;
         const sent = sentAt.get(message.interaction.source);
-        if (sent !== undefined) latencies.push(performance.now() - sent);
+        if (sent !== undefined) {
+          lastOfferAt = performance.now();
+          latencies.push(lastOfferAt - sent);
+          sentAt.delete(message.interaction.source);
+        }
         socket.send(JSON.stringify({ type: 'accept', interactionId: message.interaction.id }));
         socket.send(JSON.stringify({ type: 'end', interactionId: message.interaction.id }));
       });
@@ -173,13 +183,15 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const rows: Row[] = [];
     let sequence = 0;
-    let best = 0;
+    let sustained = 0;
+    let peak = 0;
     const run = async (rate: number) => {
       latencies.length = 0;
       const before = sequence;
       const cpuBefore = cpuSeconds(server.child.pid);
       const clientBefore = process.cpuUsage();
-      const elapsed = await drive(rate, seconds, async () => {
+      const started = performance.now();
+      await drive(rate, seconds, started, async () => {
         const source = `bench-${++sequence}`;
         sentAt.set(source, performance.now());
         const response = await loadClient.request(
@@ -195,21 +207,24 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
       for (let i = 0; i < 100 && latencies.length < sent; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       const cpuPerInteraction = cpuSplit(server.child.pid, cpuBefore, cpuSeconds(server.child.pid), sent);
       const client = process.cpuUsage(clientBefore);
-      return { elapsed, sent, cpuPerInteraction, clientCpu: (client.user + client.system) / sent };
+      // Offers per second from the first request to the last offer.
+      const throughput = latencies.length / ((lastOfferAt - started) / 1000);
+      return { throughput, sent, cpuPerInteraction, clientCpu: (client.user + client.system) / sent };
     };
     // Warm-up (JIT tiers, statement and configuration caches, the heap's size), not measured.
     await run(warmUpRate);
     for (const rate of rates) {
-      const { elapsed, sent, cpuPerInteraction, clientCpu } = await run(rate);
+      const { throughput, sent, cpuPerInteraction, clientCpu } = await run(rate);
       const sorted = [...latencies].sort((a, b) => a - b);
-      const achieved = latencies.length / (elapsed / 1000);
-      if (latencies.length >= sent * 0.99 && achieved >= rate * 0.9) best = Math.max(best, achieved);
+      const p99 = percentile(sorted, 99);
+      if (latencies.length === sent && p99 < keptUpP99Ms) sustained = Math.max(sustained, rate);
+      peak = Math.max(peak, throughput);
       rows.push({
         name: 'create → offer p50 / p99 (ms)',
         size: `${fmt(rate)}/s for ${seconds} s`,
-        value: `${fmt(percentile(sorted, 50), 1)} / ${fmt(percentile(sorted, 99), 1)}`,
+        value: `${fmt(percentile(sorted, 50), 1)} / ${fmt(p99, 1)}`,
         baseline: '',
-        ratio: `${fmt(achieved)}/s offered (${fmt(latencies.length)} of ${fmt(sent)})`,
+        ratio: `${fmt(throughput)}/s offered (${fmt(latencies.length)} of ${fmt(sent)})`,
       });
       if (cpuPerInteraction !== null) {
         rows.push({
@@ -245,11 +260,18 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
       hello.child.kill();
     }
     rows.push({
-      name: 'highest sustained rate (≥ 90 % offered)',
+      name: `highest rate kept up with (all offered, p99 < ${keptUpP99Ms} ms)`,
       size: `rates ${rates.join(', ')}/s`,
-      value: `${fmt(best)}/s`,
+      value: `${fmt(sustained)}/s`,
       baseline: `${fmt(helloRate)}/s (bare Fastify hello)`,
-      ratio: `${fmt((best / helloRate) * 100, 0)} %`,
+      ratio: `${fmt((sustained / helloRate) * 100, 0)} %`,
+    });
+    rows.push({
+      name: 'peak throughput (offers/s, first request to last offer)',
+      size: `rates ${rates.join(', ')}/s`,
+      value: `${fmt(peak)}/s`,
+      baseline: `${fmt(helloRate)}/s (bare Fastify hello)`,
+      ratio: `${fmt((peak / helloRate) * 100, 0)} %`,
     });
     return rows;
   } finally {
