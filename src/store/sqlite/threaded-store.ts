@@ -361,11 +361,10 @@ export class ThreadedStore implements Store {
       this.folding.set(change.interaction.id, write);
     }
     if (writes.length === 0) return;
-    const refused = () => this.fail(new Error('the SQLite store thread refused a change this thread had checked'));
     this.enqueue({ id: this.nextCallId++, path, writes }).then(
       (outcome) => {
         const saved = path === 'createInteractionRow' ? (outcome as { created: boolean }).created : outcome === true;
-        if (!saved) refused();
+        if (!saved) this.fail(new Error('the SQLite store thread refused a change this thread had checked'));
       },
       (error) => this.fail(error),
     );
