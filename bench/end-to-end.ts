@@ -208,7 +208,7 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
       const cpuPerInteraction = cpuSplit(server.child.pid, cpuBefore, cpuSeconds(server.child.pid), sent);
       const client = process.cpuUsage(clientBefore);
       // Offers per second from the first request to the last offer.
-      const throughput = latencies.length / ((lastOfferAt - started) / 1000);
+      const throughput = latencies.length === 0 ? 0 : latencies.length / ((lastOfferAt - started) / 1000);
       return { throughput, sent, cpuPerInteraction, clientCpu: (client.user + client.system) / sent };
     };
     // Warm-up (JIT tiers, statement and configuration caches, the heap's size), not measured.

@@ -31,6 +31,7 @@ class Connection {
     host: string,
     port: number,
     private readonly next: () => Pending | undefined,
+    onFailed: () => void,
   ) {
     this.socket = connect({ host, port, noDelay: true });
     this.socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -38,13 +39,18 @@ class Connection {
       this.failed = error;
       this.current?.reject(error);
       this.current = null;
+      onFailed();
     };
     this.socket.on('error', fail);
     this.socket.on('close', () => fail(new Error('the server closed the connection')));
   }
 
+  get alive(): boolean {
+    return this.failed === null;
+  }
+
   get idle(): boolean {
-    return this.current === null && this.failed === null;
+    return this.current === null && this.alive;
   }
 
   send(request: Pending): void {
@@ -91,7 +97,13 @@ export class LoadClient {
     const { hostname, port } = new URL(url);
     this.connections = Array.from(
       { length: connections },
-      () => new Connection(hostname, Number(port), () => this.queue.shift()),
+      () =>
+        new Connection(
+          hostname,
+          Number(port),
+          () => this.queue.shift(),
+          () => this.failQueuedIfNoneAlive(),
+        ),
     );
   }
 
@@ -104,7 +116,14 @@ export class LoadClient {
       const free = this.connections.find((connection) => connection.idle);
       if (free) free.send(pending);
       else this.queue.push(pending);
+      this.failQueuedIfNoneAlive();
     });
+  }
+
+  /** With every connection gone, nothing queued would ever be sent: it fails instead of waiting forever. */
+  private failQueuedIfNoneAlive(): void {
+    if (this.connections.some((connection) => connection.alive)) return;
+    for (const pending of this.queue.splice(0)) pending.reject(new Error('no connection to the server is left'));
   }
 
   close(): void {
