@@ -7,10 +7,11 @@
  * full speed.
  *
  * BENCH_RATES=1000,2000 picks the rates; BENCH_PROFILE=dir writes the server's CPU profiles there (one
- * per thread); BENCH_NODE_FLAGS="--trace-gc" passes flags to the server's node.
+ * per thread); BENCH_NODE_FLAGS="--trace-gc" passes flags to the server's node, and
+ * BENCH_SERVER_LOG=file keeps what the server prints there (the GC trace goes to its standard output).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,6 +32,7 @@ async function spawnServer(args: string[], env: Record<string, string>): Promise
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (chunk) => {
       output += chunk;
+      if (process.env.BENCH_SERVER_LOG) appendFileSync(process.env.BENCH_SERVER_LOG, chunk);
       const match = /listening on (http:\/\/\S+)/.exec(output);
       if (match?.[1]) resolve(match[1]);
     });

@@ -1,3 +1,4 @@
+import { IdMap } from '../core/id-map.js';
 import type { StoredTimer } from '../core/model.js';
 import type { Store, TimerChanges } from '../store/store.js';
 import type { Clock } from './clock.js';
@@ -8,7 +9,7 @@ import type { Clock } from './clock.js';
  * every one (a timer that fell due while the server was down fires at once).
  */
 export function createTimerService(deps: { clock: Clock; fire: (timer: StoredTimer) => Promise<unknown> }) {
-  const armed = new Map<string, () => void>();
+  const armed = new IdMap<() => void>();
   let stopped = false;
 
   function arm(timer: StoredTimer): void {

@@ -1,5 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import { type ApiError, AppError } from '../../core/errors.js';
+import { IdMap } from '../../core/id-map.js';
 import { type DispatchMapping, finalStates, type Interaction, type InteractionEvent } from '../../core/model.js';
 import { type InteractionRowChange, interactionRowChange } from '../sql/sql-store.js';
 import type { InteractionChange, ResourceTable, Store, TimerChanges } from '../store.js';
@@ -144,7 +145,10 @@ const tables: Record<TableName, 'cached' | 'uncached' | 'contacts'> = {
   contacts: 'contacts',
 };
 
-/** Open interactions kept in memory, at most; beyond it the least recently written are read again when needed. */
+/**
+ * Open interactions kept in memory, at most; beyond it the tenth least recently written are forgotten
+ * (in one pass) and read again when needed.
+ */
 const maxOpenInteractions = 100_000;
 
 /**
@@ -177,7 +181,7 @@ export class ThreadedStore implements Store {
   readonly routingMaps: Store['routingMaps'];
 
   private readonly configuration = new ConfigurationCache();
-  private readonly open = new Map<string, Interaction>();
+  private readonly open = new IdMap<Interaction>();
   /**
    * The sequence number of the last event sent to the thread. Events are numbered here, in the
    * order the thread will write them, so that a create can answer with its events at once; a
@@ -185,19 +189,19 @@ export class ThreadedStore implements Store {
    */
   private lastSeq = 0;
   /** Interactions with a save or create sent to the thread and not yet answered: not kept until it is. */
-  private readonly deciding = new Map<string, number>();
+  private readonly deciding = new IdMap<number>();
   private outbox: OutgoingCall[] = [];
   /**
    * The checked writes in the outbox since its last other call, by interaction. Only these take
    * later changes: folding a change across a read or an undecided write could let that call see
    * events out of their order.
    */
-  private readonly folding = new Map<string, PendingWrite>();
+  private readonly folding = new IdMap<PendingWrite>();
   private flushing = false;
   private nextCallId = 1;
   private sentBatch = 0;
   private committedBatch = 0;
-  private readonly answers = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  private readonly answers = new IdMap<{ resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
   private readonly commitWaiters: { batch: number; resolve: () => void; reject: (error: unknown) => void }[] = [];
   private failure: Error | null = null;
   private closing = false;
@@ -403,10 +407,7 @@ export class ThreadedStore implements Store {
     // Interactions in a final state no longer change: they are not kept.
     if (finalStates.has(interaction.state)) return;
     this.open.set(interaction.id, deepFreeze(interaction));
-    if (this.open.size > maxOpenInteractions) {
-      const oldest = this.open.keys().next().value;
-      if (oldest !== undefined) this.open.delete(oldest);
-    }
+    if (this.open.size > maxOpenInteractions) this.open.deleteOldest(maxOpenInteractions / 10);
   }
 
   private table<T extends { id: string; tenantId: string }>(name: TableName): ResourceTable<T> {
