@@ -30,11 +30,17 @@ async function spawnServer(args: string[], env: Record<string, string>): Promise
   });
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
+    let listening = false;
     child.stdout?.on('data', (chunk) => {
-      output += chunk;
       if (process.env.BENCH_SERVER_LOG) appendFileSync(process.env.BENCH_SERVER_LOG, chunk);
+      // Only the start is looked at: a GC trace can print megabytes after it.
+      if (listening) return;
+      output += chunk;
       const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
+      if (match?.[1]) {
+        listening = true;
+        resolve(match[1]);
+      }
     });
     child.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
   });

@@ -43,6 +43,8 @@ export class IdMap<V> {
   }
 
   clear(): void {
+    // Emptied on every batch and store call, mostly when already empty: no new object then.
+    if (this.count === 0) return;
     this.entries = Object.create(null);
     this.count = 0;
   }

@@ -35,3 +35,16 @@ test('IdMap: deleteOldest forgets the entries set longest ago; setting a key aga
   assert.equal(map.size, 0);
   assert.deepEqual(map.values(), []);
 });
+
+test('IdMap: clearing an empty map leaves it usable, and clearing drops every entry', () => {
+  const map = new IdMap<number>();
+  map.clear();
+  map.set('a', 1);
+  assert.equal(map.size, 1);
+  map.clear();
+  map.clear();
+  assert.equal(map.size, 0);
+  assert.equal(map.get('a'), undefined);
+  map.set('a', 2);
+  assert.deepEqual(map.values(), [2]);
+});
