@@ -9,6 +9,8 @@
  * BENCH_RATES=1000,2000 picks the rates; BENCH_PROFILE=dir writes the server's CPU profiles there (one
  * per thread); BENCH_NODE_FLAGS="--trace-gc" passes flags to the server's node, and
  * BENCH_SERVER_LOG=file keeps what the server prints there (the GC trace goes to its standard output).
+ * BENCH_LATENCY_LOG=file writes every offer's send time (Unix ms) and latency there, to line slow offers up
+ * with what the server did at the time; BENCH_KEEP=1 keeps the server's data directory.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -158,6 +160,7 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
     // Agents who take every offer at once and end it: the router is never short of capacity.
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
+    const latencyLog: string[] = [];
     let lastOfferAt = 0;
     for (let a = 0; a < 20; a++) {
       const agent = await api(url, token, 'POST', `${base}/agents`, {
@@ -177,6 +180,8 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
         if (sent !== undefined) {
           lastOfferAt = performance.now();
           latencies.push(lastOfferAt - sent);
+          if (process.env.BENCH_LATENCY_LOG)
+            latencyLog.push(`lat ${(performance.timeOrigin + sent).toFixed(1)} ${(lastOfferAt - sent).toFixed(2)}`);
           sentAt.delete(message.interaction.source);
         }
         socket.send(JSON.stringify({ type: 'accept', interactionId: message.interaction.id }));
@@ -219,6 +224,8 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
       const throughput = latencies.length === 0 ? 0 : latencies.length / ((lastOfferAt - started) / 1000);
       return { throughput, sent, cpuPerInteraction, clientCpu: (client.user + client.system) / sent };
     };
+    if (process.env.BENCH_LATENCY_LOG)
+      process.on('exit', () => appendFileSync(process.env.BENCH_LATENCY_LOG as string, `${latencyLog.join('\n')}\n`));
     // Warm-up (JIT tiers, statement and configuration caches, the heap's size), not measured.
     await run(warmUpRate);
     for (const rate of rates) {
@@ -286,7 +293,7 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
     for (const socket of sockets) socket.terminate();
     server.child.kill(process.env.BENCH_PROFILE ? 'SIGTERM' : 'SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, process.env.BENCH_PROFILE ? 2000 : 0));
-    rmSync(dir, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true });
   }
 }
 

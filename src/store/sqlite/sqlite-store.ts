@@ -57,6 +57,12 @@ export async function createSqliteStore(config: SqliteStoreConfig): Promise<Stor
 }
 
 /**
+ * Pages the write-ahead log grows to before the writer checkpoints what is left of it and starts it
+ * again from the beginning (about 64 MiB).
+ */
+export const walRestartFrames = 16384;
+
+/**
  * The SQLite store itself, on the thread that owns the connection: one better-sqlite3 connection in
  * WAL mode. Operations run one at a time, so each sees the effects of the previous one, and commit
  * in groups (group-commit-driver.ts).
@@ -70,8 +76,8 @@ export async function openSqliteStore(config: Required<SqliteStoreConfig>): Prom
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   // The checkpointer thread (checkpointer.ts) copies the log into the database file; the writer
-  // checkpoints only when the log has grown this long (pages), which restarts it from the beginning.
-  database.pragma('wal_autocheckpoint = 16384');
+  // checkpoints only when the log has grown this long, which restarts it from the beginning.
+  database.pragma(`wal_autocheckpoint = ${walRestartFrames}`);
   const driver = new GroupCommitDriver({ database, onFatal: config.onFatal });
   const db = new Kysely({ dialect: new GroupCommitDialect(driver, database) });
   await migrate(db, 'sqlite');

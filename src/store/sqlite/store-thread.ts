@@ -6,7 +6,7 @@
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { AppError } from '../../core/errors.js';
 import type { SqlStore } from '../sql/sql-store.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteStore, walRestartFrames } from './sqlite-store.js';
 import type { CallOutcome, StoreThreadReply, StoreThreadRequest } from './threaded-store.js';
 
 const port = parentPort;
@@ -52,7 +52,7 @@ async function serve(store: SqlStore, request: StoreThreadRequest): Promise<void
 function startCheckpointer(filename: string): Worker | null {
   if (filename === ':memory:') return null;
   const checkpointer = new Worker(new URL('./typescript-thread.mjs', import.meta.url), {
-    workerData: { module: new URL('./checkpointer.ts', import.meta.url).href, filename, intervalMs: 100 },
+    workerData: { module: new URL('./checkpointer.ts', import.meta.url).href, filename, intervalMs: 100, walRestartFrames },
   });
   checkpointer.on('message', (message: { type: string; message: string }) => {
     console.error(`switchboard: a WAL checkpoint failed (the log keeps every commit meanwhile): ${message.message}`);
