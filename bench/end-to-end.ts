@@ -122,11 +122,18 @@ const keptUpP99Ms = 100;
  */
 const warmUpRate = 1000;
 
+/** The node flags `npm start` serves with (the heap's size, docs/architecture.md): the server measured is the one users run. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  return pkg.scripts.start.split(' ').filter((word) => word.startsWith('--'));
+}
+
 export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], seconds = 5): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-bench-'));
   const token = 'bench-admin-token';
   const server = await spawnServer(
     [
+      ...startFlags(),
       ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
       ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
       join(root, 'bin/switchboard.mjs'),
