@@ -39,6 +39,6 @@ test('the README quick start runs verbatim against a real server and routes both
 test('the README install-and-start command names real scripts', () => {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
   assert.match(readmeBlock('Two commands'), /npm install && npm start/);
-  assert.match(pkg.scripts.start, /^node (--[\w-]+=\w+ )*bin\/switchboard\.mjs serve$/);
+  assert.equal(pkg.scripts.start, 'node --initial-old-space-size=256 bin/switchboard.mjs serve');
   assert.ok(pkg.scripts.test);
 });
