@@ -8,6 +8,7 @@ import {
 } from './address.js';
 import { type ApiError, apiError } from './errors.js';
 import { compileExpression } from './flow/expressions.js';
+import { freeFormError } from './json-limits.js';
 import {
   type Agent,
   type ChannelType,
@@ -300,6 +301,14 @@ export function checkQueueRouting(input: unknown, current: QueueRouting = defaul
   return done(errors, () => ({ ...routing, proficiencySkill: routing.proficiencySkill ?? null }));
 }
 
+/** The attributes object of an agent or contact, checked against the free-form limits. */
+function freeFormAttributes(value: unknown, errors: ApiError[]): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  const error = freeFormError(value, 'attributes');
+  if (error) errors.push(error);
+  return value as Record<string, unknown>;
+}
+
 export function checkAgent(
   input: {
     name?: unknown;
@@ -318,10 +327,7 @@ export function checkAgent(
   const email = normalizeEmail(rawEmail);
   if (rawEmail.trim() === '') errors.push(apiError('REQUIRED', 'email is required.', 'email'));
   else if (email === null) errors.push(apiError('INVALID_EMAIL', 'email must be an email address.', 'email'));
-  const attributes =
-    input.attributes !== null && typeof input.attributes === 'object' && !Array.isArray(input.attributes)
-      ? (input.attributes as Record<string, unknown>)
-      : {};
+  const attributes = freeFormAttributes(input.attributes, errors);
   const queueIds = Array.isArray(input.queueIds) ? [...new Set(input.queueIds as string[])] : [];
   queueIds.forEach((id, index) => {
     if (!facts.queueExists(id))
@@ -408,10 +414,7 @@ export function checkContact(
       errors.push(apiError('AGENT_NOT_FOUND', 'No agent of the tenant has this id, email or employee id.', 'favoriteAgentId'));
     }
   }
-  const attributes =
-    input.attributes !== null && typeof input.attributes === 'object' && !Array.isArray(input.attributes)
-      ? (input.attributes as Record<string, unknown>)
-      : {};
+  const attributes = freeFormAttributes(input.attributes, errors);
   return done(errors, () => ({
     fields: {
       title: optionalText(input.title),

@@ -7,7 +7,13 @@ export const errorCatalog = {
   // Request shape
   MALFORMED_JSON: { status: 400, description: 'The body is not valid JSON (or YAML where accepted).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The Content-Type is not one the endpoint accepts.' },
-  BODY_TOO_LARGE: { status: 413, description: 'The body is larger than the server accepts.' },
+  BODY_TOO_LARGE: { status: 413, description: 'The body is larger than the server accepts (1 MiB).' },
+  BODY_TOO_DEEP: { status: 400, description: 'The body nests objects and arrays more than 64 levels deep.' },
+  ATTRIBUTES_TOO_LARGE: {
+    status: 400,
+    description:
+      'A free-form object (attributes, callAttributes, flowInputParameters, inputs) is over a limit: 16 levels, 1,000 keys and items, keys of 256 and strings of 16,384 characters, 64 KiB as JSON.',
+  },
   REQUIRED: { status: 400, description: 'A required field is missing, empty or only whitespace.' },
   INVALID_TYPE: { status: 400, description: 'A field has the wrong JSON type.' },
   INVALID_ENUM: { status: 400, description: 'A field is not one of its allowed values.' },

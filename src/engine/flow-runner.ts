@@ -9,6 +9,7 @@ import {
   stepFlow,
 } from '../core/flow/flow-interpreter.js';
 import type { FlowDocument } from '../core/flow/flow-schema.js';
+import { checkFreeForm } from '../core/json-limits.js';
 import {
   type Contact,
   type Interaction,
@@ -488,6 +489,8 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     const run: FlowRun = { ...newRun(), program: await pinProgram(tenant.id, flowId, versionId) };
     const program = await programOf(tenant.id, run);
     const sample = body.interaction ?? {};
+    checkFreeForm(sample.attributes, 'interaction/attributes');
+    checkFreeForm(body.inputs, 'inputs');
     const interaction = {
       id: 'simulation',
       channelType: sample.channelType ?? 'voice',

@@ -2,6 +2,7 @@ import { lookup } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
+import { jsonDepth, jsonLimits } from '../core/json-limits.js';
 
 /** What a flow's httpRequest step sends. */
 export interface OutboundRequest {
@@ -124,6 +125,15 @@ export const nodeHttpClient: HttpClient = (request) =>
               body = JSON.parse(text);
             } catch {
               body = text;
+            }
+            // The answer may be kept in the flow run: bounded like a request body (core/json-limits.ts).
+            if (jsonDepth(body, jsonLimits.maxBodyDepth) > jsonLimits.maxBodyDepth) {
+              resolve({
+                ok: false,
+                reason: 'network',
+                message: `The answer nests more than ${jsonLimits.maxBodyDepth} levels deep.`,
+              });
+              return;
             }
           }
           const headers: Record<string, string> = {};

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { addressKindFor, normalizeAddress, normalizeEmail, normalizeLoosely, normalizePhoneNumber } from '../core/address.js';
 import { type DispatchKey, decideDispatch, matchDispatchMapping } from '../core/dispatch.js';
 import { AppError, apiError, notFound } from '../core/errors.js';
+import { checkFreeForm } from '../core/json-limits.js';
 import {
   type ChannelType,
   type Direction,
@@ -45,6 +46,14 @@ export interface InteractionDeps {
 }
 
 /** JSON with sorted keys, so the same request always hashes the same. */
+/** PATCH merges attributes; the merged object is what must stay within the free-form limits. */
+function mergeAttributes(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  checkFreeForm(patch, 'attributes');
+  const merged = { ...current, ...patch };
+  checkFreeForm(merged, 'attributes');
+  return merged;
+}
+
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
@@ -202,6 +211,7 @@ export function createInteractionService(deps: InteractionDeps) {
       if (body.medium !== undefined && channelType !== 'messaging') {
         throw new AppError(apiError('MEDIUM_NOT_ALLOWED', 'Only messaging interactions have a medium.', 'medium'));
       }
+      checkFreeForm(body.attributes, 'attributes');
       const now = clock.now();
       const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : null);
       const customer = text(body.customer);
@@ -268,7 +278,7 @@ export function createInteractionService(deps: InteractionDeps) {
         noReplyNeeded: typeof body.noReplyNeeded === 'boolean' ? body.noReplyNeeded : interaction.noReplyNeeded,
         priority: typeof body.priority === 'number' ? body.priority : interaction.priority,
         attributes: body.attributes
-          ? { ...interaction.attributes, ...(body.attributes as Record<string, unknown>) }
+          ? mergeAttributes(interaction.attributes, body.attributes as Record<string, unknown>)
           : interaction.attributes,
         revision: interaction.revision + 1,
         updatedAt: now,

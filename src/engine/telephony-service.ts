@@ -1,5 +1,6 @@
 import { normalizePhoneNumber, normalizeSipUri } from '../core/address.js';
 import { AppError, apiError } from '../core/errors.js';
+import { checkFreeForm } from '../core/json-limits.js';
 import {
   type CallCenter,
   type Flow,
@@ -73,6 +74,7 @@ function jsonObject(body: Body, field: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     refuse('INVALID_VALUE', `${field} must be a JSON object or a string holding one`, field);
   }
+  checkFreeForm(value, field);
   return value as Record<string, unknown>;
 }
 
@@ -371,17 +373,22 @@ export function createTelephonyService(deps: TelephonyDeps) {
           ([key]) => !['startTime', 'endTime', 'enqueueTime', 'acceptTime', 'callAttributes'].includes(key),
         ),
       );
+      // Every other field is kept as reported: free-form, so bounded like attributes, also once merged.
+      const details = { ...voiceCall.details, ...reported };
+      const mergedAttributes = { ...call.attributes, ...attributes };
+      checkFreeForm(details, 'fields');
+      checkFreeForm(mergedAttributes, 'callAttributes');
       const ends = voiceCall.endTime === null && times.endTime !== null;
       // Nobody took it: it ended waiting, in a flow, or after its routing failed.
       const unanswered = ends && call.agentId === null && !['connected', 'wrap_up', 'completed'].includes(call.state);
       const updated: Interaction = {
         ...call,
-        attributes: { ...call.attributes, ...attributes },
+        attributes: mergedAttributes,
         voiceCall: {
           ...voiceCall,
           ...times,
           callAttributes: { ...voiceCall.callAttributes, ...attributes },
-          details: { ...voiceCall.details, ...reported },
+          details,
           missed: voiceCall.missed || unanswered,
           pendingRouting: ends ? null : voiceCall.pendingRouting,
         },

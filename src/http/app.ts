@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { parse as parseYaml } from 'yaml';
 import { AppError, apiError } from '../core/errors.js';
 import { flowJsonSchema } from '../core/flow/flow-schema.js';
+import { checkBodyDepth } from '../core/json-limits.js';
 import type { Engine } from '../engine/engine.js';
 import { registerAgentGateway } from '../realtime/agent-gateway.js';
 import { toErrorResponse } from './error-response.js';
@@ -94,6 +95,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (request.principal.kind === 'agent' && request.routeOptions.url && !config?.agentAccess) {
       throw new AppError(apiError('FORBIDDEN', 'An agent token can use the agent routes only.'));
     }
+  });
+
+  // Before the schemas or anything else walks it: a body nested thousands deep would overflow the
+  // stack of every recursive reader after the parser (see core/json-limits.ts).
+  app.addHook('preValidation', async (request) => {
+    if (request.body !== undefined) checkBodyDepth(request.body);
   });
 
   // Committed before announced: an answer may report what an operation applied, so it leaves only once

@@ -10,6 +10,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Everything the process printed on stdout so far. */
   output(): string;
+  /** Everything the process printed on stderr so far. */
+  stderr(): string;
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     url,
     child,
     output: () => stdout,
+    stderr: () => stderr,
     stop: async (signal = 'SIGTERM') => {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');

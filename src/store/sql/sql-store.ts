@@ -1,5 +1,6 @@
 import { CompiledQuery, type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import { type ApiError, AppError, apiError } from '../../core/errors.js';
+import { jsonDepth, jsonLimits } from '../../core/json-limits.js';
 import type {
   Agent,
   AgentToken,
@@ -128,12 +129,39 @@ const updateInteraction = `UPDATE interactions SET ${interactionColumns.map((col
  */
 const staleRevision = Symbol('stale revision');
 
+/**
+ * A stored document, or null when it cannot be read: nested deeper than anything the API accepts
+ * (an older version stored such input), it would overflow the stack of every recursive reader after
+ * this one (freezing, structured clone, serialising). It is reported and skipped, so one record
+ * cannot stop a list, a start-up or the rest of its tenant.
+ */
+function readDoc<T>(text: string): T | null {
+  const value = JSON.parse(text) as T;
+  if (jsonDepth(value, jsonLimits.maxStoredDepth) <= jsonLimits.maxStoredDepth) return value;
+  const id = String((value as { id?: unknown }).id ?? 'without an id');
+  if (!reportedUnreadable.has(id) && reportedUnreadable.size < 10_000) {
+    reportedUnreadable.add(id);
+    process.emitWarning(
+      `Skipped stored record ${id}: it nests more than ${jsonLimits.maxStoredDepth} levels deep (stored by an older version). Correct or delete its row.`,
+      { code: 'SWITCHBOARD_UNREADABLE_RECORD' },
+    );
+  }
+  return null;
+}
+/** Ids already reported, so a record read on every list is reported once. */
+const reportedUnreadable = new Set<string>();
+
 function parse<T>(row: Row | undefined): T | null {
-  return row ? (JSON.parse(String(row.doc)) as T) : null;
+  return row ? readDoc<T>(String(row.doc)) : null;
 }
 
 function docs<T>(rows: unknown[]): T[] {
-  return rows.map((row) => JSON.parse(String((row as Row).doc)) as T);
+  const read: T[] = [];
+  for (const row of rows) {
+    const doc = readDoc<T>(String((row as Row).doc));
+    if (doc !== null) read.push(doc);
+  }
+  return read;
 }
 
 /** One page of documents in id (creation) order after the cursor; the query selects `doc`. */
@@ -1071,7 +1099,8 @@ export class SqlStore implements Store {
       interactionId: String(row.interaction_id),
       type: String(row.type),
       at: String(row.at),
-      data: JSON.parse(String(row.data)) as Record<string, unknown>,
+      // An event cannot be skipped (its number would go missing from the history): its data is.
+      data: readDoc<Record<string, unknown>>(String(row.data)) ?? { unreadable: 'nested too deep' },
     };
   }
 
