@@ -3,6 +3,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import { jsonDepth, jsonLimits } from '../core/json-limits.js';
+import { isInternalAddress } from './internal-address.js';
 
 /** What a flow's httpRequest step sends. */
 export interface OutboundRequest {
@@ -24,36 +25,10 @@ export type HttpClient = (request: OutboundRequest) => Promise<OutboundResult>;
 
 const maxResponseBytes = 1024 * 1024;
 
-/** True for addresses a flow must not reach unless the tenant allows it (SSRF protection). */
-export function isInternalAddress(address: string): boolean {
-  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
-  if (isIP(v4) === 4) {
-    const [a = 0, b = 0] = v4.split('.').map(Number);
-    return (
-      a === 0 ||
-      a === 10 ||
-      a === 127 ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254) ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 198 && (b === 18 || b === 19)) ||
-      a >= 224
-    );
-  }
-  const v6 = address.toLowerCase();
-  return (
-    v6 === '::' ||
-    v6 === '::1' ||
-    v6.startsWith('fc') ||
-    v6.startsWith('fd') ||
-    v6.startsWith('fe8') ||
-    v6.startsWith('fe9') ||
-    v6.startsWith('fea') ||
-    v6.startsWith('feb') ||
-    v6.startsWith('ff')
-  );
-}
+const agents = {
+  http: { guarded: new http.Agent({ keepAlive: true }), open: new http.Agent({ keepAlive: true }) },
+  https: { guarded: new https.Agent({ keepAlive: true }), open: new https.Agent({ keepAlive: true }) },
+};
 
 /**
  * The HTTP client of flows over node:http(s). The host name is resolved once and the connection goes
@@ -103,6 +78,9 @@ export const nodeHttpClient: HttpClient = (request) =>
         headers: { 'user-agent': 'Switchboard-Flow/1', ...request.headers },
         lookup: guardedLookup,
         timeout: request.timeoutMs,
+        // Kept-alive connections are pooled apart: a socket a tenant allowed to reach an internal
+        // address is never handed to a request of a tenant that is not.
+        agent: agents[url.protocol === 'https:' ? 'https' : 'http'][request.allowPrivateNetwork ? 'open' : 'guarded'],
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -145,6 +123,19 @@ export const nodeHttpClient: HttpClient = (request) =>
         response.on('error', (error) => resolve({ ok: false, reason: 'network', message: error.message }));
       },
     );
+    // The last word, whatever resolved the name: the address a new connection reached is checked
+    // before a byte is sent on it (this listener runs before the socket flushes what waits to be sent).
+    if (!request.allowPrivateNetwork) {
+      outgoing.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        socket.prependOnceListener('connect', () => {
+          const remote = socket.remoteAddress ?? '';
+          if (!isInternalAddress(remote)) return;
+          refusal = `${url.hostname} connected to ${remote}, an internal address; the tenant does not allow flows to call those.`;
+          socket.destroy(new Error(refusal));
+        });
+      });
+    }
     outgoing.on('timeout', () => {
       outgoing.destroy();
       resolve({ ok: false, reason: 'timeout', message: `No answer within ${request.timeoutMs} ms.` });
