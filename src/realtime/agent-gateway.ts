@@ -14,6 +14,20 @@ type ClientMessage =
   | { type: 'ping'; requestId?: string }
   | { type: 'subscribe'; queueIds: string[]; requestId?: string };
 
+/**
+ * What a connection may have waiting to be sent. A client that stops reading (while it keeps sending)
+ * would otherwise make the server buffer its answers without end; past this it is disconnected with
+ * close code 4008. Its work is safe: offers and held interactions are stored, and the next
+ * connection's greeting lists them.
+ */
+export const maxBufferedBytes = 1024 * 1024;
+/** Messages received and not yet handled, for the same reason. */
+const maxUnhandledMessages = 1000;
+/** Echoed in answers, so bounded: a long one would multiply what the server buffers. */
+const maxRequestIdLength = 200;
+
+const isId = (value: unknown) => typeof value === 'string' && value.length <= 100;
+
 function parseMessage(raw: string): ClientMessage | null {
   let message: unknown;
   try {
@@ -23,18 +37,19 @@ function parseMessage(raw: string): ClientMessage | null {
   }
   if (message === null || typeof message !== 'object') return null;
   const m = message as Record<string, unknown>;
-  if (m.requestId !== undefined && typeof m.requestId !== 'string') return null;
+  if (m.requestId !== undefined && !(typeof m.requestId === 'string' && m.requestId.length <= maxRequestIdLength)) return null;
   if (['accept', 'reject', 'end', 'complete', 'requeue'].includes(String(m.type))) {
-    return typeof m.interactionId === 'string' ? (m as ClientMessage) : null;
+    return isId(m.interactionId) ? (m as ClientMessage) : null;
   }
   if (m.type === 'presence') {
     const valid = ['offline', 'available', 'away'].includes(String(m.status));
-    return valid && (m.reason === undefined || m.reason === null || typeof m.reason === 'string') ? (m as ClientMessage) : null;
+    const reason = m.reason === undefined || m.reason === null || (typeof m.reason === 'string' && m.reason.length <= 200);
+    return valid && reason ? (m as ClientMessage) : null;
   }
   if (m.type === 'ping') return m as ClientMessage;
   if (m.type === 'subscribe') {
     const ids = m.queueIds;
-    return Array.isArray(ids) && ids.length <= 100 && ids.every((id) => typeof id === 'string') ? (m as ClientMessage) : null;
+    return Array.isArray(ids) && ids.length <= 100 && ids.every(isId) ? (m as ClientMessage) : null;
   }
   return null;
 }
@@ -57,8 +72,19 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
       // durable together (an offer, the results of an accept and an end) leave in one write: the
       // connection is corked until the promises of this turn have run.
       const connection = request.raw.socket;
+      const overloaded = (why: string) => {
+        if (socket.readyState !== socket.OPEN) return;
+        request.log.warn({ agentId: request.principal?.kind === 'agent' ? request.principal.agentId : null }, why);
+        // The close frame queues behind what the client did not read; ws destroys the socket if the
+        // closing handshake does not finish within its own time-out.
+        socket.close(4008, 'too much unread');
+      };
       const deliver = (text: string) => {
         if (socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > maxBufferedBytes) {
+          overloaded('agent WebSocket closed: the client does not read what it is sent');
+          return;
+        }
         if (connection.writableCorked === 0) {
           connection.cork();
           process.nextTick(() => connection.uncork());
@@ -82,8 +108,19 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
       // Messages are taken from the first moment and handled, in order, once the greeting is sent.
       let ready: Promise<unknown> = Promise.resolve();
       let chain: Promise<unknown> = Promise.resolve();
+      let unhandled = 0;
       socket.on('message', (data) => {
-        chain = chain.then(() => ready).then(() => handle(String(data)));
+        if (socket.readyState !== socket.OPEN) return;
+        if (++unhandled > maxUnhandledMessages) {
+          overloaded('agent WebSocket closed: the client sends faster than its requests are handled');
+          return;
+        }
+        chain = chain
+          .then(() => ready)
+          .then(() => handle(String(data)))
+          .finally(() => {
+            unhandled -= 1;
+          });
       });
       // Subscribe before reading the state, so nothing published in between is missed.
       const unsubscribe = engine.hub.subscribe(tenantId, agentId, send);
