@@ -9,6 +9,7 @@ try {
   // -1: a long-running command (serve) that exits on a signal.
   if (code >= 0) process.exitCode = code;
 } catch (error) {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
+  console.error(`switchboard: ${error instanceof Error ? error.message : error}`);
+  // At once: a start that failed half-way must not hang on what it had opened.
+  process.exit(1);
 }

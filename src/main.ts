@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { scvAdapter } from './adapters/scv/scv-routes.js';
 import { generateAdminToken } from './engine/access-control.js';
 import { systemClock } from './engine/clock.js';
@@ -15,18 +16,50 @@ export interface ServeConfig {
   dataDir: string;
   databaseUrl: string | null;
   adminToken: string | null;
+  logLevel: string;
 }
 
+/** The levels LOG_LEVEL may name (pino's). */
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** The settings, checked: a mistake is an error naming the setting, before anything starts. */
 export function serveConfigFromEnv(env: NodeJS.ProcessEnv): ServeConfig {
   const port = Number(env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, not "${env.PORT}".`);
+  if (env.PORT?.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a port number (0–65535), not "${env.PORT}".`);
+  }
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!(logLevels as readonly string[]).includes(logLevel)) {
+    throw new Error(`LOG_LEVEL must be one of ${logLevels.join(', ')}, not "${logLevel}".`);
+  }
+  const databaseUrl = env.DATABASE_URL || null;
+  if (databaseUrl !== null) {
+    let protocol = '';
+    try {
+      protocol = new URL(databaseUrl).protocol;
+    } catch {
+      throw new Error('DATABASE_URL is not a URL; it must be postgres://user:password@host:5432/database.');
+    }
+    if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+      throw new Error(
+        `DATABASE_URL must be a postgres:// or postgresql:// URL, not ${protocol}//: Switchboard stores in PostgreSQL, or in SQLite when DATABASE_URL is unset.`,
+      );
+    }
+  }
   return {
     port,
     host: env.HOST ?? '0.0.0.0',
     dataDir: resolve(env.SWITCHBOARD_DATA_DIR ?? './data'),
-    databaseUrl: env.DATABASE_URL || null,
+    databaseUrl,
     adminToken: env.SWITCHBOARD_ADMIN_TOKEN || null,
+    logLevel,
   };
+}
+
+/** Where a URL points, without its credentials (for error messages). */
+function endpointOf(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  return `${url.hostname || 'localhost'}:${url.port || 5432}${url.pathname}`;
 }
 
 /** The other vendors' protocols Switchboard speaks, each under its own path prefix. */
@@ -36,7 +69,11 @@ export const protocolAdapters: ProtocolAdapter[] = [scvAdapter];
 export async function openStore(config: Pick<ServeConfig, 'dataDir' | 'databaseUrl'>): Promise<Store> {
   if (config.databaseUrl) {
     const { createPostgresStore } = await import('./store/postgres/postgres-store.js');
-    return createPostgresStore({ connectionString: config.databaseUrl });
+    try {
+      return await createPostgresStore({ connectionString: config.databaseUrl });
+    } catch (error) {
+      throw new Error(`DATABASE_URL: cannot use PostgreSQL at ${endpointOf(config.databaseUrl)}: ${(error as Error).message}`);
+    }
   }
   const { createSqliteStore } = await import('./store/sqlite/sqlite-store.js');
   return createSqliteStore({ filename: join(config.dataDir, 'switchboard.db') });
@@ -60,12 +97,33 @@ export function resolveAdminToken(config: Pick<ServeConfig, 'dataDir' | 'adminTo
 export async function serve(config: ServeConfig, log: (line: string) => void = console.log) {
   const { token, generated } = resolveAdminToken(config);
   const store = await openStore(config);
-  const engine = createEngine({ store, clock: systemClock, newId: createUuidV7Generator(), adminToken: token });
-  const resumed = await engine.start();
-  const app = await buildApp({ engine, adapters: protocolAdapters, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+  let app: FastifyInstance;
+  let resumed: number;
+  try {
+    const engine = createEngine({ store, clock: systemClock, newId: createUuidV7Generator(), adminToken: token });
+    resumed = await engine.start();
+    app = await buildApp({ engine, adapters: protocolAdapters, logger: { level: config.logLevel } });
+  } catch (error) {
+    // A start that fails releases the store (its thread and lock) so the process can exit.
+    await store.close().catch(() => undefined);
+    throw error;
+  }
   app.addHook('onClose', () => store.close());
   if (resumed > 0) log(`Re-armed ${resumed} timers of waiting flow runs.`);
-  const address = await app.listen({ port: config.port, host: config.host });
+  let address: string;
+  try {
+    address = await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close();
+    const code = (error as { code?: string }).code;
+    const where = `${config.host}:${config.port}`;
+    if (code === 'EADDRINUSE')
+      throw new Error(`PORT ${config.port}: ${where} is already in use; stop what listens there or set PORT.`);
+    if (code === 'EACCES') throw new Error(`PORT ${config.port}: not allowed to listen on ${where}; choose a port above 1023.`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+      throw new Error(`HOST ${config.host} is not an address of this machine.`);
+    throw error;
+  }
   if (generated) {
     log(`Generated the admin token (shown once; also stored in ${join(config.dataDir, 'admin-token')}):`);
     log(`  ${token}`);

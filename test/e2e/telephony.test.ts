@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { type AgentClient, connectAgent } from '../support/agent-client.js';
 import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
@@ -213,8 +214,12 @@ describe('authorization (scenarios 1–8)', () => {
         200,
       );
     }
-    // A new process over the same database still refuses the replay.
-    const restarted = await startHarness({ store: await createSqliteStore({ filename: dbFile }), clock: h.clock });
+    // A new process over the same data still refuses the replay (over a copy: one server per database file).
+    const copy = join(dataDir, 'copy.db');
+    const source = new Database(dbFile, { readonly: true });
+    await source.backup(copy);
+    source.close();
+    const restarted = await startHarness({ store: await createSqliteStore({ filename: copy }), clock: h.clock });
     try {
       const again = await scv(restarted, 'PATCH', `/voiceCalls/${id}`, { token: once, body: {} });
       assert.equal(again.status, 401);

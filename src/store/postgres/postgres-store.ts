@@ -24,7 +24,13 @@ const types = {
 
 /** The production store: a pg pool, migrations applied before the first use. */
 export async function createPostgresStore(config: PostgresStoreConfig): Promise<SqlStore> {
-  const pool = new pg.Pool({ connectionString: config.connectionString, max: config.maxConnections ?? 10, types });
+  const pool = new pg.Pool({
+    connectionString: config.connectionString,
+    max: config.maxConnections ?? 10,
+    types,
+    // An unreachable server is an error within seconds, not a start that hangs.
+    connectionTimeoutMillis: 10_000,
+  });
   // A connection the server closes while it sits idle in the pool (a restart, a terminated backend)
   // is dropped and replaced by the next query; without a listener pg would crash the process.
   pool.on('error', (error) => console.error(`switchboard: an idle PostgreSQL connection failed: ${error.message}`));

@@ -68,7 +68,11 @@ export const walRestartFrames = 16384;
  * in groups (group-commit-driver.ts).
  */
 export async function openSqliteStore(config: Required<SqliteStoreConfig>): Promise<SqlStore> {
-  if (config.filename !== ':memory:') mkdirSync(dirname(config.filename), { recursive: true });
+  let lock: Database.Database | null = null;
+  if (config.filename !== ':memory:') {
+    mkdirSync(dirname(config.filename), { recursive: true });
+    lock = lockDatabaseFile(config.filename);
+  }
   const database = new Database(config.filename);
   database.pragma('journal_mode = WAL');
   // NORMAL in WAL mode survives a process crash; only an OS crash can lose the last transactions.
@@ -87,6 +91,31 @@ export async function openSqliteStore(config: Required<SqliteStoreConfig>): Prom
     db,
     classifyError,
     committed: () => driver.committed(),
-    destroy: () => db.destroy(),
+    destroy: async () => {
+      await db.destroy();
+      lock?.close();
+    },
   });
+}
+
+/**
+ * One server per database file: a second `switchboard serve` on the same data directory would write
+ * beside the first, and both would route the same work. The lock is SQLite's own exclusive lock on a
+ * file beside the database, held for as long as the connection is open; the operating system drops
+ * it when the process ends in any way (kill -9 included), so a crash never leaves a stale lock.
+ */
+function lockDatabaseFile(filename: string): Database.Database {
+  const lock = new Database(`${filename}.lock`, { timeout: 0 });
+  lock.pragma('locking_mode = EXCLUSIVE');
+  try {
+    lock.exec('BEGIN EXCLUSIVE');
+    lock.exec('COMMIT');
+  } catch (error) {
+    lock.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new Error(`${filename} is in use by another Switchboard server (SWITCHBOARD_DATA_DIR); stop it first.`);
+    }
+    throw error;
+  }
+  return lock;
 }
