@@ -8,6 +8,12 @@ export const errorCatalog = {
   MALFORMED_JSON: { status: 400, description: 'The body is not valid JSON (or YAML where accepted).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: 'The Content-Type is not one the endpoint accepts.' },
   BODY_TOO_LARGE: { status: 413, description: 'The body is larger than the server accepts (1 MiB).' },
+  HEADERS_TOO_LARGE: { status: 431, description: 'The request headers are larger than 16 KiB.' },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description: 'The request did not arrive in time: its headers within 10 s, the whole request within 30 s.',
+  },
+  MALFORMED_REQUEST: { status: 400, description: 'The request is not well-formed HTTP/1.1; the connection is closed.' },
   BODY_TOO_DEEP: { status: 400, description: 'The body nests objects and arrays more than 64 levels deep.' },
   ATTRIBUTES_TOO_LARGE: {
     status: 400,
@@ -197,6 +203,10 @@ export const errorCatalog = {
     description: 'No flow or fallback queue routed the call, or its agent or queue has no routing map for the call center.',
   },
   // Server
+  NOT_READY: {
+    status: 503,
+    description: 'GET /readyz only: the store does not answer; the server should not be sent traffic yet.',
+  },
   INTERNAL: { status: 500, description: 'A bug. The response carries a request id to find it in the log.' },
 } as const satisfies Record<string, { status: number; description: string }>;
 

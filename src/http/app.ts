@@ -1,13 +1,14 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { AppError, apiError } from '../core/errors.js';
 import { flowJsonSchema } from '../core/flow/flow-schema.js';
 import { checkBodyDepth } from '../core/json-limits.js';
 import type { Engine } from '../engine/engine.js';
 import { registerAgentGateway } from '../realtime/agent-gateway.js';
+import { answerClientError, connectionLimits, loggableUrl } from './connection-limits.js';
 import { toErrorResponse } from './error-response.js';
 import { authenticate } from './request-context.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
@@ -36,15 +37,38 @@ export interface AppDeps {
 }
 
 /** Paths anyone may read: they describe the API and hold no tenant data. */
-const publicPaths = [/^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/healthz$/, /^\/v1\/schemas\/flow\.json$/];
+const publicPaths = [/^\/$/, /^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/(healthz|readyz)$/, /^\/v1\/schemas\/flow\.json$/];
 
 /** The HTTP API over an engine. Nothing is listening until the caller calls listen(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { engine } = deps;
   const adapters = deps.adapters ?? [];
+  const logger = deps.logger
+    ? {
+        ...(deps.logger as object),
+        // Fastify's own request serialiser, with credentials in the query hidden.
+        serializers: {
+          req: (request: FastifyRequest) => ({
+            method: request.method,
+            url: loggableUrl(request.url),
+            host: request.host,
+            remoteAddress: request.ip,
+            remotePort: request.socket?.remotePort,
+          }),
+        },
+      }
+    : false;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    logger,
     bodyLimit: 1024 * 1024,
+    requestTimeout: connectionLimits.requestTimeoutMs,
+    keepAliveTimeout: connectionLimits.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: connectionLimits.headersTimeoutMs,
+      connectionsCheckingInterval: connectionLimits.checkIntervalMs,
+      maxHeaderSize: connectionLimits.maxHeaderBytes,
+    },
+    clientErrorHandler: answerClientError,
     ajv: {
       // Unknown fields are errors, never silently dropped; types are not coerced ("5" is not 5).
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false },
@@ -129,7 +153,30 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send(body);
   });
 
+  // The start page of a browser pointed at the server: the API reference.
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+  // Liveness: the process answers.
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', store: engine.store.driver }));
+  // Readiness: started (migrations run, timers re-armed, the router's view loaded: buildApp comes after
+  // engine.start) and the store answers within 2 s.
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    let timer: NodeJS.Timeout | undefined;
+    const answered = await Promise.race([
+      engine.store.getTenant('readiness-probe').then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), 2000);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (answered) return { status: 'ready', store: engine.store.driver };
+    const { status, body } = toErrorResponse(
+      new AppError(apiError('NOT_READY', `The ${engine.store.driver} store does not answer.`)),
+    );
+    return reply.code(status).send(body);
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/v1/schemas/flow.json', { schema: { tags: ['flows'] } }, async () => flowJsonSchema);
   app.addHook('onClose', async () => engine.stop());
