@@ -61,4 +61,8 @@ export class IdMap<V> {
   values(): V[] {
     return Object.values(this.entries);
   }
+
+  keys(): string[] {
+    return Object.keys(this.entries);
+  }
 }

@@ -58,6 +58,12 @@ export interface QueueRouting {
   awayOnOfferTimeout: boolean;
   wrapUpSeconds: number;
   /**
+   * How long an agent may hold connected work before the router ends it (the conversation's end was
+   * never reported: a desktop that crashed, a lost hang-up). Absent on queues stored before it existed:
+   * read it through maxConnectedMinutesOf.
+   */
+  maxConnectedMinutes: number;
+  /**
    * Requirements that relax as the work waits: the step whose afterSeconds has passed applies
    * (e.g. skill ≥ 4 at first, anyone after 60 s). Empty means anyone in the queue at once.
    */
@@ -70,8 +76,14 @@ export const defaultQueueRouting: QueueRouting = {
   offerTimeoutSeconds: 30,
   awayOnOfferTimeout: true,
   wrapUpSeconds: 30,
+  maxConnectedMinutes: 480,
   escalation: [],
 };
+
+/** A queue's maxConnectedMinutes, also for queues stored before it existed (and for work without a queue). */
+export function maxConnectedMinutesOf(routing: QueueRouting | undefined): number {
+  return routing?.maxConnectedMinutes ?? defaultQueueRouting.maxConnectedMinutes;
+}
 
 export interface Queue {
   id: string;
@@ -295,6 +307,8 @@ export interface Interaction {
   declinedBy: string[];
   /** When wrap-up ends and the interaction completes by itself. */
   wrapUpUntil: string | null;
+  /** When the agent accepted it (absent on interactions stored before it existed). */
+  connectedAt?: string | null;
   /** For a segment created by a transfer: the interaction it continues. */
   parentInteractionId: string | null;
   enqueuedAt: string | null;

@@ -6,6 +6,7 @@ import {
   type Interaction,
   type InteractionEvent,
   interactionEvent,
+  maxConnectedMinutesOf,
   type Presence,
   type Queue,
   type StoredTimer,
@@ -16,6 +17,7 @@ import { RoutingIndex } from '../core/router/routing-index.js';
 import type { InteractionChange, ResourceTable, Store, TimerChanges } from '../store/store.js';
 import type { AgentHub } from './agent-hub.js';
 import type { Clock } from './clock.js';
+import { ConnectedDeadlines } from './connected-deadlines.js';
 import { type FlowRunner, offerTimerId } from './flow-runner.js';
 import type { IdGenerator } from './id-generator.js';
 
@@ -40,6 +42,8 @@ interface TenantView {
   /** Open offers by interaction: who was offered it (to tell them when it goes away). */
   offers: Map<string, { agentId: string; offerId: string }>;
   wakeup: (() => void) | null;
+  /** When each connected interaction has been held too long. */
+  connected: ConnectedDeadlines;
 }
 
 const holdingStates = new Set(['offered', 'connected', 'wrap_up']);
@@ -119,7 +123,16 @@ export function createRouter(deps: RouterDeps) {
   async function load(tenantId: string): Promise<TenantView> {
     const tenant = await store.getTenant(tenantId);
     if (!tenant) throw notFound('tenant');
-    const view: TenantView = { tenant, index: new RoutingIndex(), queues: new Map(), offers: new Map(), wakeup: null };
+    const view: TenantView = {
+      tenant,
+      index: new RoutingIndex(),
+      queues: new Map(),
+      offers: new Map(),
+      wakeup: null,
+      connected: new ConnectedDeadlines(clock, (ids) => {
+        for (const id of ids) void router.heldTooLong(tenantId, id).catch(() => undefined);
+      }),
+    };
     for (const queue of await all(store.queues, tenantId)) {
       view.queues.set(queue.id, queue);
       view.index.setQueue(queue.id, queue.routing);
@@ -155,9 +168,17 @@ export function createRouter(deps: RouterDeps) {
     if (interaction.state === 'offered' && interaction.offer) {
       view.offers.set(interaction.id, { agentId: interaction.offer.agentId, offerId: interaction.offer.id });
     } else view.offers.delete(interaction.id);
+    view.connected.track(interaction.id, interaction.state === 'connected' ? connectedDeadline(view, interaction) : null);
     // The offer went away without the agent taking it (abandoned, left the queue, transferred…).
     const rescinded = before && interaction.offer?.id !== before.offerId && interaction.agentId !== before.agentId;
     return rescinded ? before.agentId : null;
+  }
+
+  /** When connected work has been held too long: from its acceptance (or last change, if stored before that was kept). */
+  function connectedDeadline(view: TenantView, interaction: Interaction): number {
+    const since = Date.parse(interaction.connectedAt ?? interaction.updatedAt);
+    const routing = interaction.queueId ? view.queues.get(interaction.queueId)?.routing : undefined;
+    return since + maxConnectedMinutesOf(routing) * 60_000;
   }
 
   function summary(interaction: Interaction) {
@@ -403,7 +424,7 @@ export function createRouter(deps: RouterDeps) {
     return agent;
   }
 
-  return {
+  const router = {
     /** Builds the views of every tenant with open work and assigns it (at start, after a restart). */
     async start(): Promise<void> {
       for (let after: string | null = null; ; ) {
@@ -415,7 +436,12 @@ export function createRouter(deps: RouterDeps) {
     },
 
     stop(): void {
-      for (const view of views.values()) void view.then((v) => v.wakeup?.());
+      for (const view of views.values()) {
+        void view.then((v) => {
+          v.wakeup?.();
+          v.connected.stop();
+        });
+      }
     },
 
     /** Follows a committed interaction change and assigns what can be assigned. */
@@ -489,6 +515,7 @@ export function createRouter(deps: RouterDeps) {
           state: 'connected',
           agentId,
           offer: null,
+          connectedAt: now,
           // Answered: the telephony API's pending routing record is done with.
           ...(base.voiceCall
             ? { voiceCall: { ...base.voiceCall, pendingRouting: null, acceptTime: base.voiceCall.acceptTime ?? now } }
@@ -567,28 +594,46 @@ export function createRouter(deps: RouterDeps) {
           throw new AppError(apiError('INTERACTION_NOT_CONNECTED', 'Only a connected interaction can end.'));
         if (agentId && interaction.agentId !== agentId)
           throw new AppError(apiError('FORBIDDEN', 'The interaction is held by another agent.'));
-        const now = clock.now();
-        const queue = interaction.queueId ? view.queues.get(interaction.queueId) : undefined;
-        const wrapUpSeconds = queue?.routing.wrapUpSeconds ?? 0;
-        const events: NewEvent[] = [interactionEvent(interactionId, 'interaction.ended', now, { by })];
-        let changed: Interaction;
-        const timers: TimerChanges = { set: [], cancel: [] };
-        if (wrapUpSeconds > 0) {
-          const wrapUpUntil = new Date(Date.parse(now) + wrapUpSeconds * 1000).toISOString();
-          changed = { ...interaction, state: 'wrap_up', wrapUpUntil, revision: interaction.revision + 1, updatedAt: now };
-          timers.set.push({ id: wrapUpTimerId(interactionId), tenantId, interactionId, kind: 'wrap-up', dueAt: wrapUpUntil });
-          events.push(interactionEvent(interactionId, 'interaction.wrap_up', now, { until: wrapUpUntil }));
-        } else {
-          changed = { ...interaction, state: 'completed', revision: interaction.revision + 1, updatedAt: now };
-          events.push(interactionEvent(interactionId, 'interaction.completed', now, { cause: 'ended' }));
-        }
-        if (!(await save({ interaction: changed, events, timers }))) {
-          throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
-        }
-        track(view, changed);
-        await assign(view);
-        return changed;
+        return endConversation(view, interaction, [interactionEvent(interactionId, 'interaction.ended', clock.now(), { by })]);
       });
+    },
+
+    /**
+     * Connected work held past its queue's maxConnectedMinutes: nobody reported the end of the
+     * conversation (a desktop that crashed, a lost hang-up), so the router ends it — wrap-up, then
+     * completed — and the agent's capacity is free again. Reported with `interaction.held_too_long`.
+     */
+    heldTooLong(tenantId: string, interactionId: string): Promise<Interaction | null> {
+      return serialized(tenantId, async () => {
+        const view = await viewOf(tenantId);
+        const interaction = await store.getInteraction(tenantId, interactionId);
+        // It may have ended, or been accepted again, since the deadline was set.
+        if (interaction?.state !== 'connected') return null;
+        const deadline = connectedDeadline(view, interaction);
+        const now = clock.now();
+        if (deadline > Date.parse(now)) {
+          view.connected.track(interactionId, deadline);
+          return null;
+        }
+        const routing = interaction.queueId ? view.queues.get(interaction.queueId)?.routing : undefined;
+        return endConversation(view, interaction, [
+          interactionEvent(interactionId, 'interaction.held_too_long', now, {
+            agentId: interaction.agentId,
+            connectedAt: interaction.connectedAt ?? null,
+            maxConnectedMinutes: maxConnectedMinutesOf(routing),
+          }),
+          interactionEvent(interactionId, 'interaction.ended', now, { by: 'system' }),
+        ]);
+      });
+    },
+
+    /** The interactions an agent holds: offered to them, connected, or in wrap-up. */
+    async heldBy(tenantId: string, agentId: string): Promise<Interaction[]> {
+      const view = await viewOf(tenantId);
+      const interactions = await Promise.all(view.index.heldBy(agentId).map((id) => store.getInteraction(tenantId, id)));
+      return interactions.filter(
+        (i): i is Interaction => !!i && holdingStates.has(i.state) && (i.offer?.agentId ?? i.agentId) === agentId,
+      );
     },
 
     /** Wrap-up is over (the agent says so, or its timer fires): the interaction completes and the agent is free. */
@@ -677,14 +722,6 @@ export function createRouter(deps: RouterDeps) {
       return leaveRouting(tenantId, interactionId, 'withdrawn');
     },
 
-    /** Open offers of an agent, for a connection that just opened. */
-    async openOffers(tenantId: string, agentId: string): Promise<Interaction[]> {
-      const view = await viewOf(tenantId);
-      const ids = [...view.offers].filter(([, open]) => open.agentId === agentId).map(([id]) => id);
-      const interactions = await Promise.all(ids.map((id) => store.getInteraction(tenantId, id)));
-      return interactions.filter((i): i is Interaction => i?.state === 'offered');
-    },
-
     summary,
 
     /** The live part of a queue's statistics, from the router's view. */
@@ -701,6 +738,33 @@ export function createRouter(deps: RouterDeps) {
       };
     },
   };
+  return router;
+
+  /** The conversation is over: wrap-up for the queue's wrapUpSeconds, or completed at once. Runs serialized. */
+  async function endConversation(view: TenantView, interaction: Interaction, events: NewEvent[]): Promise<Interaction> {
+    const { tenantId } = interaction;
+    const interactionId = interaction.id;
+    const now = clock.now();
+    const queue = interaction.queueId ? view.queues.get(interaction.queueId) : undefined;
+    const wrapUpSeconds = queue?.routing.wrapUpSeconds ?? 0;
+    let changed: Interaction;
+    const timers: TimerChanges = { set: [], cancel: [] };
+    if (wrapUpSeconds > 0) {
+      const wrapUpUntil = new Date(Date.parse(now) + wrapUpSeconds * 1000).toISOString();
+      changed = { ...interaction, state: 'wrap_up', wrapUpUntil, revision: interaction.revision + 1, updatedAt: now };
+      timers.set.push({ id: wrapUpTimerId(interactionId), tenantId, interactionId, kind: 'wrap-up', dueAt: wrapUpUntil });
+      events.push(interactionEvent(interactionId, 'interaction.wrap_up', now, { until: wrapUpUntil }));
+    } else {
+      changed = { ...interaction, state: 'completed', revision: interaction.revision + 1, updatedAt: now };
+      events.push(interactionEvent(interactionId, 'interaction.completed', now, { cause: 'ended' }));
+    }
+    if (!(await save({ interaction: changed, events, timers }))) {
+      throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
+    }
+    track(view, changed);
+    await assign(view);
+    return changed;
+  }
 
   async function dropTimer(timer: { id: string }): Promise<void> {
     deps.onTimers({ set: [], cancel: [timer.id] });

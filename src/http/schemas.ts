@@ -49,6 +49,13 @@ const queueRouting = Type.Object(
     offerTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 3600 })),
     awayOnOfferTimeout: Type.Optional(Type.Boolean()),
     wrapUpSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
+    maxConnectedMinutes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 43200,
+        description: 'How long an agent may hold connected work before it is ended for them (default 480).',
+      }),
+    ),
     escalation: Type.Optional(
       Type.Array(
         Type.Object(

@@ -152,12 +152,18 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
         greeted = resolve;
       });
       const agent = await engine.store.agents.get(tenantId, agentId);
-      const offers = await engine.router.openOffers(tenantId, agentId);
+      const held = await engine.router.heldBy(tenantId, agentId);
       send({
         type: 'hello',
         protocol: agentProtocolVersion,
         agent: agent ? { id: agent.id, name: agent.name, email: agent.email, presence: agent.presence } : null,
-        offers: offers.map((interaction) => ({ offer: interaction.offer, interaction: engine.router.summary(interaction) })),
+        offers: held
+          .filter((interaction) => interaction.state === 'offered')
+          .map((interaction) => ({ offer: interaction.offer, interaction: engine.router.summary(interaction) })),
+        // Work the agent accepted and has not finished (after a reconnect or a restart): end and complete it.
+        held: held
+          .filter((interaction) => interaction.state !== 'offered')
+          .map((interaction) => engine.router.summary(interaction)),
       });
       greeted();
 

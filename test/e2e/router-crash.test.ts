@@ -45,6 +45,13 @@ function desktop(url: string, tenantId: string, agentToken: string, behaviour: B
       socket.send(JSON.stringify({ type: 'accept', interactionId: interaction.id }));
       if (behaviour === 'answer') socket.send(JSON.stringify({ type: 'end', interactionId: interaction.id }));
     }
+    // Work held when the connection (or the server) went away comes back in the greeting: finish it.
+    if (message.type === 'hello' && behaviour === 'answer') {
+      for (const interaction of message.held) {
+        const type = interaction.state === 'wrap_up' ? 'complete' : 'end';
+        socket.send(JSON.stringify({ type, interactionId: interaction.id }));
+      }
+    }
     if (message.type === 'hello') socket.send(JSON.stringify({ type: 'presence', status: 'available' }));
   });
   return new Promise((resolve, reject) => {
@@ -169,10 +176,14 @@ test('kill -9 in the middle of traffic, twice: nothing lost or duplicated, capac
     for (const [agentId, count] of perAgent) assert.ok(count <= 1, `agent ${agentId} holds ${count}`);
   }
 
-  // After the last restart the backlog drains to an agent who answers: every call completes once.
-  const holder = agents.find((a) => a.behaviour === 'hold');
-  const held = (await request(server, token, 'GET', `${base}/interactions?state=connected&limit=200`)).body.result as Json[];
-  for (const interaction of held) await request(server, token, 'POST', `${base}/interactions/${interaction.id}/end`, {});
+  // After the last restart the agent who held calls reconnects and answers: the greeting hands it the
+  // calls it held (accepted before a kill -9 included), it ends them, and the backlog drains to it.
+  const holder = agents.find((a) => a.behaviour === 'hold') as (typeof agents)[number];
+  const heldBefore = (await request(server, token, 'GET', `${base}/agents/${holder.id}/interactions`)).body.result as Json[];
+  assert.ok(
+    heldBefore.some((i) => i.state === 'connected'),
+    'the holding agent holds connected work after the crashes',
+  );
   for (const agent of agents) await desktop(server.url, tenant.id, agent.token, agent === holder ? 'answer' : agent.behaviour);
   await eventually(async () => {
     const open = await Promise.all(

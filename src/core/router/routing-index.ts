@@ -171,6 +171,13 @@ export class RoutingIndex {
     this.list(agent);
   }
 
+  /** The interactions an agent holds (offered, connected, wrap-up); one pass over all holdings. */
+  heldBy(agentId: string): string[] {
+    const ids: string[] = [];
+    for (const [id, holding] of this.holdings) if (holding.agentId === agentId) ids.push(id);
+    return ids;
+  }
+
   holding(interactionId: string): { agentId: string; channelType: ChannelType } | undefined {
     return this.holdings.get(interactionId);
   }

@@ -67,6 +67,24 @@ export function registerAgentRoutes(app: FastifyInstance, engine: Engine): void 
     },
   );
 
+  app.get(
+    '/v1/tenants/:tenantId/agents/:id/interactions',
+    {
+      schema: {
+        tags,
+        summary: "The agent's work: offered to them, connected or in wrap-up (an agent token reads its own only)",
+      },
+      config: agentAccess,
+    },
+    async (request) => {
+      const tenant = await tenantOf(engine, request);
+      const agentId = actingAgent(request, (request.params as Params).id);
+      await agents.get(tenant, agentId);
+      const held = await router.heldBy(tenant.id, agentId);
+      return { result: held.map((interaction) => router.summary(interaction)), nextCursor: null };
+    },
+  );
+
   const interactionTags = ['interactions'];
   const action = (name: string) => `/v1/tenants/:tenantId/interactions/:id/${name}`;
   app.post(action('accept'), { schema: { tags: interactionTags }, config: agentAccess }, async (request) => {
