@@ -226,3 +226,15 @@ test('an interaction that nothing can place fails its flow, and lands in the fal
   assert.equal(placed.body.result.queueId, fallback.id);
   assert.equal(placed.body.result.placement.queueSource, 'flow-fallback');
 });
+
+test('queue escalation requirements read only agent: naming the interaction is refused, not left never to match', async () => {
+  const response = await h.call('POST', `${base}/queues`, {
+    body: {
+      name: 'Tiered',
+      routing: { escalation: [{ afterSeconds: 0, requirements: "interaction.attributes.tier == 'gold'" }] },
+    },
+  });
+  assert.equal(response.status, 400);
+  assert.deepEqual(codes(response.body), ['INVALID_EXPRESSION:routing/escalation/0/requirements']);
+  assert.match(response.body.errors[0].message, /requirements can read only `agent`/);
+});

@@ -109,6 +109,15 @@ describe('each mistake has its own code', () => {
       'FLOW_EXPRESSION_INVALID',
       'definition/steps/0/requirements',
     );
+    // The router checks requirements against agents after the flow moved on: `agent` is all they see.
+    for (const name of ['interaction.attributes.tier', 'vars.x', 'contact.firstName']) {
+      await refusedWith(
+        flow([q('a', { requirements: `${name} == 'gold'` })]),
+        'FLOW_EXPRESSION_INVALID',
+        'definition/steps/0/requirements',
+        /requirements can read only `agent`/,
+      );
+    }
   });
 
   test('FLOW_QUEUE_NOT_FOUND, FLOW_AGENT_NOT_FOUND, FLOW_SUBFLOW_NOT_FOUND', async () => {

@@ -24,7 +24,10 @@ function environment(scope: ExpressionScope): Environment {
   let env = environments.get(scope);
   if (!env) {
     env = new Environment({ homogeneousAggregateLiterals: false, enableOptionalTypes: true, limits });
-    for (const name of [...flowVariables, ...scopeVariables[scope]]) env.registerVariable(name, 'dyn');
+    // Routing requirements are evaluated by the router against each agent, long after the flow step
+    // ran: `agent` is all they can read, so naming anything else is refused when they are uploaded.
+    const names = scope === 'agent' ? scopeVariables.agent : [...flowVariables, ...scopeVariables[scope]];
+    for (const name of names) env.registerVariable(name, 'dyn');
     environments.set(scope, env);
   }
   return env;
@@ -67,7 +70,11 @@ export function compileExpression(source: string, scope: ExpressionScope = 'flow
     const checked = env.check(source);
     if (!checked.valid) {
       const message = checked.error?.message ?? 'invalid expression';
-      result = { ok: false, message: firstLine(message), column: caretColumn(message) };
+      const hint =
+        scope === 'agent' && /^Unknown variable/.test(message)
+          ? ' (requirements can read only `agent`: the router checks them against each agent, after the flow has moved on)'
+          : '';
+      result = { ok: false, message: `${firstLine(message)}${hint}`, column: caretColumn(message) };
     } else {
       const parsed = env.parse(source);
       result = { ok: true, evaluateConverted: (celContext) => parsed(celContext) };
