@@ -94,10 +94,18 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
    * The main flow and, transitively, the active versions of the subflows it calls, pinned now:
    * the run finishes on these versions whatever is activated later.
    */
-  async function pinProgram(tenantId: string, flowId: string, versionId: string): Promise<FlowRun['program']> {
-    const pinned: Record<string, { flowId: string; versionId: string; devName: string }> = {};
+  async function pinProgram(
+    runTenantId: string,
+    tenantId: string,
+    flowId: string,
+    versionId: string,
+  ): Promise<FlowRun['program']> {
+    const pinned: FlowRun['program'] = {};
+    // Flows of a parent tenant (an inherited dispatch mapping) are read there; the entry says so.
+    const owner = (ref: { flowId: string; versionId: string; devName: string }) =>
+      tenantId === runTenantId ? ref : { ...ref, tenantId };
     const main = await store.flows.get(tenantId, flowId);
-    pinned.main = { flowId, versionId, devName: main?.devName ?? 'main' };
+    pinned.main = owner({ flowId, versionId, devName: main?.devName ?? 'main' });
     const pending = [versionId];
     const seen = new Set<string>();
     while (pending.length > 0) {
@@ -110,7 +118,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
         const sub = await store.findFlowByDevName(tenantId, step.flow);
         // A subflow that cannot be resolved is left out; the step fails when it runs (error exit).
         if (!sub?.reusable || !sub.activeVersionId) continue;
-        pinned[step.flow] = { flowId: sub.id, versionId: sub.activeVersionId, devName: sub.devName };
+        pinned[step.flow] = owner({ flowId: sub.id, versionId: sub.activeVersionId, devName: sub.devName });
         pending.push(sub.activeVersionId);
       }
     }
@@ -120,7 +128,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
   async function programOf(tenantId: string, run: FlowRun): Promise<FlowProgram> {
     const flows: FlowProgram['flows'] = {};
     for (const [key, ref] of Object.entries(run.program ?? {})) {
-      const document = await documentOf(tenantId, ref.versionId);
+      const document = await documentOf(ref.tenantId ?? tenantId, ref.versionId);
       if (document) flows[key] = { ...ref, document };
     }
     return { flows };
@@ -430,14 +438,21 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
      * Starts the flow of a freshly dispatched interaction (not yet saved): the caller saves the change
      * with the interaction's creation and then calls `after`.
      */
-    async start(tenant: Tenant, interaction: Interaction, inputs: Record<string, unknown> = {}): Promise<AppliedStep> {
+    async start(
+      tenant: Tenant,
+      interaction: Interaction,
+      inputs: Record<string, unknown> = {},
+      /** The tenant owning the flow: a parent's, when an inherited dispatch mapping chose it. */
+      flowTenantId: string = tenant.id,
+    ): Promise<AppliedStep> {
       if (!interaction.flowId || !interaction.flowVersionId) throw new Error('start needs a dispatched interaction');
-      const run: FlowRun = { ...newRun(), program: await pinProgram(tenant.id, interaction.flowId, interaction.flowVersionId) };
+      const program = await pinProgram(tenant.id, flowTenantId, interaction.flowId, interaction.flowVersionId);
+      const run: FlowRun = { ...newRun(), program };
       // The interaction is not stored yet: apply() saves revision base + 1, so the base is 0.
-      const program = await programOf(tenant.id, run);
+      const loaded = await programOf(tenant.id, run);
       const withRun: Interaction = { ...interaction, state: 'in_flow', flowRun: run };
-      const result = stepFlow(program, run, { type: 'start', inputs }, await contextOf(tenant, withRun, program));
-      const applied = await apply(tenant, { ...withRun, revision: interaction.revision - 1 }, program, result, null);
+      const result = stepFlow(loaded, run, { type: 'start', inputs }, await contextOf(tenant, withRun, loaded));
+      const applied = await apply(tenant, { ...withRun, revision: interaction.revision - 1 }, loaded, result, null);
       applied.change.events.unshift(
         interactionEvent(interaction.id, 'flow.started', clock.now(), {
           flowId: interaction.flowId,
@@ -486,7 +501,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
   async function simulate(tenant: Tenant, flowId: string, versionId: string, body: SimulationRequest) {
     const version = await store.getFlowVersion(tenant.id, flowId, versionId);
     if (!version) throw notFound('flow version');
-    const run: FlowRun = { ...newRun(), program: await pinProgram(tenant.id, flowId, versionId) };
+    const run: FlowRun = { ...newRun(), program: await pinProgram(tenant.id, tenant.id, flowId, versionId) };
     const program = await programOf(tenant.id, run);
     const sample = body.interaction ?? {};
     checkFreeForm(sample.attributes, 'interaction/attributes');

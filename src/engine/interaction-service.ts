@@ -87,7 +87,11 @@ export function createInteractionService(deps: InteractionDeps) {
     );
   }
 
-  async function dispatch(tenant: Tenant, key: DispatchKey): Promise<ReturnType<typeof decideDispatch>> {
+  /** The dispatch decision, and the tenant owning the mapping's flow (a parent's, for an inherited mapping). */
+  async function dispatch(
+    tenant: Tenant,
+    key: DispatchKey,
+  ): Promise<ReturnType<typeof decideDispatch> & { flowTenantId: string }> {
     const owners = await configuration.tenants.lineage(tenant);
     const depthOf = new Map(owners.map((owner, depth) => [owner.id, depth]));
     const values = {
@@ -104,13 +108,13 @@ export function createInteractionService(deps: InteractionDeps) {
       key,
       mappings.map((mapping) => ({ mapping, depth: depthOf.get(mapping.tenantId) ?? 0 })),
     );
-    if (!match.matched) return decideDispatch(key, match, null);
+    if (!match.matched) return { ...decideDispatch(key, match, null), flowTenantId: tenant.id };
     const { mapping } = match.winner;
     const flow = await store.flows.get(mapping.tenantId, mapping.flowId);
     const flowFacts = flow
       ? { id: flow.id, activeVersionId: flow.activeVersionId, versionIds: await store.flowVersionIds(mapping.tenantId, flow.id) }
       : null;
-    return decideDispatch(key, match, flowFacts);
+    return { ...decideDispatch(key, match, flowFacts), flowTenantId: mapping.tenantId };
   }
 
   /**
@@ -131,7 +135,7 @@ export function createInteractionService(deps: InteractionDeps) {
       contactPoint: interaction.contactPoint,
       source: interaction.source,
     };
-    const { decision, error } = await dispatch(tenant, key);
+    const { decision, error, flowTenantId } = await dispatch(tenant, key);
     const entryPoint = interaction.contactPoint
       ? await store.findEntryPointByAddress(tenant.id, interaction.channelType, interaction.contactPoint)
       : null;
@@ -149,7 +153,7 @@ export function createInteractionService(deps: InteractionDeps) {
       events.push(interactionEvent(interaction.id, 'interaction.dispatched', now, dispatchEventData(decision)));
     }
     if (!transferQueue) {
-      const started = await flows.start(tenant, next);
+      const started = await flows.start(tenant, next, {}, flowTenantId);
       started.change.events.unshift(...events);
       return started;
     }

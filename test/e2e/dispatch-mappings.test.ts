@@ -479,4 +479,40 @@ describe('dispatch (0(c) 18–25)', () => {
     assert.equal(second.body.result.flowId, childFlow.id);
     assert.equal(second.body.result.dispatch.inherited, false);
   });
+
+  test("an inherited mapping runs the parent's flow (and its subflows) on the child's interaction, queued in the child", async () => {
+    const parent = await createTenant(d, { name: 'Parent' });
+    await make(d, `${parent.base}/queues`, { name: 'Support', devName: 'Support' });
+    await make(d, `${parent.base}/flows`, {
+      name: 'Greeting',
+      devName: 'Greeting',
+      reusable: true,
+      definition: { start: 'hi', steps: [{ id: 'hi', type: 'end', outputs: { priority: '7' } }] },
+    });
+    const parentFlow = await make(d, `${parent.base}/flows`, {
+      name: 'Main',
+      definition: {
+        start: 'greet',
+        steps: [
+          { id: 'greet', type: 'subflow', flow: 'Greeting', exits: { next: 'queue' } },
+          { id: 'queue', type: 'routeToQueue', queue: 'Support', priority: 'vars.greet.priority' },
+        ],
+      },
+    });
+    await make(d, `${parent.base}/dispatch-mappings`, {
+      name: 'All inbound',
+      interactionField: 'direction',
+      value: 'inbound',
+      flowId: parentFlow.id,
+    });
+    const child = await createTenant(d, { name: 'Child', parentTenantId: parent.id });
+    const childSupport = await make(d, `${child.base}/queues`, { name: 'Support', devName: 'Support' });
+    const created = await d.call('POST', `${child.base}/interactions`, { body: { channelType: 'sms', customer: '+15065550000' } });
+    assert.equal(created.status, 201);
+    const interaction = created.body.result;
+    assert.equal(interaction.dispatch.inherited, true);
+    assert.equal(interaction.state, 'queued', JSON.stringify(interaction.flowRun?.outcome));
+    assert.equal(interaction.queueId, childSupport.id);
+    assert.equal(interaction.priority, 7);
+  });
 });

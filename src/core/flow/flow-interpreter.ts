@@ -59,7 +59,8 @@ export type RunOutcome =
 export interface FlowRun {
   status: 'running' | 'waiting' | 'completed' | 'failed';
   /** The flow versions the run executes, pinned when it started: `main` and subflows by devName. */
-  program: Record<string, { flowId: string; versionId: string; devName: string }>;
+  /** The pinned versions; `tenantId` names the tenant owning a flow when it is not the run's (a parent's). */
+  program: Record<string, { flowId: string; versionId: string; devName: string; tenantId?: string }>;
   frames: Frame[];
   waiting: Waiting | null;
   stepsExecuted: number;
