@@ -507,7 +507,9 @@ describe('dispatch (0(c) 18–25)', () => {
     });
     const child = await createTenant(d, { name: 'Child', parentTenantId: parent.id });
     const childSupport = await make(d, `${child.base}/queues`, { name: 'Support', devName: 'Support' });
-    const created = await d.call('POST', `${child.base}/interactions`, { body: { channelType: 'sms', customer: '+15065550000' } });
+    const created = await d.call('POST', `${child.base}/interactions`, {
+      body: { channelType: 'sms', customer: '+15065550000' },
+    });
     assert.equal(created.status, 201);
     const interaction = created.body.result;
     assert.equal(interaction.dispatch.inherited, true);
