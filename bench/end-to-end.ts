@@ -12,53 +12,15 @@
  * BENCH_LATENCY_LOG=file writes every offer's send time (Unix ms) and latency there, to line slow offers up
  * with what the server did at the time; BENCH_KEEP=1 keeps the server's data directory.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
+import { api, drive, root, spawnServer, startFlags } from './bench-server.js';
 import { LoadClient } from './http-load-client.js';
 import { fmt, percentile, printTable, type Row } from './report.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-async function spawnServer(args: string[], env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    let listening = false;
-    child.stdout?.on('data', (chunk) => {
-      if (process.env.BENCH_SERVER_LOG) appendFileSync(process.env.BENCH_SERVER_LOG, chunk);
-      // Only the start is looked at: a GC trace can print megabytes after it.
-      if (listening) return;
-      output += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        listening = true;
-        resolve(match[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${output}`)));
-  });
-  return { url, child };
-}
-
-async function api(url: string, token: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = (await response.json()) as { result: Record<string, unknown> & { id: string; token?: string } };
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-  return json.result;
-}
 
 const ticksPerSecond = (() => {
   try {
@@ -96,19 +58,6 @@ function cpuSplit(pid: number | undefined, before: Map<string, number> | null, a
   return { total, main, store: Math.max(0, ...others) };
 }
 
-/** Fires `rate` requests per second for `seconds`, starting at `started`; returns when all have answered. */
-async function drive(rate: number, seconds: number, started: number, send: (i: number) => Promise<unknown>): Promise<void> {
-  const total = Math.round(rate * seconds);
-  const pending: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i / rate) * 1000;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(send(i).catch(() => undefined));
-  }
-  await Promise.all(pending);
-}
-
 /**
  * A rate is kept up with when every interaction is offered and the p99 stays under this: a server
  * falling behind builds a queue, and its latencies grow through the run to seconds.
@@ -121,12 +70,6 @@ const keptUpP99Ms = 100;
  * 1,000/s, the runs that follow no longer differ by position.
  */
 const warmUpRate = 1000;
-
-/** The node flags `npm start` serves with (the heap's size, docs/architecture.md): the server measured is the one users run. */
-function startFlags(): string[] {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
-  return pkg.scripts.start.split(' ').filter((word) => word.startsWith('--'));
-}
 
 export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], seconds = 5): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-bench-'));

@@ -1,16 +1,18 @@
 /**
- * `npm run bench` runs every benchmark; `npm run bench -- routing` (or `recovery`, `e2e`) runs one.
+ * `npm run bench` runs every benchmark; `npm run bench -- routing` (or `recovery`, `e2e`, `webhooks`) runs one.
  * Each prints its figures next to a baseline measured in the same run.
  */
 import { runEndToEnd } from './end-to-end.js';
 import { runRecovery } from './recovery.js';
 import { printTable } from './report.js';
 import { runRoutingDecisions } from './routing-decisions.js';
+import { runWebhooks } from './webhooks.js';
 
 const benchmarks: Record<string, { title: string; run: () => Promise<ReturnType<typeof runRoutingDecisions>> }> = {
   routing: { title: 'Routing decisions (bench/routing-decisions.ts)', run: async () => runRoutingDecisions() },
   recovery: { title: 'Recovery after a restart (bench/recovery.ts)', run: () => runRecovery() },
   e2e: { title: 'End to end over HTTP and WebSocket (bench/end-to-end.ts)', run: () => runEndToEnd() },
+  webhooks: { title: 'Webhooks: one subscription under load (bench/webhooks.ts)', run: () => runWebhooks() },
 };
 
 const wanted = process.argv.slice(2);

@@ -517,6 +517,8 @@ export interface Webhook {
   /** Event types to deliver (e.g. offer.created); null for all. */
   eventTypes: string[] | null;
   active: boolean;
+  /** The most events one request carries (1–1000; absent on subscriptions stored before it existed: 500). */
+  maxEventsPerRequest?: number;
   /** The last event (seq) delivered and acknowledged with a 2xx. */
   lastDeliveredSeq: number;
   /** Consecutive failed attempts of the next event. */

@@ -395,6 +395,9 @@ export const webhookCreate = Type.Object(
       Type.String({ minLength: 16, maxLength: 200, description: 'Your own signing secret; generated when absent.' }),
     ),
     active: Type.Optional(Type.Boolean()),
+    maxEventsPerRequest: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: 'The most events one POST carries (500 by default).' }),
+    ),
     afterSeq: Type.Optional(
       Type.Integer({ minimum: 0, description: 'Deliver from after this event; new events only by default.' }),
     ),
@@ -406,6 +409,9 @@ export const webhookUpdate = Type.Object(
     url: Type.Optional(Type.String({ maxLength: 2000 })),
     eventTypes: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 100 }), { maxItems: 100 }), Type.Null()])),
     active: Type.Optional(Type.Boolean()),
+    maxEventsPerRequest: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, description: 'The most events one POST carries (500 by default).' }),
+    ),
   },
   closed,
 );

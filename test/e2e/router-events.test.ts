@@ -54,9 +54,17 @@ function verify(request: Received, secret: string): Json {
   assert.ok(match, header);
   const expected = createHmac('sha256', secret).update(`${match[1]}.${request.body}`).digest('hex');
   assert.equal(match[2], expected, 'signature');
-  const body = JSON.parse(request.body);
-  assert.equal(request.headers['switchboard-event-id'], body.id);
-  return body;
+  // A request carries one or more events, in order; the delivery header names the first and the last.
+  const { events } = JSON.parse(request.body) as { events: Json[] };
+  assert.ok(events.length >= 1);
+  const seqs = events.map((e) => e.seq);
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => a - b),
+  );
+  assert.equal(request.headers['switchboard-delivery'], `${events[0].tenantId}:${seqs[0]}-${seqs.at(-1)}`);
+  for (const event of events) assert.equal(event.id, `${event.tenantId}:${event.seq}`);
+  return events;
 }
 
 test('the event feed pages through every transition in order with a cursor', async () => {
@@ -117,7 +125,7 @@ test('webhooks deliver signed events at least once, in order, retrying with back
   const offer = await s.client.next('offer');
   await s.client.request({ type: 'accept', interactionId: offer.interaction.id });
   const bodies = await eventually(async () => {
-    const delivered = receiver.received.slice(before).map((r) => verify(r, secret));
+    const delivered = receiver.received.slice(before).flatMap((r) => verify(r, secret));
     return delivered.filter((b) => b.interactionId === interaction.id).length >= 5 ? delivered : null;
   });
   const types = bodies.map((b: Json) => b.type);
@@ -173,4 +181,39 @@ test('queue statistics over REST and pushed to subscribed WebSocket clients', as
   assert.equal(after.connected, 1);
   assert.equal(after.waiting, 0);
   assert.equal((await h.call('GET', `${s.base}/queues/${s.queue.id}/stats?windowMinutes=0`)).status, 400);
+});
+
+test('events that wait for a receiver leave in batches of at most maxEventsPerRequest, in order, none missing', async () => {
+  const s = await setup();
+  const created = await h.call('POST', `${s.base}/webhooks`, {
+    body: { url: `${receiver.url}/batched`, maxEventsPerRequest: 3 },
+  });
+  assert.equal(created.body.result.maxEventsPerRequest, 3);
+  const secret: string = created.body.result.secret;
+  const before = receiver.received.length;
+  // The receiver is down while ten calls arrive: their events pile up behind the first failure.
+  failNext = 1;
+  for (let i = 0; i < 10; i++) await s.call(`+1506555${String(1000 + i)}`);
+  await eventually(async () => {
+    const webhook = await h.call('GET', `${s.base}/webhooks/${created.body.result.id}`);
+    return webhook.body.result.failures === 1;
+  });
+  await h.clock.advance(1000);
+  const all = (await h.call('GET', `${s.base}/events?limit=200`)).body.result as Json[];
+  const ours = all.filter((e) => e.seq > created.body.result.lastDeliveredSeq);
+  const requests = await eventually(async () => {
+    const mine = receiver.received.slice(before).filter((r) => r.url === '/batched');
+    const delivered = mine.slice(1).flatMap((r) => verify(r, secret));
+    return delivered.length >= ours.length ? mine : null;
+  });
+  const batches = requests.slice(1).map((r) => verify(r, secret));
+  assert.ok(batches.every((batch) => batch.length <= 3));
+  assert.ok(
+    batches.some((batch) => batch.length === 3),
+    'events waited and left together',
+  );
+  assert.deepEqual(
+    batches.flat().map((e: Json) => e.seq),
+    ours.map((e) => e.seq),
+  );
 });
