@@ -51,11 +51,10 @@ export function createWebhookDispatcher(deps: { store: Store; clock: Clock; newI
   }
 
   function follow(webhook: Webhook): void {
-    let ids = subscriptions.get(webhook.tenantId);
-    if (webhook.active) {
-      if (!ids) subscriptions.set(webhook.tenantId, (ids = new Set()));
-      ids.add(webhook.id);
-    } else ids?.delete(webhook.id);
+    const ids = subscriptions.get(webhook.tenantId) ?? new Set<string>();
+    subscriptions.set(webhook.tenantId, ids);
+    if (webhook.active) ids.add(webhook.id);
+    else ids.delete(webhook.id);
   }
 
   /** Delivers what is due for one webhook; at most one run per webhook at a time. */
@@ -148,7 +147,14 @@ export function createWebhookDispatcher(deps: { store: Store; clock: Clock; newI
       const fresh = (await store.webhooks.get(tenantId, webhookId)) ?? webhook;
       const at = clock.now();
       if (ok) {
-        const delivered = { ...fresh, lastDeliveredSeq: last.seq, failures: 0, nextAttemptAt: null, lastError: null, updatedAt: at };
+        const delivered = {
+          ...fresh,
+          lastDeliveredSeq: last.seq,
+          failures: 0,
+          nextAttemptAt: null,
+          lastError: null,
+          updatedAt: at,
+        };
         await store.webhooks.update(delivered);
         prefetched = { after: last.seq, version: at, events: next };
         continue;
@@ -215,8 +221,7 @@ export function createWebhookDispatcher(deps: { store: Store; clock: Clock; newI
         url,
         eventTypes: Array.isArray(body.eventTypes) && body.eventTypes.length > 0 ? (body.eventTypes as string[]) : null,
         active: body.active !== false,
-        maxEventsPerRequest:
-          typeof body.maxEventsPerRequest === 'number' ? body.maxEventsPerRequest : defaultMaxEventsPerRequest,
+        maxEventsPerRequest: typeof body.maxEventsPerRequest === 'number' ? body.maxEventsPerRequest : defaultMaxEventsPerRequest,
         lastDeliveredSeq: typeof body.afterSeq === 'number' ? body.afterSeq : latest,
         failures: 0,
         nextAttemptAt: null,
