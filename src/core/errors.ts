@@ -13,6 +13,8 @@ export const errorCatalog = {
     status: 408,
     description: 'The request did not arrive in time: its headers within 10 s, the whole request within 30 s.',
   },
+  URL_TOO_LONG: { status: 414, description: 'A part of the path (an id) is longer than 100 characters.' },
+  MALFORMED_URL: { status: 400, description: 'The URL cannot be decoded (a stray % or an invalid character).' },
   MALFORMED_REQUEST: { status: 400, description: 'The request is not well-formed HTTP/1.1; the connection is closed.' },
   BODY_TOO_DEEP: { status: 400, description: 'The body nests objects and arrays more than 64 levels deep.' },
   ATTRIBUTES_TOO_LARGE: {

@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { parse as parseYaml } from 'yaml';
 import { AppError, apiError } from '../core/errors.js';
 import { flowJsonSchema } from '../core/flow/flow-schema.js';
@@ -69,6 +69,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       maxHeaderSize: connectionLimits.maxHeaderBytes,
     },
     clientErrorHandler: answerClientError,
+    // What the router refuses before any route or hook runs, in the API's error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const code = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'URL_TOO_LONG' : 'MALFORMED_URL';
+      const message =
+        code === 'URL_TOO_LONG'
+          ? 'A part of the path is longer than 100 characters; ids are shorter.'
+          : 'The URL cannot be decoded.';
+      const { status, body } = toErrorResponse(new AppError(apiError(code, message)));
+      // The reply's route generics are unknown here (no route matched): it is a plain reply.
+      (reply as unknown as FastifyReply).code(status).send(body);
+    },
     ajv: {
       // Unknown fields are errors, never silently dropped; types are not coerced ("5" is not 5).
       customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false },

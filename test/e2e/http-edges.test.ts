@@ -54,6 +54,15 @@ test('headers over 16 KiB answer 431 HEADERS_TOO_LARGE and garbage 400 MALFORMED
   assert.deepEqual(errorOf(garbage.text), { status: 400, code: 'MALFORMED_REQUEST' });
 });
 
+test('an overlong id answers 414 URL_TOO_LONG and an undecodable URL 400 MALFORMED_URL, in the error shape', async () => {
+  const long = await fetch(`${url}/v1/tenants/${'x'.repeat(5000)}/queues`);
+  assert.equal(long.status, 414);
+  assert.equal(((await long.json()) as { errors: { code: string }[] }).errors[0]?.code, 'URL_TOO_LONG');
+  const bad = await fetch(`${url}/v1/tenants/%zz/queues`);
+  assert.equal(bad.status, 400);
+  assert.equal(((await bad.json()) as { errors: { code: string }[] }).errors[0]?.code, 'MALFORMED_URL');
+});
+
 test('a client trickling its headers is answered 408 REQUEST_TIMEOUT and disconnected', async () => {
   let timer: NodeJS.Timeout | undefined;
   const slow = await raw((socket) => {
