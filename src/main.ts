@@ -6,6 +6,7 @@ import { generateAdminToken } from './engine/access-control.js';
 import { systemClock } from './engine/clock.js';
 import { createEngine } from './engine/engine.js';
 import { createUuidV7Generator } from './engine/id-generator.js';
+import { createPrometheusMetrics } from './engine/metrics.js';
 import { buildApp, type ProtocolAdapter } from './http/app.js';
 import type { Store } from './store/store.js';
 
@@ -100,9 +101,11 @@ export async function serve(config: ServeConfig, log: (line: string) => void = c
   let app: FastifyInstance;
   let resumed: number;
   try {
-    const engine = createEngine({ store, clock: systemClock, newId: createUuidV7Generator(), adminToken: token });
+    const metrics = createPrometheusMetrics();
+    const engine = createEngine({ store, clock: systemClock, newId: createUuidV7Generator(), adminToken: token, metrics });
+    metrics.readLive(() => engine.liveFigures());
     resumed = await engine.start();
-    app = await buildApp({ engine, adapters: protocolAdapters, logger: { level: config.logLevel } });
+    app = await buildApp({ engine, adapters: protocolAdapters, logger: { level: config.logLevel }, metrics: metrics.registry });
   } catch (error) {
     // A start that fails releases the store (its thread and lock) so the process can exit.
     await store.close().catch(() => undefined);

@@ -18,6 +18,11 @@ export class ConnectedDeadlines {
     private readonly onDue: (interactionIds: string[]) => void,
   ) {}
 
+  /** How many connected interactions are tracked. */
+  get size(): number {
+    return this.deadlines.size;
+  }
+
   /** Sets (a number, in epoch ms) or clears (null) an interaction's deadline. */
   track(interactionId: string, deadline: number | null): void {
     if (deadline === null) {

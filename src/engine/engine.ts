@@ -10,6 +10,7 @@ import { createFlowRunner } from './flow-runner.js';
 import { type HttpClient, nodeHttpClient } from './http-client.js';
 import type { IdGenerator } from './id-generator.js';
 import { createInteractionService } from './interaction-service.js';
+import { type LiveFigures, type Metrics, noMetrics } from './metrics.js';
 import { createQueueStats } from './queue-stats.js';
 import { createRouter } from './router-service.js';
 import { createTelephonyService } from './telephony-service.js';
@@ -24,11 +25,14 @@ export interface EngineConfig {
   adminToken: string;
   /** How flows make HTTP calls; the guarded node:http client by default. */
   http?: HttpClient;
+  /** Where the engine reports what it does (Prometheus when serving); nothing by default. */
+  metrics?: Metrics;
 }
 
 /** The engine's services over one store, clock and id source. Call start() before serving. */
 export function createEngine(config: EngineConfig) {
   const { store, clock, newId } = config;
+  const metrics = config.metrics ?? noMetrics;
   const access = createAccessControl({ store, adminToken: config.adminToken });
   const hub = createAgentHub();
   const timers = createTimerService({
@@ -65,6 +69,7 @@ export function createEngine(config: EngineConfig) {
     hub,
     onTimers: (changes) => timers.apply(changes),
     onEvents: (tenantId) => webhooks.eventsCommitted(tenantId),
+    metrics,
   });
   const queueStats = createQueueStats({ store, clock, router });
   const configuration = createConfigurationService({
@@ -79,7 +84,7 @@ export function createEngine(config: EngineConfig) {
       queueRemoved: (tenantId, id) => void router.queueRemoved(tenantId, id),
     },
   });
-  const interactions = createInteractionService({ store, clock, newId, configuration, flows, committed });
+  const interactions = createInteractionService({ store, clock, newId, configuration, flows, committed, metrics });
   const callCenters = createCallCenterService({ store, clock, newId });
   const contacts = createContactService({ store, clock, newId });
   const telephony = createTelephonyService({ store, clock, interactions, flows, router, committed });
@@ -97,6 +102,10 @@ export function createEngine(config: EngineConfig) {
     telephony,
     webhooks,
     queueStats,
+    /** What the metrics' gauges read when scraped. */
+    async liveFigures(): Promise<LiveFigures> {
+      return { ...(await router.liveFigures()), webhooks: await webhooks.backlog() };
+    },
     /** Re-arms the stored timers and lets the router pick up the open work; returns how many timers. */
     async start(): Promise<number> {
       const armed = await timers.restore(store);

@@ -26,6 +26,7 @@ import type { ConfigurationService } from './configuration-service.js';
 import { placeByEntryPoint } from './entry-point-placement.js';
 import { type FlowRunner, offerTimerId } from './flow-runner.js';
 import type { IdGenerator } from './id-generator.js';
+import type { Metrics } from './metrics.js';
 
 type Body = Record<string, unknown>;
 type NewEvent = Omit<InteractionEvent, 'seq'>;
@@ -43,9 +44,9 @@ export interface InteractionDeps {
   flows: FlowRunner;
   /** Told after every committed interaction change (the router follows queues and capacity). */
   committed(interaction: Interaction): void;
+  metrics?: Metrics;
 }
 
-/** JSON with sorted keys, so the same request always hashes the same. */
 /** PATCH merges attributes; the merged object is what must stay within the free-form limits. */
 function mergeAttributes(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
   checkFreeForm(patch, 'attributes');
@@ -54,6 +55,7 @@ function mergeAttributes(current: Record<string, unknown>, patch: Record<string,
   return merged;
 }
 
+/** JSON with sorted keys, so the same request always hashes the same. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
@@ -261,6 +263,7 @@ export function createInteractionService(deps: InteractionDeps) {
       routed.change.events.unshift(created);
       const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };
+      deps.metrics?.interactionCreated(base.channelType);
       routed.after();
       // What was just stored, as GET would read it (without reading it back).
       return { interaction: { ...routed.change.interaction, events: outcome.events }, replayed: false };

@@ -20,6 +20,7 @@ import type { Clock } from './clock.js';
 import { ConnectedDeadlines } from './connected-deadlines.js';
 import { type FlowRunner, offerTimerId } from './flow-runner.js';
 import type { IdGenerator } from './id-generator.js';
+import { type LiveFigures, type Metrics, noMetrics } from './metrics.js';
 
 type NewEvent = Omit<InteractionEvent, 'seq'>;
 
@@ -32,6 +33,7 @@ export interface RouterDeps {
   onTimers(changes: TimerChanges): void;
   /** Called after the router commits events for a tenant (webhooks deliver them). */
   onEvents(tenantId: string): void;
+  metrics?: Metrics;
 }
 
 /** The router's in-memory view of one tenant, rebuilt from the store and kept in step with commits. */
@@ -59,6 +61,7 @@ const wrapUpTimerId = (interactionId: string) => `${interactionId}:wrap-up`;
  */
 export function createRouter(deps: RouterDeps) {
   const { store, clock } = deps;
+  const metrics = deps.metrics ?? noMetrics;
   const views = new Map<string, Promise<TenantView>>();
   const locks = new Map<string, Promise<unknown>>();
 
@@ -201,7 +204,10 @@ export function createRouter(deps: RouterDeps) {
   }
 
   async function save(change: InteractionChange): Promise<boolean> {
-    if (!(await store.saveInteractions([change]))) return false;
+    const started = performance.now();
+    const saved = await store.saveInteractions([change]);
+    metrics.commitSeconds((performance.now() - started) / 1000);
+    if (!saved) return false;
     deps.onTimers(change.timers ?? { set: [], cancel: [] });
     deps.onEvents(change.interaction.tenantId);
     return true;
@@ -210,7 +216,10 @@ export function createRouter(deps: RouterDeps) {
   /** Offers waiting work to free agents, queue by queue, in routing order. */
   async function assign(view: TenantView): Promise<void> {
     const now = Date.parse(clock.now());
-    for (const decision of view.index.decide(now)) {
+    const started = performance.now();
+    const decisions = view.index.decide(now);
+    metrics.decisionSeconds((performance.now() - started) / 1000);
+    for (const decision of decisions) {
       const queue = view.queues.get(decision.queueId);
       if (queue) await offer(view, queue, decision.workId, decision.agentId, decision.reason);
     }
@@ -273,6 +282,7 @@ export function createRouter(deps: RouterDeps) {
       return;
     }
     track(view, offered);
+    metrics.offer('created');
     deps.hub.publish(view.tenant.id, agentId, { type: 'offer', offer: offered.offer, interaction: summary(offered) });
   }
 
@@ -395,6 +405,7 @@ export function createRouter(deps: RouterDeps) {
     if (!(await save({ interaction: changed, events, timers: { set: [], cancel: firedTimer ? [firedTimer] : [timerId] } })))
       return null;
     track(view, changed);
+    metrics.offer(eventType === 'offer.rejected' ? 'rejected' : eventType === 'offer.expired' ? 'expired' : 'rescinded');
     deps.hub.publish(view.tenant.id, offer.agentId, { type: eventType, offerId: offer.id, interactionId: interaction.id });
     return changed;
   }
@@ -547,6 +558,7 @@ export function createRouter(deps: RouterDeps) {
           );
         }
         track(view, connected);
+        metrics.offer('accepted');
         return connected;
       });
     },
@@ -625,6 +637,29 @@ export function createRouter(deps: RouterDeps) {
           interactionEvent(interactionId, 'interaction.ended', now, { by: 'system' }),
         ]);
       });
+    },
+
+    /** What the metrics read when scraped: each loaded tenant's queues and open work by state. */
+    async liveFigures(): Promise<Pick<LiveFigures, 'queues' | 'states'>> {
+      const now = Date.parse(clock.now());
+      const figures: Pick<LiveFigures, 'queues' | 'states'> = {
+        queues: [],
+        states: { queued: 0, offered: 0, connected: 0, wrap_up: 0 },
+      };
+      for (const pending of views.values()) {
+        const view = await pending.catch(() => null);
+        if (!view) continue;
+        for (const queueId of view.queues.keys()) {
+          const { waiting, oldestEnqueuedAt } = view.index.snapshot(queueId);
+          const oldestWaitSeconds = oldestEnqueuedAt === null ? 0 : Math.max(0, (now - oldestEnqueuedAt) / 1000);
+          figures.queues.push({ tenantId: view.tenant.id, queueId, waiting, oldestWaitSeconds });
+          figures.states.queued += waiting;
+        }
+        figures.states.offered += view.offers.size;
+        figures.states.connected += view.connected.size;
+        figures.states.wrap_up += view.index.holdingCount - view.offers.size - view.connected.size;
+      }
+      return figures;
     },
 
     /** The interactions an agent holds: offered to them, connected, or in wrap-up. */

@@ -205,6 +205,19 @@ export function createWebhookDispatcher(deps: { store: Store; clock: Clock; newI
       for (const cancel of timers.values()) cancel();
       timers.clear();
     },
+    /** Events each active subscription has yet to deliver, for the metrics. */
+    async backlog(): Promise<{ tenantId: string; webhookId: string; behind: number }[]> {
+      const figures: { tenantId: string; webhookId: string; behind: number }[] = [];
+      for (const [tenantId, ids] of subscriptions) {
+        if (ids.size === 0) continue;
+        const latest = await store.latestEventSeq(tenantId);
+        for (const webhookId of ids) {
+          const webhook = await store.webhooks.get(tenantId, webhookId);
+          if (webhook) figures.push({ tenantId, webhookId, behind: Math.max(0, latest - webhook.lastDeliveredSeq) });
+        }
+      }
+      return figures;
+    },
     /** New events were committed for the tenant. */
     eventsCommitted(tenantId: string): void {
       kick(tenantId);

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { AppError, apiError } from '../core/errors.js';
 import { flowJsonSchema } from '../core/flow/flow-schema.js';
@@ -10,7 +11,7 @@ import type { Engine } from '../engine/engine.js';
 import { registerAgentGateway } from '../realtime/agent-gateway.js';
 import { answerClientError, connectionLimits, loggableUrl } from './connection-limits.js';
 import { toErrorResponse } from './error-response.js';
-import { authenticate } from './request-context.js';
+import { authenticate, requireAdmin } from './request-context.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerCallCenterRoutes } from './routes/call-center-routes.js';
 import { registerConfigurationRoutes } from './routes/configuration-routes.js';
@@ -34,6 +35,8 @@ export interface AppDeps {
   adapters?: ProtocolAdapter[];
   /** Fastify's logger option: false in tests, pino settings when serving. */
   logger?: FastifyServerOptions['logger'];
+  /** The Prometheus registry GET /metrics serves (admin token); no /metrics without one. */
+  metrics?: Registry;
 }
 
 /** Paths anyone may read: they describe the API and hold no tenant data. */
@@ -189,6 +192,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send(body);
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  const registry = deps.metrics;
+  if (registry) {
+    // Prometheus' text format; the admin token only: the figures span every tenant.
+    app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      requireAdmin(request);
+      return reply.type(registry.contentType).send(await registry.metrics());
+    });
+  }
   app.get('/v1/schemas/flow.json', { schema: { tags: ['flows'] } }, async () => flowJsonSchema);
   app.addHook('onClose', async () => engine.stop());
   registerTenantRoutes(app, engine);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { createUuidV7Generator } from '../../src/engine/id-generator.js';
+import { createPrometheusMetrics } from '../../src/engine/metrics.js';
 import { buildApp } from '../../src/http/app.js';
 import { protocolAdapters } from '../../src/main.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -36,9 +37,11 @@ export interface Harness {
 export async function startHarness(options: { store?: Store; clock?: SimulatedClock } = {}): Promise<Harness> {
   const store = options.store ?? (await createSqliteStore({ filename: ':memory:' }));
   const clock = options.clock ?? createSimulatedClock();
-  const engine = createEngine({ store, clock, newId: createUuidV7Generator(), adminToken });
+  const metrics = createPrometheusMetrics();
+  const engine = createEngine({ store, clock, newId: createUuidV7Generator(), adminToken, metrics });
+  metrics.readLive(() => engine.liveFigures());
   await engine.start();
-  const app = await buildApp({ engine, adapters: protocolAdapters });
+  const app = await buildApp({ engine, adapters: protocolAdapters, metrics: metrics.registry });
   const call: Harness['call'] = async (method, url, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const token = opts.token === undefined ? adminToken : opts.token;

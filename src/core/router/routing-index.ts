@@ -171,6 +171,11 @@ export class RoutingIndex {
     this.list(agent);
   }
 
+  /** How many interactions agents hold (offered, connected, wrap-up). */
+  get holdingCount(): number {
+    return this.holdings.size;
+  }
+
   /** The interactions an agent holds (offered, connected, wrap-up); one pass over all holdings. */
   heldBy(agentId: string): string[] {
     const ids: string[] = [];
