@@ -259,7 +259,11 @@ export function createInteractionService(deps: InteractionDeps) {
         contactPoint: base.contactPoint,
         source: base.source,
       });
-      const routed = await route(tenant, base, null);
+      // A call created through the telephony API is routed when the provider asks (omniFlow), not by the
+      // dispatch mappings at once: the caller may still be in the provider's own IVR.
+      const routed = base.voiceCall
+        ? { change: { interaction: base, events: [] as NewEvent[] }, after: () => deps.committed(base) }
+        : await route(tenant, base, null);
       routed.change.events.unshift(created);
       const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };

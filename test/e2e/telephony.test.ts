@@ -471,6 +471,24 @@ describe('routing (scenarios 15–23)', () => {
     assert.equal((await s.omniFlow(id, { dialedNumber: '+18005550000', flowDevName: 'Other' })).status, 200);
   });
 
+  test('a created call waits for omniFlow even when a dispatch mapping matches every inbound interaction', async () => {
+    const s = await setup();
+    await make(h, `${s.t.base}/dispatch-mappings`, {
+      name: 'Catch-all inbound',
+      interactionField: 'direction',
+      value: 'inbound',
+      flowId: s.flows.toQ2.id,
+    });
+    const id = await s.call();
+    // The caller may still be in the provider's IVR: nothing routes the call until the provider asks.
+    const created = await s.interaction(id);
+    assert.equal(created.state, 'created');
+    assert.equal(created.queueId, null);
+    const routed = await s.omniFlow(id, { dialedNumber: '+18005550000', flowDevName: 'F_P' });
+    assert.equal(routed.status, 200, routed.text);
+    assert.deepEqual(routed.json, { queue: 'arn:aws:connect:queue/q1' });
+  });
+
   test('23: the phone channel of the recorded number wins over the dialedNumber’s', async () => {
     const s = await setup();
     await phoneChannel(s, '+18005550001', s.flows.other.id, null);
