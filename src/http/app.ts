@@ -11,6 +11,7 @@ import type { Engine } from '../engine/engine.js';
 import { registerAgentGateway } from '../realtime/agent-gateway.js';
 import { answerClientError, connectionLimits, loggableUrl } from './connection-limits.js';
 import { toErrorResponse } from './error-response.js';
+import { describeOperation } from './openapi.js';
 import { authenticate, requireAdmin } from './request-context.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerCallCenterRoutes } from './routes/call-center-routes.js';
@@ -118,6 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transform: describeOperation,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -200,7 +202,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return reply.type(registry.contentType).send(await registry.metrics());
     });
   }
-  app.get('/v1/schemas/flow.json', { schema: { tags: ['flows'] } }, async () => flowJsonSchema);
+  app.get(
+    '/v1/schemas/flow.json',
+    { schema: { tags: ['flows'], summary: 'The JSON Schema of flow documents' } },
+    async () => flowJsonSchema,
+  );
   app.addHook('onClose', async () => engine.stop());
   registerTenantRoutes(app, engine);
   registerConfigurationRoutes(app, engine);

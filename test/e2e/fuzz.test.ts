@@ -149,12 +149,12 @@ after(() => h.close());
 
 test(`generated requests from the OpenAPI document: no 5xx, no crash (seed ${seed})`, async () => {
   const document = (await h.call('GET', '/openapi.json', { token: null })).body;
-  const operations: { method: string; path: string; body: Schema | null }[] = [];
+  const operations: { method: string; path: string; body: Schema | null; documented: string[] }[] = [];
   for (const [path, item] of Object.entries(document.paths as Record<string, Record<string, Schema>>)) {
     for (const [method, operation] of Object.entries(item)) {
       if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       const body = operation.requestBody?.content?.['application/json']?.schema ?? null;
-      operations.push({ method: method.toUpperCase(), path, body });
+      operations.push({ method: method.toUpperCase(), path, body, documented: Object.keys(operation.responses ?? {}) });
     }
   }
   assert.ok(operations.length > 50, `${operations.length} operations`);
@@ -189,6 +189,13 @@ test(`generated requests from the OpenAPI document: no 5xx, no crash (seed ${see
       sent += 1;
       const request = `${operation.method} ${`${url}${query}`.slice(0, 200)} ${payload?.slice(0, 300) ?? ''}`;
       assert.ok(response.statusCode < 500, `seed ${seed}: ${response.statusCode} ${response.body.slice(0, 300)} for ${request}`);
+      // A success answers with a status the document promises for the operation.
+      if (response.statusCode < 300) {
+        assert.ok(
+          operation.documented.includes(String(response.statusCode)),
+          `${operation.method} ${operation.path} answered ${response.statusCode}; documented ${operation.documented.join(', ')}`,
+        );
+      }
       if (response.statusCode >= 400 && !url.startsWith('/telephony/')) {
         const body = JSON.parse(response.body);
         assert.ok(Array.isArray(body.errors) && typeof body.errors[0]?.code === 'string', `seed ${seed}: ${request}`);

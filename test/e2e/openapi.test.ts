@@ -29,6 +29,19 @@ test('the OpenAPI document describes every resource with its request schemas; /d
   const schema = create.requestBody.content['application/json'].schema;
   assert.equal(schema.additionalProperties, false);
   assert.ok(schema.properties.interactionField.enum.includes('contact-point'));
+  // Every operation has a summary and says what it answers: creates 201, deletes 204, errors in the shape.
+  for (const [path, item] of Object.entries(
+    doc.paths as Record<string, Record<string, { summary?: string; responses?: object }>>,
+  )) {
+    for (const [method, operation] of Object.entries(item)) {
+      assert.ok(operation.summary, `${method} ${path} has no summary`);
+      const codes = Object.keys(operation.responses ?? {});
+      assert.ok(codes.includes('4XX'), `${method} ${path}: ${codes}`);
+    }
+  }
+  assert.ok(doc.paths['/v1/tenants/{tenantId}/queues'].post.responses['201']);
+  assert.ok(doc.paths['/v1/tenants/{tenantId}/queues/{id}'].delete.responses['204']);
+  assert.equal(doc.paths['/v1/tenants/{tenantId}/queues/{id}'].delete.responses['200'], undefined);
   const page = await h.app.inject({ method: 'GET', url: '/docs/' });
   assert.equal(page.statusCode, 200);
   assert.match(page.body, /swagger/i);
