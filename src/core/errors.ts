@@ -179,9 +179,15 @@ export const errorCatalog = {
     description: 'Recorded when a run fails: a step failed (an expression, a request, a reference) and had no error exit.',
   },
   // Telephony: call centers and routing maps (the telephony API itself answers in its vendor's shape)
-  DUPLICATE_CALL_CENTER: {
+  DUPLICATE_CALL_CENTER: { status: 409, description: 'Another call center of the tenant has this apiName.' },
+  CERTIFICATE_PROOF_REQUIRED: {
+    status: 400,
+    description:
+      'A certificate added to a call center needs a proof that you hold its private key: a token it signs (docs/telephony-api.md).',
+  },
+  CERTIFICATE_IN_USE: {
     status: 409,
-    description: 'Another call center has this apiName in the tenant, or this orgId and apiName in the installation.',
+    description: 'The key is already registered for this orgId and apiName by another call center (you hold its private key).',
   },
   CALL_CENTER_IN_USE: { status: 409, description: 'The call center still has routing maps or voice calls.' },
   INVALID_CERTIFICATE: {

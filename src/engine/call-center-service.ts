@@ -1,4 +1,5 @@
 import { createPublicKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { jwtVerify } from 'jose';
 import { type ApiError, AppError, apiError, notFound } from '../core/errors.js';
 import type { CallCenter, Page, PageRequest, RoutingMap, Tenant } from '../core/model.js';
 import type { Store } from '../store/store.js';
@@ -29,6 +30,14 @@ export function publicKeyOf(pem: string): { ok: true; key: KeyObject } | { ok: f
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits < 1024) return { ok: false, message: `is a ${bits}-bit RSA key; at least 1024 bits are needed` };
   return { ok: true, key };
+}
+
+/** The audience of a proof token: the tenant that registers the key. */
+export const proofAudience = (tenantId: string) => `switchboard:${tenantId}`;
+
+/** A key in one comparable form, whether it came as a certificate or a public key. */
+function fingerprint(key: KeyObject): string {
+  return key.export({ type: 'spki', format: 'der' }).toString('base64');
 }
 
 function text(value: unknown): string | null {
@@ -107,15 +116,84 @@ export function createCallCenterService(deps: { store: Store; clock: Clock; newI
     return queue ? { type, id: queue.id, defaultName: queue.devName, label: queue.name } : null;
   }
 
+  /**
+   * A call center's issuer pair (orgId, apiName) may be registered by several tenants; a token goes
+   * to the one whose key signed it. So a tenant may add a key only by proving it holds its private
+   * key — a token the key signs with `iss` the orgId, `sub` the apiName and `aud` switchboard:<tenant
+   * id> — and a key already registered for the pair elsewhere is refused (to whoever proved they hold
+   * it). A tenant can thus neither claim another's calls nor learn or block its registration.
+   */
+  async function checkKeys(
+    tenant: Tenant,
+    callCenterId: string,
+    fields: { orgId: string; apiName: string; certificates: string[] },
+    proven: string[],
+    proofs: unknown,
+    errors: ApiError[],
+  ): Promise<void> {
+    const tokens = Array.isArray(proofs) ? proofs.filter((p): p is string => typeof p === 'string') : [];
+    const others = (await store.findCallCentersByIssuer(fields.orgId, fields.apiName)).filter((c) => c.id !== callCenterId);
+    const taken = new Set(
+      others.flatMap((c) =>
+        c.certificates.flatMap((pem) => {
+          const checked = publicKeyOf(pem);
+          return checked.ok ? [fingerprint(checked.key)] : [];
+        }),
+      ),
+    );
+    for (const [index, pem] of fields.certificates.entries()) {
+      if (proven.includes(pem)) continue;
+      const checked = publicKeyOf(pem);
+      if (!checked.ok) continue;
+      let holds = false;
+      for (const token of tokens) {
+        try {
+          await jwtVerify(token, checked.key, {
+            algorithms: ['RS256'],
+            issuer: fields.orgId,
+            subject: fields.apiName,
+            audience: proofAudience(tenant.id),
+            requiredClaims: ['exp'],
+            currentDate: new Date(clock.now()),
+          });
+          holds = true;
+          break;
+        } catch {
+          // Another proof may be this key's.
+        }
+      }
+      const field = `certificates/${index}`;
+      if (!holds) {
+        errors.push(
+          apiError(
+            'CERTIFICATE_PROOF_REQUIRED',
+            `Certificate ${index} needs a proof in proofs: a token its private key signs (RS256) with iss "${fields.orgId}", sub "${fields.apiName}", aud "${proofAudience(tenant.id)}" and exp.`,
+            field,
+          ),
+        );
+      } else if (taken.has(fingerprint(checked.key))) {
+        errors.push(
+          apiError(
+            'CERTIFICATE_IN_USE',
+            `Certificate ${index} is registered for this orgId and apiName by another call center.`,
+            field,
+          ),
+        );
+      }
+    }
+  }
+
   const callCenters = {
     get,
     list: (tenant: Tenant, page: PageRequest) => store.callCenters.list(tenant.id, page),
     async create(tenant: Tenant, body: Body): Promise<CallCenter> {
       const errors: ApiError[] = [];
       const fields = checkCallCenter(body, errors);
+      const id = newId();
+      if (errors.length === 0) await checkKeys(tenant, id, fields, [], body.proofs, errors);
       if (errors.length > 0) throw new AppError(errors);
       const now = clock.now();
-      const callCenter: CallCenter = { id: newId(), tenantId: tenant.id, ...fields, createdAt: now, updatedAt: now };
+      const callCenter: CallCenter = { id, tenantId: tenant.id, ...fields, createdAt: now, updatedAt: now };
       await store.callCenters.insert(callCenter);
       return callCenter;
     },
@@ -124,6 +202,10 @@ export function createCallCenterService(deps: { store: Store; clock: Clock; newI
       const current = await get(tenant, id);
       const errors: ApiError[] = [];
       const fields = checkCallCenter({ ...current, ...body }, errors);
+      // Keys proven for this issuer pair stay proven; a new pair needs every key proven again.
+      const samePair = fields.orgId === current.orgId && fields.apiName === current.apiName;
+      if (errors.length === 0)
+        await checkKeys(tenant, current.id, fields, samePair ? current.certificates : [], body.proofs, errors);
       if (errors.length > 0) throw new AppError(errors);
       const callCenter: CallCenter = { ...current, ...fields, updatedAt: clock.now() };
       if (!(await store.callCenters.update(callCenter))) throw notFound('call center');

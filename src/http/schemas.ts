@@ -363,6 +363,8 @@ const callCenterFields = {
   audience: Type.Optional(text(500)),
   /** PEM X.509 certificates or public keys; several while a key is being rotated. */
   certificates: Type.Array(Type.String({ maxLength: 20000 }), { minItems: 1, maxItems: 10 }),
+  /** For each certificate added: a token its private key signs (iss orgId, sub apiName, aud switchboard:<tenant id>). Not stored. */
+  proofs: Type.Optional(Type.Array(Type.String({ maxLength: 10000 }), { maxItems: 10 })),
 };
 export const callCenterCreate = Type.Object(callCenterFields, closed);
 export const callCenterUpdate = Type.Partial(callCenterCreate, closed);

@@ -191,10 +191,10 @@ export interface Store {
     page: { limit: number; includeNoReplyNeeded: boolean },
   ): Promise<Interaction[]>;
 
-  /** Call centers of the telephony API; apiName is unique per tenant and (orgId, apiName) installation-wide. */
+  /** Call centers of the telephony API; apiName is unique per tenant. */
   readonly callCenters: ResourceTable<CallCenter>;
-  /** The call center a token's issuer (orgId) and subject (apiName) name, whatever its tenant. */
-  findCallCenterByIssuer(orgId: string, apiName: string): Promise<CallCenter | null>;
+  /** The call centers whose issuer (orgId) and subject (apiName) a token names, in every tenant. */
+  findCallCentersByIssuer(orgId: string, apiName: string): Promise<CallCenter[]>;
   /** Routing maps: externalId unique per call center, one map per agent or queue per call center. */
   readonly routingMaps: ResourceTable<RoutingMap>;
   listRoutingMaps(tenantId: string, callCenterId: string, page: PageRequest): Promise<Page<RoutingMap>>;

@@ -477,10 +477,18 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
         updatedAt: at,
       };
       await store.callCenters.insert(callCenter);
-      assert.deepEqual(await store.findCallCenterByIssuer('00DORG', callCenter.apiName), callCenter);
-      assert.equal(await store.findCallCenterByIssuer('00DOTHER', callCenter.apiName), null);
-      // The issuer pair leads to one tenant: another tenant cannot register it too.
-      await rejectsWith(store.callCenters.insert({ ...callCenter, id: newId(), tenantId: other.id }), 'DUPLICATE_CALL_CENTER');
+      assert.deepEqual(await store.findCallCentersByIssuer('00DORG', callCenter.apiName), [callCenter]);
+      assert.deepEqual(await store.findCallCentersByIssuer('00DOTHER', callCenter.apiName), []);
+      // Another tenant may register the same issuer pair (its tokens are told apart by their key); the
+      // same tenant may not have the apiName twice.
+      const elsewhere = { ...callCenter, id: newId(), tenantId: other.id, certificates: ['other pem'] };
+      await store.callCenters.insert(elsewhere);
+      assert.deepEqual(
+        (await store.findCallCentersByIssuer('00DORG', callCenter.apiName)).map((c) => c.id).sort(),
+        [callCenter.id, elsewhere.id].sort(),
+      );
+      await rejectsWith(store.callCenters.insert({ ...callCenter, id: newId() }), 'DUPLICATE_CALL_CENTER');
+      assert.equal(await store.callCenters.remove(other.id, elsewhere.id), true);
 
       const q = queue(tenant.id, `Tq${newId().slice(-6)}`);
       await store.queues.insert(q);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { createTenant, type Harness, make, routedVoiceQueue, startHarness } from '../support/harness.js';
-import { mintToken, rsaKeyPair, scv } from '../support/scv.js';
+import { mintToken, proofToken, rsaKeyPair, scv } from '../support/scv.js';
 import { request, startServer } from '../support/server-process.js';
 
 // Input is bounded at the edge: a body nested thousands of levels deep, or a free-form object over
@@ -101,7 +101,14 @@ test('free-form objects over their limits are refused with ATTRIBUTES_TOO_LARGE;
 test('the telephony API bounds callAttributes, update fields and flowInputParameters the same way', async () => {
   const keys = rsaKeyPair();
   const t = await createTenant(h, { timeZone: 'UTC' });
-  await make(h, `${t.base}/call-centers`, { name: 'C', apiName: 'limits', orgId: '00DLIMITS', certificates: [keys.publicKey] });
+  const nowSeconds = Math.floor(Date.parse(h.clock.now()) / 1000);
+  await make(h, `${t.base}/call-centers`, {
+    name: 'C',
+    apiName: 'limits',
+    orgId: '00DLIMITS',
+    certificates: [keys.publicKey],
+    proofs: [proofToken(keys.privateKey, { orgId: '00DLIMITS', apiName: 'limits', tenantId: t.id, now: nowSeconds })],
+  });
   const token = () =>
     mintToken(keys.privateKey, { orgId: '00DLIMITS', apiName: 'limits', now: Math.floor(Date.parse(h.clock.now()) / 1000) });
   const call = {

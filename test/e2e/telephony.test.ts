@@ -12,6 +12,7 @@ import { sendJson, startHttpReceiver } from '../support/http-receiver.js';
 import {
   handMadeToken,
   mintToken,
+  proofToken,
   providerCertificate,
   providerCertificateKey,
   rsaKeyPair,
@@ -54,7 +55,14 @@ async function setup() {
   const t = await createTenant(h, { timeZone: 'UTC' });
   const orgId = `00DORG${n}`;
   const apiName = `scvcenter${n}`;
-  const callCenter = await make(h, `${t.base}/call-centers`, { name: 'Connect', apiName, orgId, certificates: [keys.publicKey] });
+  const proof = proofToken(keys.privateKey, { orgId, apiName, tenantId: t.id, now: now() });
+  const callCenter = await make(h, `${t.base}/call-centers`, {
+    name: 'Connect',
+    apiName,
+    orgId,
+    certificates: [keys.publicKey],
+    proofs: [proof],
+  });
   const queue = (name: string) => make(h, `${t.base}/queues`, { name, devName: name });
   const q1 = await queue('Q1');
   const qp = await queue('QP');
@@ -244,8 +252,16 @@ describe('authorization (scenarios 1–8)', () => {
     const next = rsaKeyPair();
     const byNext = mintToken(next.privateKey, s.options({ jti: null }));
     assert.equal((await scv(h, 'PATCH', `/voiceCalls/${id}`, { token: byNext, body: {} })).status, 401);
-    const both = await h.call('PUT', `${s.t.base}/call-centers/${s.callCenter.id}`, {
+    // The key already registered needs no new proof; the new one does.
+    const unproven = await h.call('PUT', `${s.t.base}/call-centers/${s.callCenter.id}`, {
       body: { certificates: [keys.publicKey, next.publicKey] },
+    });
+    assert.equal(unproven.status, 400);
+    assert.equal(unproven.body.errors[0].code, 'CERTIFICATE_PROOF_REQUIRED');
+    assert.equal(unproven.body.errors[0].field, 'certificates/1');
+    const proof = proofToken(next.privateKey, { orgId: s.orgId, apiName: s.apiName, tenantId: s.t.id, now: now() });
+    const both = await h.call('PUT', `${s.t.base}/call-centers/${s.callCenter.id}`, {
+      body: { certificates: [keys.publicKey, next.publicKey], proofs: [proof] },
     });
     assert.equal(both.status, 200, JSON.stringify(both.body));
     assert.equal((await scv(h, 'PATCH', `/voiceCalls/${id}`, { token: byNext, body: {} })).status, 200);
@@ -265,6 +281,7 @@ describe('authorization (scenarios 1–8)', () => {
       apiName: 'certcenter',
       orgId: '00DCERT',
       certificates: [providerCertificate],
+      proofs: [proofToken(providerCertificateKey, { orgId: '00DCERT', apiName: 'certcenter', tenantId: t.id, now: now() })],
     });
     assert.equal(cc.audience, 'https://scrt.salesforce.com');
     const certToken = mintToken(providerCertificateKey, { orgId: '00DCERT', apiName: 'certcenter', now: now() });
@@ -299,7 +316,12 @@ describe('authorization (scenarios 1–8)', () => {
     assert.equal((await bad(['not a pem'])).body.errors[0].code, 'INVALID_CERTIFICATE');
     assert.equal((await bad([])).status, 400);
     const duplicate = await h.call('POST', `${s.t.base}/call-centers`, {
-      body: { apiName: s.apiName, orgId: 'another', certificates: [keys.publicKey] },
+      body: {
+        apiName: s.apiName,
+        orgId: 'another',
+        certificates: [keys.publicKey],
+        proofs: [proofToken(keys.privateKey, { orgId: 'another', apiName: s.apiName, tenantId: s.t.id, now: now() })],
+      },
     });
     assert.equal(duplicate.status, 409);
     assert.equal(duplicate.body.errors[0].code, 'DUPLICATE_CALL_CENTER');
@@ -546,6 +568,62 @@ test('a flow that waits on an HTTP request routes the call when it answers; one 
   }
 });
 
+describe('call centers of several tenants', () => {
+  test('a tenant can neither claim nor learn of another tenant’s orgId and apiName; tokens go to the key that signs them', async () => {
+    const victim = await setup();
+    const squatter = await createTenant(h, { timeZone: 'UTC' });
+    const own = rsaKeyPair();
+    // The same issuer pair with its own key: accepted, and no answer says the pair is taken.
+    const claimed = await h.call('POST', `${squatter.base}/call-centers`, {
+      body: {
+        apiName: victim.apiName,
+        orgId: victim.orgId,
+        certificates: [own.publicKey],
+        proofs: [proofToken(own.privateKey, { orgId: victim.orgId, apiName: victim.apiName, tenantId: squatter.id, now: now() })],
+      },
+    });
+    assert.equal(claimed.status, 201, JSON.stringify(claimed.body));
+    // The victim's public key without its private key: refused for want of a proof, not for a conflict.
+    const copied = await h.call('POST', `${squatter.base}/call-centers`, {
+      body: { apiName: 'copy', orgId: victim.orgId, certificates: [keys.publicKey] },
+    });
+    assert.deepEqual(
+      copied.body.errors.map((e: Json) => e.code),
+      ['CERTIFICATE_PROOF_REQUIRED'],
+    );
+    // A proof made for the victim's tenant does not register the key in another tenant.
+    const replayed = await h.call('POST', `${squatter.base}/call-centers`, {
+      body: {
+        apiName: victim.apiName,
+        orgId: victim.orgId,
+        certificates: [keys.publicKey],
+        proofs: [
+          proofToken(keys.privateKey, { orgId: victim.orgId, apiName: victim.apiName, tenantId: victim.t.id, now: now() }),
+        ],
+      },
+    });
+    assert.equal(replayed.body.errors[0].code, 'CERTIFICATE_PROOF_REQUIRED');
+    // The victim's calls still reach the victim; the squatter's tokens reach only the squatter.
+    const id = await victim.call();
+    assert.equal((await victim.omniFlow(id, { dialedNumber: '+18005550000', flowDevName: 'F_P' })).status, 200);
+    const squatterToken = mintToken(own.privateKey, { orgId: victim.orgId, apiName: victim.apiName, now: now() });
+    assert.equal((await scv(h, 'PATCH', `/voiceCalls/${id}`, { token: squatterToken, body: {} })).status, 404);
+    // Whoever holds a key registered for the pair elsewhere (here: the victim, in a second tenant) is
+    // told so: two call centers whose tokens could not be told apart are never registered.
+    const second = await createTenant(h, { timeZone: 'UTC' });
+    const twice = await h.call('POST', `${second.base}/call-centers`, {
+      body: {
+        apiName: victim.apiName,
+        orgId: victim.orgId,
+        certificates: [keys.publicKey],
+        proofs: [proofToken(keys.privateKey, { orgId: victim.orgId, apiName: victim.apiName, tenantId: second.id, now: now() })],
+      },
+    });
+    assert.equal(twice.status, 409);
+    assert.equal(twice.body.errors[0].code, 'CERTIFICATE_IN_USE');
+  });
+});
+
 describe('routing maps (scenarios 24–25)', () => {
   test('24: externalId unique per call center, reusable in another', async () => {
     const s = await setup();
@@ -558,6 +636,7 @@ describe('routing maps (scenarios 24–25)', () => {
       apiName: 'second',
       orgId: 'org2',
       certificates: [keys.publicKey],
+      proofs: [proofToken(keys.privateKey, { orgId: 'org2', apiName: 'second', tenantId: s.t.id, now: now() })],
     });
     await make(h, `${s.t.base}/call-centers/${second.id}/routing-maps`, {
       referenceType: 'queue',

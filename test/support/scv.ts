@@ -44,6 +44,22 @@ export function mintToken(privateKey: string, options: TokenOptions): string {
   return jwt.sign(payload, privateKey, { algorithm: 'RS256' });
 }
 
+/**
+ * The proof that registering a key on a call center takes: a token the key signs for the tenant
+ * (iss the org id, sub the API name, aud switchboard:<tenant id>).
+ */
+export function proofToken(
+  privateKey: string,
+  options: { orgId: string; apiName: string; tenantId: string; now: number },
+): string {
+  return jwt.sign({ iat: options.now, exp: options.now + 300 }, privateKey, {
+    algorithm: 'RS256',
+    issuer: options.orgId,
+    subject: options.apiName,
+    audience: `switchboard:${options.tenantId}`,
+  });
+}
+
 /** A token with any header, signed (or not) by hand: for alg confusion and `none`. */
 export function handMadeToken(header: Record<string, unknown>, payload: Record<string, unknown>, signature = ''): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -69,33 +69,40 @@ export function createTokenVerifier(deps: { store: Store; clock: Clock }) {
       if (typeof claims.iss !== 'string' || typeof claims.sub !== 'string') {
         throw new TokenRefused('iss (org id) and sub (call center API name) are required');
       }
-      const callCenter = await deps.store.findCallCenterByIssuer(claims.iss, claims.sub);
-      if (!callCenter) throw new TokenRefused('No call center has this issuer (iss) and API name (sub)');
-      if (
-        remembered &&
-        remembered.expiresAt > now &&
-        remembered.callCenterId === callCenter.id &&
-        remembered.audience === callCenter.audience &&
-        callCenter.certificates.includes(remembered.pem)
-      ) {
-        return callerOf(callCenter);
+      // Several tenants may register the same issuer and subject: the key that signed the token tells
+      // whose call center it is (a key is registered only with a proof of holding it, and only once).
+      const candidates = await deps.store.findCallCentersByIssuer(claims.iss, claims.sub);
+      if (candidates.length === 0) throw new TokenRefused('No call center has this issuer (iss) and API name (sub)');
+      if (remembered && remembered.expiresAt > now) {
+        const same = candidates.find(
+          (c) =>
+            c.id === remembered.callCenterId && c.audience === remembered.audience && c.certificates.includes(remembered.pem),
+        );
+        if (same) return callerOf(same);
       }
+      let callCenter: CallCenter | null = null;
       let signedBy: string | null = null;
-      for (const pem of callCenter.certificates) {
-        const key = keyOf(pem);
-        if (!key) continue;
-        try {
-          await jwtVerify(token, key, { algorithms: ['RS256'], currentDate: new Date(now) });
-          signedBy = pem;
-          break;
-        } catch (error) {
-          if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
-          if (error instanceof joseErrors.JWTExpired) throw new TokenRefused('The token has expired (exp)');
-          if (error instanceof joseErrors.JWTClaimValidationFailed) throw new TokenRefused(`Invalid claim: ${error.message}`);
-          throw new TokenRefused('The token could not be verified');
+      for (const candidate of candidates) {
+        for (const pem of candidate.certificates) {
+          const key = keyOf(pem);
+          if (!key) continue;
+          try {
+            await jwtVerify(token, key, { algorithms: ['RS256'], currentDate: new Date(now) });
+            callCenter = candidate;
+            signedBy = pem;
+            break;
+          } catch (error) {
+            if (error instanceof joseErrors.JWSSignatureVerificationFailed) continue;
+            if (error instanceof joseErrors.JWTExpired) throw new TokenRefused('The token has expired (exp)');
+            if (error instanceof joseErrors.JWTClaimValidationFailed) throw new TokenRefused(`Invalid claim: ${error.message}`);
+            throw new TokenRefused('The token could not be verified');
+          }
         }
+        if (callCenter) break;
       }
-      if (signedBy === null) throw new TokenRefused('The signature does not match any key of the call center');
+      if (callCenter === null || signedBy === null) {
+        throw new TokenRefused('The signature does not match any key of the call center');
+      }
       if (typeof claims.exp !== 'number') throw new TokenRefused('exp is required');
       if (typeof claims.iat !== 'number') throw new TokenRefused('iat is required');
       if (claims.exp - claims.iat > maxLifetimeSeconds) throw new TokenRefused('exp must be within 24 hours of iat');

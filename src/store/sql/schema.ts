@@ -280,4 +280,12 @@ export const migrations: Migration[] = [
       'CREATE INDEX contact_addresses_contact ON contact_addresses (contact_id)',
     ],
   },
+  {
+    // A call center's (orgId, apiName) was unique across the installation: a tenant could claim another's
+    // pair first, and a 409 told it the pair was taken. Now the pair is unique per tenant only, and a
+    // token finds its call center by the key that signs it (registering a key takes a proof of holding
+    // it), so no tenant can block or learn of another's.
+    id: '0010-call-centers-per-tenant',
+    statements: () => ['DROP INDEX call_centers_issuer', 'CREATE INDEX call_centers_issuer ON call_centers (org_id, api_name)'],
+  },
 ];

@@ -390,11 +390,7 @@ export class SqlStore implements Store {
     this.callCenters = this.table<CallCenter>({
       table: 'call_centers',
       columns: (c) => ({ api_name: c.apiName, org_id: c.orgId }),
-      conflict: apiError(
-        'DUPLICATE_CALL_CENTER',
-        'Another call center already has this apiName (in this tenant, or with this orgId).',
-        'apiName',
-      ),
+      conflict: apiError('DUPLICATE_CALL_CENTER', 'Another call center of the tenant already has this apiName.', 'apiName'),
       inUse: apiError('CALL_CENTER_IN_USE', 'The call center still has routing maps or voice calls.'),
     });
     this.routingMaps = this.table<RoutingMap>({
@@ -425,14 +421,15 @@ export class SqlStore implements Store {
     );
   }
 
-  async findCallCenterByIssuer(orgId: string, apiName: string): Promise<CallCenter | null> {
-    return parse<CallCenter>(
+  async findCallCentersByIssuer(orgId: string, apiName: string): Promise<CallCenter[]> {
+    return docs<CallCenter>(
       await this.db
         .selectFrom('call_centers')
         .select('doc')
         .where('org_id', '=', orgId)
         .where('api_name', '=', apiName)
-        .executeTakeFirst(),
+        .orderBy('id')
+        .execute(),
     );
   }
 

@@ -118,7 +118,7 @@ const operations: Record<Exclude<MethodName<Store>, OwnMethod>, 'cached' | 'conf
   revokeAgentToken: 'other',
   listInteractionEvents: 'other',
   listQueueWaiting: 'other',
-  findCallCenterByIssuer: 'cached',
+  findCallCentersByIssuer: 'cached',
   listRoutingMaps: 'other',
   findRoutingMap: 'cached',
   findVoiceCall: 'other',
