@@ -4,6 +4,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -60,4 +61,59 @@ export /** The node flags `npm start` serves with (the heap's size, docs/archite
 function startFlags(): string[] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   return pkg.scripts.start.split(' ').filter((word) => word.startsWith('--'));
+}
+
+/**
+ * A tenant whose work items all go, through a catch-all mapping and a one-step flow, to one queue
+ * without wrap-up; and `agents` agents on WebSockets who accept and end every offer at once (after
+ * `onOffer` has seen it). Returns the tenant's base path and the sockets, to close.
+ */
+export async function answeringTenant(
+  url: string,
+  token: string,
+  options: {
+    name: string;
+    agents: number;
+    tenant?: Record<string, unknown>;
+    onOffer?: (interaction: { id: string; source: string }) => void;
+  },
+): Promise<{ base: string; sockets: WebSocket[] }> {
+  const tenant = await api(url, token, 'POST', '/v1/tenants', { name: options.name, ...options.tenant });
+  const base = `/v1/tenants/${tenant.id}`;
+  const queue = await api(url, token, 'POST', `${base}/queues`, { name: 'Work', routing: { wrapUpSeconds: 0 } });
+  await api(url, token, 'POST', `${base}/channels`, { name: 'Work items', type: 'work-item', defaultQueueId: queue.id });
+  const flow = await api(url, token, 'POST', `${base}/flows`, {
+    name: 'Route',
+    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
+  });
+  await api(url, token, 'POST', `${base}/dispatch-mappings`, {
+    name: 'all',
+    interactionField: 'direction',
+    value: 'inbound',
+    flowId: flow.id,
+  });
+  const sockets: WebSocket[] = [];
+  for (let a = 0; a < options.agents; a++) {
+    const agent = await api(url, token, 'POST', `${base}/agents`, {
+      name: `Agent ${a}`,
+      email: `agent${a}@example.com`,
+      queueIds: [queue.id],
+      capacity: { 'work-item': 100 },
+    });
+    const agentToken = (await api(url, token, 'POST', `${base}/agents/${agent.id}/tokens`, {})).token as string;
+    const socket = new WebSocket(`${url.replace('http', 'ws')}${base}/agents/ws?access_token=${agentToken}`);
+    sockets.push(socket);
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.type === 'hello') socket.send(JSON.stringify({ type: 'presence', status: 'available' }));
+      if (message.type !== 'offer') return;
+      options.onOffer?.(message.interaction);
+      socket.send(JSON.stringify({ type: 'accept', interactionId: message.interaction.id }));
+      socket.send(JSON.stringify({ type: 'end', interactionId: message.interaction.id }));
+    });
+    await new Promise((resolve) => socket.once('open', resolve));
+  }
+  // Their presence is set once the greeting has come.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return { base, sockets };
 }

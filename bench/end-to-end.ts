@@ -17,8 +17,8 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
-import { api, drive, root, spawnServer, startFlags } from './bench-server.js';
+import type WebSocket from 'ws';
+import { answeringTenant, drive, root, spawnServer, startFlags } from './bench-server.js';
 import { LoadClient } from './http-load-client.js';
 import { fmt, percentile, printTable, type Row } from './report.js';
 
@@ -93,53 +93,26 @@ export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], s
   const sockets: WebSocket[] = [];
   try {
     const { url } = server;
-    const tenant = await api(url, token, 'POST', '/v1/tenants', { name: 'Bench' });
-    const base = `/v1/tenants/${tenant.id}`;
-    const queue = await api(url, token, 'POST', `${base}/queues`, { name: 'Work', routing: { wrapUpSeconds: 0 } });
-    await api(url, token, 'POST', `${base}/channels`, { name: 'Work items', type: 'work-item', defaultQueueId: queue.id });
-    const flow = await api(url, token, 'POST', `${base}/flows`, {
-      name: 'Route',
-      definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
-    });
-    await api(url, token, 'POST', `${base}/dispatch-mappings`, {
-      name: 'all',
-      interactionField: 'direction',
-      value: 'inbound',
-      flowId: flow.id,
-    });
     // Agents who take every offer at once and end it: the router is never short of capacity.
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     const latencyLog: string[] = [];
     let lastOfferAt = 0;
-    for (let a = 0; a < 20; a++) {
-      const agent = await api(url, token, 'POST', `${base}/agents`, {
-        name: `Agent ${a}`,
-        email: `agent${a}@example.com`,
-        queueIds: [queue.id],
-        capacity: { 'work-item': 100 },
-      });
-      const agentToken = (await api(url, token, 'POST', `${base}/agents/${agent.id}/tokens`, {})).token as string;
-      const socket = new WebSocket(`${url.replace('http', 'ws')}${base}/agents/ws?access_token=${agentToken}`);
-      sockets.push(socket);
-      socket.on('message', (data) => {
-        const message = JSON.parse(String(data));
-        if (message.type === 'hello') socket.send(JSON.stringify({ type: 'presence', status: 'available' }));
-        if (message.type !== 'offer') return;
-        const sent = sentAt.get(message.interaction.source);
-        if (sent !== undefined) {
-          lastOfferAt = performance.now();
-          latencies.push(lastOfferAt - sent);
-          if (process.env.BENCH_LATENCY_LOG)
-            latencyLog.push(`lat ${(performance.timeOrigin + sent).toFixed(1)} ${(lastOfferAt - sent).toFixed(2)}`);
-          sentAt.delete(message.interaction.source);
-        }
-        socket.send(JSON.stringify({ type: 'accept', interactionId: message.interaction.id }));
-        socket.send(JSON.stringify({ type: 'end', interactionId: message.interaction.id }));
-      });
-      await new Promise((resolve) => socket.once('open', resolve));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const tenant = await answeringTenant(url, token, {
+      name: 'Bench',
+      agents: 20,
+      onOffer: (interaction) => {
+        const sent = sentAt.get(interaction.source);
+        if (sent === undefined) return;
+        lastOfferAt = performance.now();
+        latencies.push(lastOfferAt - sent);
+        if (process.env.BENCH_LATENCY_LOG)
+          latencyLog.push(`lat ${(performance.timeOrigin + sent).toFixed(1)} ${(lastOfferAt - sent).toFixed(2)}`);
+        sentAt.delete(interaction.source);
+      },
+    });
+    const { base } = tenant;
+    sockets.push(...tenant.sockets);
 
     // A lean client (64 connections), so the client takes as little as it can from the cores it shares.
     const loadClient = new LoadClient(url, 64);

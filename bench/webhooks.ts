@@ -15,8 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
-import { api, drive, root, spawnServer, startFlags } from './bench-server.js';
+import type WebSocket from 'ws';
+import { answeringTenant, api, drive, root, spawnServer, startFlags } from './bench-server.js';
 import { LoadClient } from './http-load-client.js';
 import { fmt, printTable, type Row } from './report.js';
 
@@ -63,40 +63,9 @@ export async function runWebhooks(rate = Number(process.env.BENCH_WEBHOOK_RATE ?
     const { url } = server;
     /** One tenant, its subscription and agents; the load; what the receiver got. */
     const measure = async (name: string, maxEventsPerRequest: number): Promise<Measured> => {
-      const tenant = await api(url, token, 'POST', '/v1/tenants', { name, allowPrivateNetworkRequests: true });
-      const base = `/v1/tenants/${tenant.id}`;
-      const queue = await api(url, token, 'POST', `${base}/queues`, { name: 'Work', routing: { wrapUpSeconds: 0 } });
-      await api(url, token, 'POST', `${base}/channels`, { name: 'Items', type: 'work-item', defaultQueueId: queue.id });
-      const flow = await api(url, token, 'POST', `${base}/flows`, {
-        name: 'Route',
-        definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
-      });
-      await api(url, token, 'POST', `${base}/dispatch-mappings`, {
-        name: 'all',
-        interactionField: 'direction',
-        value: 'inbound',
-        flowId: flow.id,
-      });
-      for (let a = 0; a < 10; a++) {
-        const agent = await api(url, token, 'POST', `${base}/agents`, {
-          name: `Agent ${a}`,
-          email: `agent${a}@example.com`,
-          queueIds: [queue.id],
-          capacity: { 'work-item': 100 },
-        });
-        const agentToken = (await api(url, token, 'POST', `${base}/agents/${agent.id}/tokens`, {})).token as string;
-        const socket = new WebSocket(`${url.replace('http', 'ws')}${base}/agents/ws?access_token=${agentToken}`);
-        sockets.push(socket);
-        socket.on('message', (data) => {
-          const message = JSON.parse(String(data));
-          if (message.type === 'hello') socket.send(JSON.stringify({ type: 'presence', status: 'available' }));
-          if (message.type !== 'offer') return;
-          socket.send(JSON.stringify({ type: 'accept', interactionId: message.interaction.id }));
-          socket.send(JSON.stringify({ type: 'end', interactionId: message.interaction.id }));
-        });
-        await new Promise((resolve) => socket.once('open', resolve));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      const tenant = await answeringTenant(url, token, { name, agents: 10, tenant: { allowPrivateNetworkRequests: true } });
+      const { base } = tenant;
+      sockets.push(...tenant.sockets);
       const hook = await api(url, token, 'POST', `${base}/webhooks`, { url: `${receiverUrl}/${name}`, maxEventsPerRequest });
       const counts = () => received.get(`/events/${name}`) ?? { events: 0, requests: 0 };
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
