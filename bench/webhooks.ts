@@ -3,7 +3,8 @@
  * over HTTP at a fixed rate against the real `switchboard serve` process (SQLite), offered to agents who
  * accept and end them at once (about eleven events each), while one webhook subscription to a receiver
  * on loopback gets every event. Reported: events made per second, events delivered per second during
- * the load, how far delivery was behind when the load stopped, and how long it took to catch up. The
+ * the load, how far delivery was behind when the load stopped, how long it took to catch up, and the
+ * delivery capacity (a new subscription replaying the whole feed with nothing else running). The
  * baseline, in the same run, is the same subscription taking one event per request (maxEventsPerRequest
  * 1: how webhooks were delivered before batches).
  *
@@ -26,6 +27,10 @@ interface Measured {
   requests: number;
   behindAtEnd: number;
   catchUpSeconds: number | null;
+  /** Events the tenant had when the load stopped. */
+  events: number;
+  /** Events per second a subscription delivers draining a backlog, with no other traffic. */
+  capacity: number;
   /** Interactions created, and how long the creates took (longer than the load's seconds: the server fell behind). */
   created: number;
   createSeconds: number;
@@ -58,7 +63,6 @@ export async function runWebhooks(rate = Number(process.env.BENCH_WEBHOOK_RATE ?
     SWITCHBOARD_ADMIN_TOKEN: token,
   });
   const sockets: WebSocket[] = [];
-  const loadClient = new LoadClient(server.url, 64);
   try {
     const { url } = server;
     /** One tenant, its subscription and agents; the load; what the receiver got. */
@@ -69,6 +73,8 @@ export async function runWebhooks(rate = Number(process.env.BENCH_WEBHOOK_RATE ?
       const hook = await api(url, token, 'POST', `${base}/webhooks`, { url: `${receiverUrl}/${name}`, maxEventsPerRequest });
       const counts = () => received.get(`/events/${name}`) ?? { events: 0, requests: 0 };
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      // Connections of its own: the server closes kept-alive connections left idle for 65 s.
+      const loadClient = new LoadClient(url, 64);
       const started = performance.now();
       let created = 0;
       await drive(rate, seconds, started, async () => {
@@ -82,6 +88,7 @@ export async function runWebhooks(rate = Number(process.env.BENCH_WEBHOOK_RATE ?
         created += 1;
       });
       const createSeconds = (performance.now() - started) / 1000;
+      loadClient.close();
       // Let the last offers be accepted and ended.
       await new Promise((resolve) => setTimeout(resolve, 500));
       const loadSeconds = (performance.now() - started) / 1000;
@@ -95,7 +102,20 @@ export async function runWebhooks(rate = Number(process.env.BENCH_WEBHOOK_RATE ?
       for (const socket of sockets.splice(0)) socket.terminate();
       // Stopped, so that what it still has to deliver does not load the next measurement.
       await api(url, token, 'PUT', `${base}/webhooks/${hook.id}`, { active: false });
+      // Capacity: a new subscription replays the tenant's whole feed with nothing else running (at most 30 s).
+      const drain = await api(url, token, 'POST', `${base}/webhooks`, {
+        url: `${receiverUrl}/${name}-drain`,
+        maxEventsPerRequest,
+        afterSeq: 0,
+      });
+      const drained = () => received.get(`/events/${name}-drain`)?.events ?? 0;
+      const drainStarted = performance.now();
+      while (drained() < made && performance.now() - drainStarted < 30_000) await new Promise((r) => setTimeout(r, 50));
+      const capacity = drained() / ((performance.now() - drainStarted) / 1000);
+      await api(url, token, 'PUT', `${base}/webhooks/${drain.id}`, { active: false });
       return {
+        events: made,
+        capacity,
         made: made / loadSeconds,
         delivered: deliveredDuringLoad / loadSeconds,
         requests: counts().requests,
@@ -118,6 +138,13 @@ export async function runWebhooks(rate = Number(process.env.BENCH_WEBHOOK_RATE ?
         ratio: `${fmt(batched.delivered / single.delivered, 1)}×`,
       },
       {
+        name: 'delivery capacity: events per second draining a backlog',
+        size: `the ${fmt(batched.events)} events of that run, nothing else running`,
+        value: `${fmt(batched.capacity)}/s`,
+        baseline: `${fmt(single.capacity)}/s (one event per request)`,
+        ratio: `${fmt(batched.capacity / single.capacity, 1)}×`,
+      },
+      {
         name: 'behind when the load stopped / time to catch up',
         size: input,
         value: `${fmt(batched.behindAtEnd)} events / ${caughtUp(batched)}`,
@@ -126,7 +153,6 @@ export async function runWebhooks(rate = Number(process.env.BENCH_WEBHOOK_RATE ?
       },
     ];
   } finally {
-    loadClient.close();
     for (const socket of sockets) socket.terminate();
     server.child.kill('SIGKILL');
     receiver.closeAllConnections();
