@@ -370,6 +370,17 @@ describe('request validation (scenarios 9–14)', () => {
     assert.equal(dtd.status, 400);
   });
 
+  test('an endpoint that does not exist answers 404 in the vendor shape to a valid token with a jti; 401 without one', async () => {
+    const s = await setup();
+    const id = await s.call();
+    for (const path of [`/voiceCalls/${id}/noSuchOperation`, '/noSuchResource']) {
+      const missing = await scv(h, 'POST', path, { token: s.token(), body: {} });
+      assert.equal(missing.status, 404, missing.text);
+      assert.ok(Array.isArray(missing.json.errors) && /No endpoint/.test(missing.json.errors[0]), missing.text);
+    }
+    assert.equal((await scv(h, 'POST', '/noSuchResource', { body: {} })).status, 401);
+  });
+
   test('13: an unknown call → 404; the vendor call key of a call resolves it', async () => {
     const s = await setup();
     await phoneChannel(s, '+18005550000', s.flows.toQ1.id, null);

@@ -98,10 +98,14 @@ export async function registerScvRoutes(app: FastifyInstance, engine: Engine): P
     return send(request, reply, 500, { errors: [`Internal error. Request id: ${request.id}.`] });
   });
   app.setNotFoundHandler(async (request, reply) => {
-    try {
-      await verifier.verify(request.headers.authorization);
-    } catch (error) {
-      return send(request, reply, 401, { errors: [(error as Error).message] });
+    // The token is verified once a request: the onRequest hook has done it when it ran (verifying
+    // again would find the token's jti used and answer 401 for an endpoint that does not exist).
+    if (!request.scvCaller) {
+      try {
+        request.scvCaller = await verifier.verify(request.headers.authorization);
+      } catch (error) {
+        return send(request, reply, 401, { errors: [(error as Error).message] });
+      }
     }
     return send(request, reply, 404, { errors: [`No endpoint ${request.method} ${request.url.split('?')[0]}`] });
   });
