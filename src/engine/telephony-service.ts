@@ -78,6 +78,19 @@ function jsonObject(body: Body, field: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/** The fields of a create that have a place of their own; the rest are kept in the record's details. */
+const createFields = new Set([
+  'callCenterApiName',
+  'vendorCallKey',
+  'to',
+  'from',
+  'initiationMethod',
+  'startTime',
+  'participants',
+  'callAttributes',
+  'parentVoiceCallId',
+]);
+
 function initiationMethod(body: Body): InitiationMethod {
   const given = requiredText(body, 'initiationMethod');
   const method = initiationMethods.find((m) => m.toLowerCase() === given.toLowerCase());
@@ -323,6 +336,10 @@ export function createTelephonyService(deps: TelephonyDeps) {
         if (existing) return { voiceCallId: existing.id, created: false };
       }
       const inbound = method === 'Inbound' || method === 'Transfer';
+      // Every other field the provider sends (callSubtype, callOrigin, queue, …) is kept as sent, as an
+      // update keeps its fields: nothing the provider reports is dropped without a word.
+      const details = Object.fromEntries(Object.entries(body).filter(([key]) => !createFields.has(key)));
+      checkFreeForm(details, 'fields');
       const voiceCall: VoiceCall = {
         callCenterId: callCenter.id,
         vendorCallKey,
@@ -337,7 +354,7 @@ export function createTelephonyService(deps: TelephonyDeps) {
         callAttributes,
         participants,
         parentVoiceCallId: parent?.id ?? null,
-        details: {},
+        details,
         pendingRouting: null,
         missed: false,
       };

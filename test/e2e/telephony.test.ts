@@ -671,6 +671,26 @@ describe('routing maps (scenarios 24–25)', () => {
 });
 
 describe('voice call records', () => {
+  test('documented fields without a place of their own are kept as sent, on create and on update', async () => {
+    const s = await setup();
+    const id = await s.call({ callSubtype: 'PSTN', callOrigin: 'Inbound', queue: 'Billing' });
+    const created = await s.interaction(id);
+    assert.deepEqual(created.voiceCall.details, { callSubtype: 'PSTN', callOrigin: 'Inbound', queue: 'Billing' });
+    const updated = await scv(h, 'PATCH', `/voiceCalls/${id}`, {
+      token: s.token(),
+      body: { totalHoldDuration: 12, numberOfHolds: 1, recordingLocation: 's3://bucket/call.wav' },
+    });
+    assert.equal(updated.status, 200, updated.text);
+    assert.deepEqual((await s.interaction(id)).voiceCall.details, {
+      callSubtype: 'PSTN',
+      callOrigin: 'Inbound',
+      queue: 'Billing',
+      totalHoldDuration: 12,
+      numberOfHolds: 1,
+      recordingLocation: 's3://bucket/call.wav',
+    });
+  });
+
   test('the same vendorCallKey does not create a second record; a hang-up before anyone answered is a missed call', async () => {
     const s = await setup();
     const first = await s.call({ vendorCallKey: 'dup-key' });
