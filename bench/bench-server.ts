@@ -117,3 +117,17 @@ export async function answeringTenant(
   await new Promise((resolve) => setTimeout(resolve, 500));
   return { base, sockets };
 }
+
+/**
+ * `switchboard serve` on loopback with the node flags of `npm start` (and any given), SQLite in
+ * `dataDir`, the admin token given, and only errors logged.
+ */
+export function serveForBench(dataDir: string, adminToken: string, nodeFlags: string[] = []) {
+  return spawnServer([...startFlags(), ...nodeFlags, join(root, 'bin/switchboard.mjs'), 'serve'], {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    SWITCHBOARD_DATA_DIR: dataDir,
+    SWITCHBOARD_ADMIN_TOKEN: adminToken,
+  });
+}

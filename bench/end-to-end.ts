@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
-import { answeringTenant, drive, root, spawnServer, startFlags } from './bench-server.js';
+import { answeringTenant, drive, root, serveForBench, spawnServer } from './bench-server.js';
 import { LoadClient } from './http-load-client.js';
 import { fmt, percentile, printTable, type Row } from './report.js';
 
@@ -74,22 +74,10 @@ const warmUpRate = 1000;
 export async function runEndToEnd(rates = [500, 1000, 1500, 2000, 2250, 2500], seconds = 5): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-e2e-bench-'));
   const token = 'bench-admin-token';
-  const server = await spawnServer(
-    [
-      ...startFlags(),
-      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
-      ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
-      join(root, 'bin/switchboard.mjs'),
-      'serve',
-    ],
-    {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      SWITCHBOARD_DATA_DIR: dir,
-      SWITCHBOARD_ADMIN_TOKEN: token,
-    },
-  );
+  const server = await serveForBench(dir, token, [
+    ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROFILE] : []),
+    ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
+  ]);
   const sockets: WebSocket[] = [];
   try {
     const { url } = server;

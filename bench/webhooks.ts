@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
-import { answeringTenant, api, drive, root, spawnServer, startFlags } from './bench-server.js';
+import { answeringTenant, api, drive, serveForBench } from './bench-server.js';
 import { LoadClient } from './http-load-client.js';
 import { fmt, printTable, type Row } from './report.js';
 
@@ -55,13 +55,7 @@ export async function runWebhooks(rate = Number(process.env.BENCH_WEBHOOK_RATE ?
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/events`;
-  const server = await spawnServer([...startFlags(), join(root, 'bin/switchboard.mjs'), 'serve'], {
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'error',
-    SWITCHBOARD_DATA_DIR: dir,
-    SWITCHBOARD_ADMIN_TOKEN: token,
-  });
+  const server = await serveForBench(dir, token);
   const sockets: WebSocket[] = [];
   try {
     const { url } = server;

@@ -49,7 +49,7 @@ export interface InteractionDeps {
 
 /** PATCH merges attributes; the merged object is what must stay within the free-form limits. */
 function mergeAttributes(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  checkFreeForm(patch, 'attributes');
+  // Every value of the patch is in the merge: checking the merge checks the patch too.
   const merged = { ...current, ...patch };
   checkFreeForm(merged, 'attributes');
   return merged;
