@@ -13,7 +13,7 @@ import { createInteractionService } from './interaction-service.js';
 import { type LiveFigures, type Metrics, noMetrics } from './metrics.js';
 import { createQueueStats } from './queue-stats.js';
 import { createRouter } from './router-service.js';
-import { createTelephonyService } from './telephony-service.js';
+import { createTelephonyService } from './telephony/telephony-service.js';
 import { createTimerService } from './timer-service.js';
 import { createWebhookDispatcher } from './webhook-dispatcher.js';
 

@@ -1,117 +1,26 @@
-import { normalizePhoneNumber, normalizeSipUri } from '../core/address.js';
-import { AppError, apiError } from '../core/errors.js';
-import { checkFreeForm } from '../core/json-limits.js';
+import { normalizePhoneNumber, normalizeSipUri } from '../../core/address.js';
+import { AppError, apiError } from '../../core/errors.js';
 import {
   type CallCenter,
   type Flow,
-  type InitiationMethod,
   type Interaction,
-  initiationMethods,
   interactionEvent,
   type PendingRouting,
   type Queue,
   type Tenant,
   type VoiceCall,
-} from '../core/model.js';
-import { placeInQueue } from '../core/placement.js';
-import type { Store } from '../store/store.js';
-import type { Clock } from './clock.js';
-import type { FlowRunner } from './flow-runner.js';
-import type { InteractionService } from './interaction-service.js';
-import type { Router } from './router-service.js';
-
-type Body = Record<string, unknown>;
+} from '../../core/model.js';
+import { placeInQueue } from '../../core/placement.js';
+import { type Body, jsonObject, optionalText, refuse, requiredText } from './fields.js';
+import { openBeforeAnswer, routingStates, type TelephonyContext } from './telephony-context.js';
 
 /** How long omniFlow waits for a flow that is waiting on something (an HTTP step) to route the call. */
 const routingWaitMs = 8000;
-
-const openBeforeAnswer = new Set(['created', 'dispatched', 'undispatched', 'in_flow', 'queued', 'offered']);
-/** Being routed: in a flow, waiting in a queue, or offered. */
-const routingStates = new Set(['in_flow', 'queued', 'offered']);
-
-function refuse(code: 'REQUIRED' | 'INVALID_VALUE' | 'INVALID_TYPE', message: string, field: string): never {
-  throw new AppError(apiError(code, message, field));
-}
-
-function requiredText(body: Body, field: string): string {
-  const value = body[field];
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
-    refuse('REQUIRED', `${field} is required`, field);
-  }
-  if (typeof value !== 'string') refuse('INVALID_TYPE', `${field} must be a string`, field);
-  return value.trim();
-}
-
-function optionalText(body: Body, field: string): string | null {
-  const value = body[field];
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string') refuse('INVALID_TYPE', `${field} must be a string`, field);
-  return value.trim();
-}
-
-function isoTime(body: Body, field: string): string | null {
-  const value = optionalText(body, field);
-  if (value === null) return null;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) refuse('INVALID_VALUE', `${field} must be a date and time (ISO 8601)`, field);
-  return new Date(ms).toISOString();
-}
-
-/**
- * A JSON object given as an object or as its JSON text (the vendor documents strings, and providers
- * send both); anything else is refused.
- */
-function jsonObject(body: Body, field: string): Record<string, unknown> {
-  let value = body[field];
-  if (value === undefined || value === null || value === '') return {};
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      refuse('INVALID_VALUE', `${field} must be a JSON object or a string holding one`, field);
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    refuse('INVALID_VALUE', `${field} must be a JSON object or a string holding one`, field);
-  }
-  checkFreeForm(value, field);
-  return value as Record<string, unknown>;
-}
-
-/** The fields of a create that have a place of their own; the rest are kept in the record's details. */
-const createFields = new Set([
-  'callCenterApiName',
-  'vendorCallKey',
-  'to',
-  'from',
-  'initiationMethod',
-  'startTime',
-  'participants',
-  'callAttributes',
-  'parentVoiceCallId',
-]);
-
-function initiationMethod(body: Body): InitiationMethod {
-  const given = requiredText(body, 'initiationMethod');
-  const method = initiationMethods.find((m) => m.toLowerCase() === given.toLowerCase());
-  if (!method) refuse('INVALID_VALUE', `initiationMethod must be one of ${initiationMethods.join(', ')}`, 'initiationMethod');
-  return method;
-}
 
 /** Outcome of an omniFlow request: the provider's ids of the agent and/or queue the call was routed to. */
 export interface RoutingInstructions {
   agent?: string;
   queue?: string;
-}
-
-export interface TelephonyDeps {
-  store: Store;
-  clock: Clock;
-  interactions: InteractionService;
-  flows: FlowRunner;
-  router: Router;
-  /** Called after a change this service saved itself (the router and webhooks follow). */
-  committed(interaction: Interaction): void;
 }
 
 /** One rule of the omniFlow precedence that applies to the call. */
@@ -123,28 +32,10 @@ interface RoutingSource {
   fallbackQueue: Queue | null;
 }
 
-/**
- * The engine side of the Service Cloud Voice-compatible telephony API (seed 003): voice call records
- * as voice interactions, omniFlow routing through Switchboard flows and the router, and the pending
- * routing record that clearRouting removes. Wire formats and JWTs live in adapters/scv.
- */
-export function createTelephonyService(deps: TelephonyDeps) {
-  const { store, clock } = deps;
+/** Routing calls: omniFlow's precedence of flows and fallback queues, and clearing what it started. */
+export function createCallRouting(ctx: TelephonyContext) {
+  const { store, clock, deps, find, save } = ctx;
   const waiters = new Map<string, Set<(interaction: Interaction) => void>>();
-
-  async function find(tenant: Tenant, callCenter: CallCenter, callId: string): Promise<Interaction> {
-    const call = await store.findVoiceCall(tenant.id, callCenter.id, callId);
-    if (!call?.voiceCall) throw new AppError(apiError('VOICE_CALL_NOT_FOUND', `No voice call ${callId}`));
-    return call;
-  }
-
-  async function save(before: Interaction, after: Interaction, events: ReturnType<typeof interactionEvent>[]): Promise<void> {
-    const changed = { ...after, revision: before.revision + 1, updatedAt: clock.now() };
-    if (!(await store.saveInteractions([{ interaction: changed, events }]))) {
-      throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The call changed while this request ran; retry'));
-    }
-    deps.committed(changed);
-  }
 
   /** The voice entry point (phone channel) of a number, when it names a flow or a fallback queue. */
   async function phoneChannel(tenant: Tenant, number: string, label: string): Promise<RoutingSource | null> {
@@ -303,126 +194,6 @@ export function createTelephonyService(deps: TelephonyDeps) {
   }
 
   return {
-    /** POST /voiceCalls: a voice interaction (dispatch applies); a known vendorCallKey answers its first record. */
-    async createCall(
-      tenant: Tenant,
-      callCenter: CallCenter,
-      body: Body,
-      providerName: string | null,
-    ): Promise<{ voiceCallId: string; created: boolean }> {
-      const apiName = requiredText(body, 'callCenterApiName');
-      if (apiName !== callCenter.apiName) {
-        refuse(
-          'INVALID_VALUE',
-          `callCenterApiName must be the call center of the token (${callCenter.apiName})`,
-          'callCenterApiName',
-        );
-      }
-      const vendorCallKey = requiredText(body, 'vendorCallKey');
-      const to = requiredText(body, 'to');
-      const from = requiredText(body, 'from');
-      const method = initiationMethod(body);
-      const startTime = isoTime(body, 'startTime') ?? refuse('REQUIRED', 'startTime is required', 'startTime');
-      const participants = body.participants ?? [];
-      if (!Array.isArray(participants)) refuse('INVALID_TYPE', 'participants must be a list', 'participants');
-      const callAttributes = jsonObject(body, 'callAttributes');
-      const parentRef = optionalText(body, 'parentVoiceCallId');
-      if (method === 'Transfer' && !parentRef)
-        refuse('REQUIRED', 'parentVoiceCallId is required for a transfer', 'parentVoiceCallId');
-      const parent = parentRef ? await find(tenant, callCenter, parentRef) : null;
-      if (!parent) {
-        // The vendor: a second record with the same vendor call key is not created.
-        const existing = await store.findVoiceCall(tenant.id, callCenter.id, vendorCallKey);
-        if (existing) return { voiceCallId: existing.id, created: false };
-      }
-      const inbound = method === 'Inbound' || method === 'Transfer';
-      // Every other field the provider sends (callSubtype, callOrigin, queue, …) is kept as sent, as an
-      // update keeps its fields: nothing the provider reports is dropped without a word.
-      const details = Object.fromEntries(Object.entries(body).filter(([key]) => !createFields.has(key)));
-      checkFreeForm(details, 'fields');
-      const voiceCall: VoiceCall = {
-        callCenterId: callCenter.id,
-        vendorCallKey,
-        providerName,
-        from,
-        to,
-        initiationMethod: method,
-        startTime,
-        endTime: null,
-        enqueueTime: null,
-        acceptTime: null,
-        callAttributes,
-        participants,
-        parentVoiceCallId: parent?.id ?? null,
-        details,
-        pendingRouting: null,
-        missed: false,
-      };
-      const { interaction } = await deps.interactions.create(
-        tenant,
-        {
-          channelType: 'voice',
-          direction: inbound ? 'inbound' : 'outbound',
-          customer: inbound ? from : to,
-          contactPoint: inbound ? to : from,
-          source: providerName ?? callCenter.apiName,
-          attributes: callAttributes,
-        },
-        null,
-        { voiceCall, parentInteractionId: parent?.id ?? null },
-      );
-      return { voiceCallId: interaction.id, created: true };
-    },
-
-    /** PATCH /voiceCalls/{id}: what the provider learnt; an end before anyone answered makes a missed call. */
-    async updateCall(tenant: Tenant, callCenter: CallCenter, callId: string, body: Body): Promise<Interaction> {
-      const call = await find(tenant, callCenter, callId);
-      const voiceCall = call.voiceCall as VoiceCall;
-      const times = {
-        startTime: isoTime(body, 'startTime') ?? voiceCall.startTime,
-        endTime: isoTime(body, 'endTime') ?? voiceCall.endTime,
-        enqueueTime: isoTime(body, 'enqueueTime') ?? voiceCall.enqueueTime,
-        acceptTime: isoTime(body, 'acceptTime') ?? voiceCall.acceptTime,
-      };
-      const attributes = body.callAttributes === undefined ? {} : jsonObject(body, 'callAttributes');
-      const reported = Object.fromEntries(
-        Object.entries(body).filter(
-          ([key]) => !['startTime', 'endTime', 'enqueueTime', 'acceptTime', 'callAttributes'].includes(key),
-        ),
-      );
-      // Every other field is kept as reported: free-form, so bounded like attributes, also once merged.
-      const details = { ...voiceCall.details, ...reported };
-      const mergedAttributes = { ...call.attributes, ...attributes };
-      checkFreeForm(details, 'fields');
-      checkFreeForm(mergedAttributes, 'callAttributes');
-      const ends = voiceCall.endTime === null && times.endTime !== null;
-      // Nobody took it: it ended waiting, in a flow, or after its routing failed.
-      const unanswered = ends && call.agentId === null && !['connected', 'wrap_up', 'completed'].includes(call.state);
-      const updated: Interaction = {
-        ...call,
-        attributes: mergedAttributes,
-        voiceCall: {
-          ...voiceCall,
-          ...times,
-          callAttributes: { ...voiceCall.callAttributes, ...attributes },
-          details,
-          missed: voiceCall.missed || unanswered,
-          pendingRouting: ends ? null : voiceCall.pendingRouting,
-        },
-      };
-      const now = clock.now();
-      const events = [interactionEvent(call.id, 'voice_call.updated', now, { fields: Object.keys(body) })];
-      if (unanswered)
-        events.push(interactionEvent(call.id, 'voice_call.missed', now, { state: call.state, endTime: times.endTime }));
-      await save(call, updated, events);
-      // The customer hung up: an answered call ends (wrap-up), an unanswered one is abandoned.
-      if (ends && call.state === 'connected') return deps.router.end(tenant.id, call.id, 'customer', null);
-      if (unanswered && openBeforeAnswer.has(call.state) && call.state !== 'created') {
-        return deps.router.abandon(tenant.id, call.id);
-      }
-      return updated;
-    },
-
     /** PATCH /voiceCalls/{id}/omniFlow: routes the call by the precedence of CONTRACT 3(b'). */
     async omniFlow(tenant: Tenant, callCenter: CallCenter, callId: string, body: Body): Promise<RoutingInstructions> {
       const inputs = jsonObject(body, 'flowInputParameters');
@@ -512,5 +283,3 @@ export function createTelephonyService(deps: TelephonyDeps) {
     },
   };
 }
-
-export type TelephonyService = ReturnType<typeof createTelephonyService>;
