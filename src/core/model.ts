@@ -379,6 +379,35 @@ export interface VoiceCall {
   missed: boolean;
 }
 
+/** Who said or wrote a message of a conversation. */
+export const messageAuthors = ['customer', 'agent', 'supervisor', 'external', 'flow', 'system'] as const;
+export type MessageAuthor = (typeof messageAuthors)[number];
+
+/**
+ * One message of an interaction's conversation, in the order it arrived. A call's transcript is one
+ * (each utterance the provider transcribed); messaging channels add theirs.
+ */
+export interface ConversationMessage {
+  id: string;
+  tenantId: string;
+  interactionId: string;
+  /** `transcript`: an utterance of a call, transcribed by the voice provider. */
+  kind: 'transcript';
+  /** inbound: from the customer's side; outbound: from the contact center's. */
+  direction: 'inbound' | 'outbound';
+  author: MessageAuthor;
+  text: string;
+  /** The provider's id of the message (a transcript's messageId): unique within the interaction. */
+  externalId: string | null;
+  /** The sender as the provider names them (a transcript's senderType and participantId). */
+  sender: { type: string; id: string | null } | null;
+  /** When it was said or sent. */
+  sentAt: string;
+  /** When a transcribed utterance ended. */
+  endedAt: string | null;
+  createdAt: string;
+}
+
 export interface PendingRouting {
   createdAt: string;
   /** Which rule of the omniFlow precedence routed the call, e.g. `phone channel +18445791189 flow`. */

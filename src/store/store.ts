@@ -5,6 +5,7 @@ import type {
   CallCenter,
   Channel,
   Contact,
+  ConversationMessage,
   DispatchMapping,
   EntryPoint,
   EntryPointException,
@@ -34,6 +35,8 @@ export interface InteractionChange {
   interaction: Interaction;
   events: Omit<InteractionEvent, 'seq'>[];
   timers?: TimerChanges;
+  /** Messages added to the interaction's conversation, saved with it (their externalIds not yet stored). */
+  messages?: ConversationMessage[];
 }
 
 /**
@@ -157,6 +160,10 @@ export interface Store {
    * someone else changed one of them first.
    */
   saveInteractions(changes: InteractionChange[]): Promise<boolean>;
+  /** The interaction's conversation, in the order its messages arrived. */
+  listConversation(tenantId: string, interactionId: string, page: PageRequest): Promise<Page<ConversationMessage>>;
+  /** Which of these provider message ids the interaction's conversation already has. */
+  findConversationExternalIds(tenantId: string, interactionId: string, externalIds: readonly string[]): Promise<string[]>;
   /** Every stored timer, soonest first: what the timer service arms when the server starts. */
   listTimers(): Promise<StoredTimer[]>;
   /** Drops timer rows that fired with nothing left to do. */
@@ -203,6 +210,8 @@ export interface Store {
     referenceType: RoutingMap['referenceType'],
     referenceId: string,
   ): Promise<RoutingMap | null>;
+  /** The routing map of the call center with this provider id (of an agent or a queue). */
+  findRoutingMapByExternalId(callCenterId: string, externalId: string): Promise<RoutingMap | null>;
   /** A voice call of the call center by our id or the provider's call key (the newest record with it). */
   findVoiceCall(tenantId: string, callCenterId: string, callId: string): Promise<Interaction | null>;
   /** Records a token id (jti) until it expires; false when the call center has seen it before. */

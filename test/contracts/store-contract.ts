@@ -5,6 +5,7 @@ import {
   type Agent,
   type Channel,
   type Contact,
+  type ConversationMessage,
   type DispatchMapping,
   defaultQueueRouting,
   type EntryPoint,
@@ -600,6 +601,56 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
         [...seqs].sort((x, y) => x - y),
       );
       assert.equal(new Set(seqs).size, seqs.length);
+    });
+
+    test('conversations: messages saved with their interaction, in arrival order, known by provider id, paged', async () => {
+      const call = interaction({ state: 'connected' });
+      const message = (n: number, externalId: string | null): ConversationMessage => ({
+        id: newId(),
+        tenantId: tenant.id,
+        interactionId: call.id,
+        kind: 'transcript',
+        direction: n % 2 === 0 ? 'inbound' : 'outbound',
+        author: n % 2 === 0 ? 'customer' : 'agent',
+        text: `utterance ${n}`,
+        externalId,
+        sender: { type: 'END_USER', id: null },
+        sentAt: at,
+        endedAt: at,
+        createdAt: at,
+      });
+      const m1 = message(1, 'a');
+      const m2 = message(2, 'b');
+      const m3 = message(3, null);
+      const m4 = message(4, 'd');
+      assert.ok((await store.createInteraction({ interaction: call, events: [], messages: [m1] }, null)).created);
+      // Two saves in one turn (the SQLite store folds them into one write): both keep their messages.
+      const saves = [
+        await store.saveInteractions([{ interaction: { ...call, revision: 2 }, events: [], messages: [m2, m3] }]),
+        await store.saveInteractions([{ interaction: { ...call, revision: 3 }, events: [], messages: [m4] }]),
+      ];
+      assert.deepEqual(saves, [true, true]);
+      // A stale save stores none of its messages.
+      const lost = message(5, 'e');
+      assert.equal(
+        await store.saveInteractions([{ interaction: { ...call, revision: 3 }, events: [], messages: [lost] }]),
+        false,
+      );
+      const first = await store.listConversation(tenant.id, call.id, { limit: 3, after: null });
+      assert.deepEqual(
+        first.items.map((m) => m.text),
+        ['utterance 1', 'utterance 2', 'utterance 3'],
+      );
+      assert.deepEqual(first.items[0], m1);
+      const rest = await store.listConversation(tenant.id, call.id, { limit: 3, after: first.nextCursor as string });
+      assert.deepEqual(
+        rest.items.map((m) => m.id),
+        [m4.id],
+      );
+      assert.equal(rest.nextCursor, null);
+      assert.deepEqual((await store.findConversationExternalIds(tenant.id, call.id, ['a', 'd', 'e', 'x'])).sort(), ['a', 'd']);
+      assert.deepEqual(await store.findConversationExternalIds(other.id, call.id, ['a']), []);
+      assert.deepEqual((await store.listConversation(other.id, call.id, { limit: 10, after: null })).items, []);
     });
 
     test('changes of one interaction in quick succession: the last revision, every event, only the timers left set', async () => {

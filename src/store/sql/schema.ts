@@ -288,4 +288,20 @@ export const migrations: Migration[] = [
     id: '0010-call-centers-per-tenant',
     statements: () => ['DROP INDEX call_centers_issuer', 'CREATE INDEX call_centers_issuer ON call_centers (org_id, api_name)'],
   },
+  {
+    // Conversations: each message of an interaction (a call's transcript, later chat messages) in its
+    // own row, written in the transaction that saves the interaction. The provider's message id is
+    // unique within the interaction, so a retried transcript is not stored twice.
+    id: '0011-conversations',
+    statements: () => [
+      `CREATE TABLE conversation_messages (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        interaction_id TEXT NOT NULL REFERENCES interactions(id),
+        external_id TEXT,
+        doc TEXT NOT NULL)`,
+      'CREATE INDEX conversation_messages_interaction ON conversation_messages (interaction_id, id)',
+      'CREATE UNIQUE INDEX conversation_messages_external_id ON conversation_messages (interaction_id, external_id) WHERE external_id IS NOT NULL',
+    ],
+  },
 ];

@@ -1,6 +1,5 @@
-import { CompiledQuery, type Kysely, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { type ApiError, AppError, apiError } from '../../core/errors.js';
-import { jsonDepth, jsonLimits } from '../../core/json-limits.js';
 import type {
   Agent,
   AgentToken,
@@ -8,6 +7,7 @@ import type {
   CallCenter,
   Channel,
   Contact,
+  ConversationMessage,
   DispatchMapping,
   EntryPoint,
   EntryPointException,
@@ -26,16 +26,9 @@ import type {
   Webhook,
 } from '../../core/model.js';
 import type { InteractionChange, ResourceTable, Store } from '../store.js';
+import { findExternalIds, insertMessages, listConversation } from './conversations.js';
+import { type Db, docs, paged, parse, type Row, readDoc, type Tx } from './documents.js';
 import { migrations, type SqlDialectName } from './schema.js';
-
-// Rows are plain records: each driver's Kysely instance is untyped, the documents carry the types.
-// biome-ignore lint/suspicious/noExplicitAny: the schema lives in schema.ts, not in Kysely types.
-type Db = Kysely<any>;
-// biome-ignore lint/suspicious/noExplicitAny: as above.
-type Tx = Transaction<any>;
-type Row = Record<string, unknown>;
-// biome-ignore lint/suspicious/noExplicitAny: as above.
-type Query = SelectQueryBuilder<any, any, any>;
 
 /** How a driver recognises constraint violations in its own errors. */
 export type ConstraintKind = 'unique' | 'foreign-key' | null;
@@ -93,7 +86,7 @@ export interface InteractionRowChange extends Omit<InteractionChange, 'interacti
   replaces?: number;
 }
 
-export function interactionRowChange({ interaction, events, timers }: InteractionChange): InteractionRowChange {
+export function interactionRowChange({ interaction, events, timers, messages }: InteractionChange): InteractionRowChange {
   const { id, tenantId, state, queueId, priority, dueAt, enqueuedAt, noReplyNeeded, revision, voiceCall } = interaction;
   return {
     row: {
@@ -111,6 +104,7 @@ export function interactionRowChange({ interaction, events, timers }: Interactio
     },
     events,
     ...(timers ? { timers } : {}),
+    ...(messages && messages.length > 0 ? { messages } : {}),
   };
 }
 
@@ -128,53 +122,6 @@ const updateInteraction = `UPDATE interactions SET ${interactionColumns.map((col
  * an Error: a stale save is an expected outcome, and an Error would capture a stack trace every time.
  */
 const staleRevision = Symbol('stale revision');
-
-/**
- * A stored document, or null when it cannot be read: nested deeper than anything the API accepts
- * (an older version stored such input), it would overflow the stack of every recursive reader after
- * this one (freezing, structured clone, serialising). It is reported and skipped, so one record
- * cannot stop a list, a start-up or the rest of its tenant.
- */
-function readDoc<T>(text: string): T | null {
-  const value = JSON.parse(text) as T;
-  if (jsonDepth(value, jsonLimits.maxStoredDepth) <= jsonLimits.maxStoredDepth) return value;
-  const id = String((value as { id?: unknown }).id ?? 'without an id');
-  if (!reportedUnreadable.has(id) && reportedUnreadable.size < 10_000) {
-    reportedUnreadable.add(id);
-    process.emitWarning(
-      `Skipped stored record ${id}: it nests more than ${jsonLimits.maxStoredDepth} levels deep (stored by an older version). Correct or delete its row.`,
-      { code: 'SWITCHBOARD_UNREADABLE_RECORD' },
-    );
-  }
-  return null;
-}
-/** Ids already reported, so a record read on every list is reported once. */
-const reportedUnreadable = new Set<string>();
-
-function parse<T>(row: Row | undefined): T | null {
-  return row ? readDoc<T>(String(row.doc)) : null;
-}
-
-function docs<T>(rows: unknown[]): T[] {
-  const read: T[] = [];
-  for (const row of rows) {
-    const doc = readDoc<T>(String((row as Row).doc));
-    if (doc !== null) read.push(doc);
-  }
-  return read;
-}
-
-/** One page of documents in id (creation) order after the cursor; the query selects `doc`. */
-async function paged<T extends { id: string }>(query: Query, page: PageRequest): Promise<Page<T>> {
-  const after = page.after ? query.where('id', '>', page.after) : query;
-  const rows = await after
-    .orderBy('id')
-    .limit(page.limit + 1)
-    .execute();
-  const items = docs<T>(rows.slice(0, page.limit));
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > page.limit && last ? last.id : null };
-}
 
 interface TableSpec<T> {
   table: string;
@@ -456,6 +403,25 @@ export class SqlStore implements Store {
         .where('reference_id', '=', referenceId)
         .executeTakeFirst(),
     );
+  }
+
+  async findRoutingMapByExternalId(callCenterId: string, externalId: string): Promise<RoutingMap | null> {
+    return parse<RoutingMap>(
+      await this.db
+        .selectFrom('routing_maps')
+        .select('doc')
+        .where('call_center_id', '=', callCenterId)
+        .where('external_id', '=', externalId)
+        .executeTakeFirst(),
+    );
+  }
+
+  listConversation(tenantId: string, interactionId: string, page: PageRequest): Promise<Page<ConversationMessage>> {
+    return listConversation(this.db, tenantId, interactionId, page);
+  }
+
+  findConversationExternalIds(tenantId: string, interactionId: string, externalIds: readonly string[]): Promise<string[]> {
+    return findExternalIds(this.db, tenantId, interactionId, externalIds);
   }
 
   async findVoiceCall(tenantId: string, callCenterId: string, callId: string): Promise<Interaction | null> {
@@ -977,6 +943,7 @@ export class SqlStore implements Store {
       if (Number(result.numAffectedRows) !== 1) return null;
     }
     const events = await this.appendEvents(trx, row.tenantId, change.events);
+    await insertMessages(trx, change.messages ?? []);
     const timers = change.timers ?? { set: [], cancel: [] };
     for (const id of timers.cancel) await trx.executeQuery(this.statement('DELETE FROM timers WHERE id = ?', [id]));
     for (const timer of timers.set) {

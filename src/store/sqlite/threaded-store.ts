@@ -1,7 +1,13 @@
 import type { Worker } from 'node:worker_threads';
 import { type ApiError, AppError } from '../../core/errors.js';
 import { IdMap } from '../../core/id-map.js';
-import { type DispatchMapping, finalStates, type Interaction, type InteractionEvent } from '../../core/model.js';
+import {
+  type ConversationMessage,
+  type DispatchMapping,
+  finalStates,
+  type Interaction,
+  type InteractionEvent,
+} from '../../core/model.js';
 import { type InteractionRowChange, interactionRowChange } from '../sql/sql-store.js';
 import type { InteractionChange, ResourceTable, Store, TimerChanges } from '../store.js';
 import { ConfigurationCache, deepFreeze } from './configuration-cache.js';
@@ -34,6 +40,7 @@ interface PendingWrite {
   interaction: Interaction;
   events: InteractionEvent[];
   timers: TimerChanges;
+  messages: ConversationMessage[];
   /** The revision the write applies on top of; 0 for a create. */
   replaces: number;
 }
@@ -51,12 +58,13 @@ function fold(write: PendingWrite, change: NumberedChange): void {
   write.timers.set = write.timers.set.filter((timer) => !cancel.includes(timer.id));
   write.timers.cancel.push(...cancel.filter((id) => !setBefore.has(id)));
   write.timers.set.push(...(change.timers?.set ?? []));
+  write.messages.push(...(change.messages ?? []));
 }
 
 /** The row form of a pending write, as the thread writes it. */
 function pendingRow(write: PendingWrite): InteractionRowChange {
-  const { interaction, events, timers, replaces } = write;
-  return { ...interactionRowChange({ interaction, events, timers }), replaces };
+  const { interaction, events, timers, messages, replaces } = write;
+  return { ...interactionRowChange({ interaction, events, timers, messages }), replaces };
 }
 
 type MethodName<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
@@ -121,6 +129,9 @@ const operations: Record<Exclude<MethodName<Store>, OwnMethod>, 'cached' | 'conf
   findCallCentersByIssuer: 'cached',
   listRoutingMaps: 'other',
   findRoutingMap: 'cached',
+  findRoutingMapByExternalId: 'cached',
+  listConversation: 'other',
+  findConversationExternalIds: 'other',
   findVoiceCall: 'other',
   recordTokenId: 'other',
 };
@@ -322,10 +333,11 @@ export class ThreadedStore implements Store {
 
   /** The changes with their events numbered, in the order the thread will write them. */
   private numbered(changes: InteractionChange[]): NumberedChange[] {
-    return changes.map(({ interaction, events, timers }) => ({
+    return changes.map(({ interaction, events, timers, messages }) => ({
       interaction,
       events: events.map(({ interactionId, type, at, data }) => ({ seq: ++this.lastSeq, interactionId, type, at, data })),
       ...(timers ? { timers } : {}),
+      ...(messages ? { messages } : {}),
     }));
   }
 
@@ -359,6 +371,7 @@ export class ThreadedStore implements Store {
         interaction: change.interaction,
         events: [...change.events],
         timers: { set: [...(change.timers?.set ?? [])], cancel: [...(change.timers?.cancel ?? [])] },
+        messages: [...(change.messages ?? [])],
         replaces: path === 'createInteractionRow' ? 0 : change.interaction.revision - 1,
       };
       writes.push(write);
