@@ -204,7 +204,14 @@ export const errorCatalog = {
   },
   // Telephony API outcomes (answered as {"errors":["message"]}, see docs/telephony-api.md)
   VOICE_CALL_NOT_FOUND: { status: 404, description: 'No voice call of this call center has this id or vendor call key.' },
-  VOICE_CALL_ENDED: { status: 409, description: 'The voice call has ended; it cannot be routed any more.' },
+  VOICE_CALL_ENDED: {
+    status: 409,
+    description: 'The voice call has ended: it cannot be routed any more, nor take transcript messages said after its end.',
+  },
+  ROUTING_TARGET_NOT_FOUND: {
+    status: 404,
+    description: 'routingTarget names no agent or queue mapped for the call center (routing maps), and no flow.',
+  },
   ROUTING_IN_PROGRESS: { status: 409, description: 'The call is already being routed; clear its routing first.' },
   ROUTING_FAILED: {
     status: 422,

@@ -249,7 +249,7 @@ export interface DispatchDecision {
   reason: string;
 }
 
-export type QueueSource = 'exception' | 'channel-default' | 'flow' | 'flow-fallback' | 'transfer';
+export type QueueSource = 'exception' | 'channel-default' | 'flow' | 'flow-fallback' | 'transfer' | 'callback' | 'telephony';
 export type SlaSource = 'exception' | 'channel-entry-point' | 'queue';
 
 /** Which queue and SLA applied, and why. */
@@ -377,6 +377,13 @@ export interface VoiceCall {
   pendingRouting: PendingRouting | null;
   /** Ended before anyone answered: a missed call. */
   missed: boolean;
+  /**
+   * The provider keeps the conversation open after the call's end (an update with isActiveCall true:
+   * a voicemail being packaged): transcripts are still taken, and the end does not close the work.
+   */
+  conversationOpen?: boolean;
+  /** Set when the provider made the call a voicemail (callOrigin Voicemail): where the recording is. */
+  voicemail?: { recordingLocation: string | null; durationSeconds: number | null; at: string } | null;
 }
 
 /** Who said or wrote a message of a conversation. */

@@ -1,4 +1,4 @@
-import type { Channel, EntryPoint, EntryPointException, PlacementDecision, Queue } from './model.js';
+import type { Channel, EntryPoint, EntryPointException, PlacementDecision, Queue, QueueSource } from './model.js';
 import { computeDueAt, earlierOf } from './sla.js';
 
 /** The configuration around one inbound contact, looked up by the caller. */
@@ -91,13 +91,15 @@ export function placeContact(input: PlacementInput): PlacementResult {
 export function placeInQueue(
   queue: Queue,
   unansweredSince: string,
-  source: 'transfer' | 'flow' | 'flow-fallback',
+  source: Exclude<QueueSource, 'exception' | 'channel-default'>,
 ): PlacementDecision {
   const dueAt = computeDueAt(unansweredSince, queue.slaMinutes);
   const why = {
     transfer: `Transferred to queue ${queue.devName}`,
     flow: `The flow routes it to queue ${queue.devName}`,
     'flow-fallback': `The flow failed, so its fallback queue ${queue.devName} is used`,
+    callback: `A callback the caller asked for waits in queue ${queue.devName}`,
+    telephony: `The telephony provider routes it to queue ${queue.devName}`,
   }[source];
   return {
     entryPointId: null,

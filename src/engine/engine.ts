@@ -6,6 +6,7 @@ import { createCallCenterService } from './call-center-service.js';
 import type { Clock } from './clock.js';
 import { createConfigurationService } from './configuration-service.js';
 import { createContactService } from './contact-service.js';
+import { createConversations } from './conversations.js';
 import { createFlowRunner } from './flow-runner.js';
 import { type HttpClient, nodeHttpClient } from './http-client.js';
 import type { IdGenerator } from './id-generator.js';
@@ -87,7 +88,8 @@ export function createEngine(config: EngineConfig) {
   const interactions = createInteractionService({ store, clock, newId, configuration, flows, committed, metrics });
   const callCenters = createCallCenterService({ store, clock, newId });
   const contacts = createContactService({ store, clock, newId });
-  const telephony = createTelephonyService({ store, clock, interactions, flows, router, committed });
+  const conversations = createConversations({ store, hub });
+  const telephony = createTelephonyService({ store, clock, newId, interactions, flows, router, conversations, committed });
   return {
     store,
     clock,
@@ -100,6 +102,7 @@ export function createEngine(config: EngineConfig) {
     callCenters,
     contacts,
     telephony,
+    conversations,
     webhooks,
     queueStats,
     /** What the metrics' gauges read when scraped. */

@@ -127,6 +127,7 @@ export function createInteractionService(deps: InteractionDeps) {
     tenant: Tenant,
     interaction: Interaction,
     transferQueue: Queue | null,
+    placedAs: 'transfer' | 'callback' = 'transfer',
   ): Promise<{ change: InteractionChange; after: () => void }> {
     const now = interaction.createdAt;
     const events: NewEvent[] = [];
@@ -159,7 +160,7 @@ export function createInteractionService(deps: InteractionDeps) {
       started.change.events.unshift(...events);
       return started;
     }
-    const placement = placeInQueue(transferQueue, next.unansweredSince ?? now, 'transfer');
+    const placement = placeInQueue(transferQueue, next.unansweredSince ?? now, placedAs);
     events.push(
       interactionEvent(interaction.id, 'interaction.queued', now, {
         queueId: placement.queueId,
@@ -203,8 +204,13 @@ export function createInteractionService(deps: InteractionDeps) {
       tenant: Tenant,
       body: Body,
       idempotencyKey: string | null,
-      /** What an adapter adds: the telephony API's voice call record and the call it continues. */
-      extras: Partial<Pick<Interaction, 'voiceCall' | 'parentInteractionId'>> = {},
+      /**
+       * What an adapter adds: the telephony API's voice call record and the call it continues; for a
+       * callback, the queue it goes to at once (no flow) and since when its customer has been waiting.
+       */
+      extras: Partial<Pick<Interaction, 'voiceCall' | 'parentInteractionId' | 'unansweredSince'>> & {
+        callbackQueue?: Queue;
+      } = {},
     ): Promise<{ interaction: InteractionView; replayed: boolean }> {
       // Only a request that can be retried under its key needs its fingerprint.
       const requestHash = idempotencyKey ? createHash('sha256').update(canonicalJson(body)).digest('hex') : '';
@@ -239,7 +245,7 @@ export function createInteractionService(deps: InteractionDeps) {
         queueId: null,
         entryPointId: null,
         dueAt: null,
-        unansweredSince: now,
+        unansweredSince: extras.unansweredSince ?? now,
         noReplyNeeded: false,
         dispatchError: null,
         dispatch: null,
@@ -263,7 +269,7 @@ export function createInteractionService(deps: InteractionDeps) {
       // dispatch mappings at once: the caller may still be in the provider's own IVR.
       const routed = base.voiceCall
         ? { change: { interaction: base, events: [] as NewEvent[] }, after: () => deps.committed(base) }
-        : await route(tenant, base, null);
+        : await route(tenant, base, extras.callbackQueue ?? null, 'callback');
       routed.change.events.unshift(created);
       const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };

@@ -618,7 +618,12 @@ describe('call centers of several tenants', () => {
     const id = await victim.call();
     assert.equal((await victim.omniFlow(id, { dialedNumber: '+18005550000', flowDevName: 'F_P' })).status, 200);
     const squatterToken = mintToken(own.privateKey, { orgId: victim.orgId, apiName: victim.apiName, now: now() });
-    assert.equal((await scv(h, 'PATCH', `/voiceCalls/${id}`, { token: squatterToken, body: {} })).status, 404);
+    // An update of a call the squatter's call center never saw makes a record of its own (the vendor
+    // logs missed calls that way): the victim's call is untouched.
+    const squatted = await scv(h, 'PATCH', `/voiceCalls/${id}`, { token: squatterToken, body: { callDisposition: 'taken' } });
+    assert.equal(squatted.status, 200, squatted.text);
+    assert.notEqual(squatted.json.voiceCallId, id);
+    assert.equal((await victim.interaction(id)).voiceCall.details.callDisposition, undefined);
     // Whoever holds a key registered for the pair elsewhere (here: the victim, in a second tenant) is
     // told so: two call centers whose tokens could not be told apart are never registered.
     const second = await createTenant(h, { timeZone: 'UTC' });

@@ -112,6 +112,7 @@ export async function registerScvRoutes(app: FastifyInstance, engine: Engine): P
 
   const caller = (request: FastifyRequest) => request.scvCaller as VerifiedCaller;
   const body = (request: FastifyRequest): Body => {
+    // The provider's client sends the literal `null` where there is nothing to say (reroute).
     const value = request.body ?? {};
     if (typeof value !== 'object' || Array.isArray(value))
       throw new AppError(apiError('INVALID_TYPE', 'The body must be an object'));
@@ -152,6 +153,52 @@ export async function registerScvRoutes(app: FastifyInstance, engine: Engine): P
       return send(request, reply, 200, { success: true });
     },
   );
+  app.post(
+    '/voiceCalls/:callId/messages',
+    { schema: { tags, summary: 'Create a transcript (one utterance of a call)' } },
+    async (request, reply) => {
+      const { tenant, callCenter } = caller(request);
+      await engine.telephony.transcript(tenant, callCenter, callId(request), body(request));
+      return send(request, reply, 202, { result: 'Accepted' });
+    },
+  );
+  app.post(
+    '/voiceCalls/messages',
+    { schema: { tags, summary: 'Create transcripts in bulk (several calls)' } },
+    async (request, reply) => {
+      const { tenant, callCenter } = caller(request);
+      const failures = await engine.telephony.transcripts(tenant, callCenter, body(request));
+      if (failures.length === 0) return send(request, reply, 202, { result: 'Accepted' });
+      // The vendor's multi-status: the entries that failed, each with the status it would have had.
+      return send(request, reply, 207, { result: 'PartiallyAccepted', errorResponse: { errorResponseEntries: failures } });
+    },
+  );
+  for (const [path, phase, summary] of [
+    ['realtimeConversationEvents', 'realtime', 'Send real-time conversation events (intelligence signals)'],
+    ['postConversationEvents', 'post_call', 'Store post-call conversation events'],
+  ] as const) {
+    app.post(`/voiceCalls/:callId/${path}`, { schema: { tags, summary } }, async (request, reply) => {
+      const { tenant, callCenter } = caller(request);
+      await engine.telephony.conversationEvents(tenant, callCenter, callId(request), body(request), phase);
+      return send(request, reply, 202, { status: '202 Accepted' });
+    });
+  }
+  app.patch('/voiceCalls/:callId/reroute', { schema: { tags, summary: 'Reroute a voice call' } }, async (request, reply) => {
+    const { tenant, callCenter } = caller(request);
+    await engine.telephony.reroute(tenant, callCenter, callId(request));
+    return send(request, reply, 200, { status: 'Success' });
+  });
+  app.patch('/voiceCalls/route/:callId', { schema: { tags, summary: 'Route a voice call' } }, async (request, reply) => {
+    const { tenant, callCenter } = caller(request);
+    await engine.telephony.route(tenant, callCenter, callId(request), body(request));
+    return send(request, reply, 200, { status: 'Success' });
+  });
+  app.post('/voiceCalls/:callId/requestCallback', { schema: { tags, summary: 'Request a callback' } }, async (request, reply) => {
+    const { tenant, callCenter } = caller(request);
+    return send(request, reply, 200, {
+      ...(await engine.telephony.requestCallback(tenant, callCenter, callId(request), body(request))),
+    });
+  });
 }
 
 /** The protocol adapter main.ts hands to buildApp. */

@@ -147,27 +147,86 @@ export function createCallRouting(ctx: TelephonyContext) {
       }
     }
     if (!source.fallbackQueue) return null;
-    const placement = placeInQueue(source.fallbackQueue, call.unansweredSince ?? call.createdAt, 'flow-fallback');
+    const why = source.flowProblem ?? (source.flow ? 'the flow failed' : 'no flow');
+    return enqueue(
+      call,
+      source.fallbackQueue,
+      'flow-fallback',
+      null,
+      `${source.label}: ${why}, so its fallback queue ${source.fallbackQueue.devName} takes the call`,
+    );
+  }
+
+  /** Puts a call that is in no queue into one (to an agent first, for a target), saved. */
+  async function enqueue(
+    call: Interaction,
+    queue: Queue,
+    source: 'flow-fallback' | 'telephony',
+    targetAgent: { agent: string; expiresAt: string } | null,
+    reason: string,
+  ): Promise<Interaction> {
+    const now = clock.now();
+    const placement = placeInQueue(queue, call.unansweredSince ?? call.createdAt, source);
     const queued: Interaction = {
       ...call,
       state: 'queued',
       dispatchError: null,
-      queueId: source.fallbackQueue.id,
+      queueId: queue.id,
       dueAt: placement.dueAt,
       placement,
       enqueuedAt: now,
-      routing: { stepId: null, requirements: null, preferredAgent: null, targetAgent: null, maxWaitUntil: null },
+      offer: null,
+      routing: { stepId: null, requirements: null, preferredAgent: null, targetAgent, maxWaitUntil: null },
     };
-    await save(call, queued, [
-      interactionEvent(call.id, 'interaction.queued', now, {
-        queueId: placement.queueId,
-        dueAt: placement.dueAt,
-        slaMinutes: placement.slaMinutes,
-        reason: `${source.label}: ${source.flowProblem ?? (source.flow ? 'the flow failed' : 'no flow')}, so its fallback queue ${source.fallbackQueue.devName} takes the call`,
-      }),
+    const event = { queueId: placement.queueId, dueAt: placement.dueAt, slaMinutes: placement.slaMinutes, reason };
+    return save(call, queued, [
+      interactionEvent(call.id, 'interaction.queued', now, targetAgent ? { ...event, targetAgent } : event),
     ]);
-    return { ...queued, revision: call.revision + 1 };
   }
+
+  /** An agent or queue by the provider's id for it (a routing map of the call center), or a flow by devName or id. */
+  async function routingTarget(tenant: Tenant, callCenter: CallCenter, ref: string) {
+    const map = await store.findRoutingMapByExternalId(callCenter.id, ref);
+    if (map?.referenceType === 'user') {
+      const agent = await store.agents.get(tenant.id, map.referenceId);
+      if (agent) return { kind: 'agent' as const, agent };
+    }
+    if (map?.referenceType === 'queue') {
+      const queue = await store.queues.get(tenant.id, map.referenceId);
+      if (queue) return { kind: 'queue' as const, queue };
+    }
+    const name = ref.startsWith('Flow.') ? ref.slice('Flow.'.length) : ref;
+    const flow = (await store.findFlowByDevName(tenant.id, name)) ?? (await store.flows.get(tenant.id, name));
+    if (flow) return { kind: 'flow' as const, flow };
+    throw new AppError(
+      apiError(
+        'ROUTING_TARGET_NOT_FOUND',
+        `routingTarget ${ref} is no agent or queue mapped for call center ${callCenter.apiName}, and no flow`,
+      ),
+    );
+  }
+
+  /** A call the provider has finished with: nothing can route it any more. */
+  function over(call: Interaction): boolean {
+    const voiceCall = call.voiceCall as VoiceCall;
+    return (
+      (voiceCall.endTime !== null && !voiceCall.voicemail) ||
+      ['wrap_up', 'completed', 'transferred', 'abandoned'].includes(call.state)
+    );
+  }
+
+  function ended(call: Interaction): AppError {
+    const voiceCall = call.voiceCall as VoiceCall;
+    return new AppError(
+      apiError(
+        'VOICE_CALL_ENDED',
+        `The call is ${voiceCall.endTime && !voiceCall.voicemail ? 'over' : call.state}; it cannot be routed`,
+      ),
+    );
+  }
+
+  /** Seconds a route to an agent waits for that agent before the queue's other agents may take the call. */
+  const agentTargetSeconds = 60;
 
   /** The provider's ids for where the call went, or why they cannot be given (an unmapped agent or queue). */
   async function instructions(
@@ -199,10 +258,10 @@ export function createCallRouting(ctx: TelephonyContext) {
       const inputs = jsonObject(body, 'flowInputParameters');
       const call = await find(tenant, callCenter, callId);
       const voiceCall = call.voiceCall as VoiceCall;
-      if (voiceCall.endTime !== null || !openBeforeAnswer.has(call.state)) {
-        throw new AppError(
-          apiError('VOICE_CALL_ENDED', `The call is ${voiceCall.endTime ? 'over' : call.state}; it cannot be routed`),
-        );
+      // A voicemail's end is its recording's: it is routed after it (the provider's voicemail packaging).
+      const over = voiceCall.endTime !== null && !voiceCall.voicemail;
+      if (over || !openBeforeAnswer.has(call.state)) {
+        throw new AppError(apiError('VOICE_CALL_ENDED', `The call is ${over ? 'over' : call.state}; it cannot be routed`));
       }
       if (voiceCall.pendingRouting || routingStates.has(call.state)) {
         throw new AppError(apiError('ROUTING_IN_PROGRESS', 'routing already in progress'));
@@ -261,6 +320,117 @@ export function createCallRouting(ctx: TelephonyContext) {
         }
       }
       return result.value;
+    },
+
+    /**
+     * PATCH /voiceCalls/route/{id}: routes the call to an agent, a queue (both by the provider's id
+     * in the call center's routing maps) or a flow, with fallbackQueue. A call still waiting leaves its
+     * queue first; a connected one is transferred (a new segment, as POST …/transfers makes).
+     */
+    async route(tenant: Tenant, callCenter: CallCenter, callId: string, body: Body): Promise<void> {
+      const ref = requiredText(body, 'routingTarget');
+      const inputs = jsonObject(body, 'flowInputParameters');
+      const fallbackRef = optionalText(body, 'fallbackQueue');
+      let fallbackQueue: Queue | null = null;
+      if (fallbackRef) {
+        const map = await store.findRoutingMapByExternalId(callCenter.id, fallbackRef);
+        fallbackQueue =
+          map?.referenceType === 'queue'
+            ? await store.queues.get(tenant.id, map.referenceId)
+            : await store.findQueue(tenant.id, fallbackRef);
+        if (!fallbackQueue)
+          throw new AppError(apiError('ROUTING_TARGET_NOT_FOUND', `fallbackQueue ${fallbackRef} is no queue`, 'fallbackQueue'));
+      }
+      const target = await routingTarget(tenant, callCenter, ref);
+      let call = await find(tenant, callCenter, callId);
+      if (over(call)) throw ended(call);
+      if (call.state === 'connected') {
+        if (target.kind === 'flow') {
+          throw new AppError(apiError('ROUTING_FAILED', 'A connected call is transferred to an agent or a queue, not to a flow'));
+        }
+        const queueId = target.kind === 'queue' ? target.queue.id : (fallbackQueue?.id ?? call.queueId);
+        await deps.interactions.transfer(tenant, call.id, {
+          queueId,
+          ...(target.kind === 'agent' ? { agentId: target.agent.id, expiresAfterSeconds: agentTargetSeconds } : {}),
+        });
+        return;
+      }
+      const before = call.queueId;
+      if (routingStates.has(call.state)) call = await deps.router.withdraw(tenant.id, call.id);
+      const label = `routingTarget ${ref}`;
+      if (target.kind === 'flow') {
+        const source = {
+          label,
+          flow: target.flow,
+          flowProblem: target.flow.activeVersionId ? null : `Flow ${target.flow.devName} has no active version`,
+          fallbackQueue,
+        };
+        const runInputs = { voiceCallId: call.id, vendorCallKey: (call.voiceCall as VoiceCall).vendorCallKey, ...inputs };
+        const routed = await tryRoute(tenant, call, source, runInputs);
+        if (!routed)
+          throw new AppError(
+            apiError(
+              'ROUTING_FAILED',
+              [`${label}: the flow did not route the call`, source.flowProblem].filter(Boolean).join('; '),
+            ),
+          );
+        return;
+      }
+      if (target.kind === 'queue') {
+        await enqueue(
+          call,
+          target.queue,
+          'telephony',
+          null,
+          `${label}: the provider routes the call to queue ${target.queue.devName}`,
+        );
+        return;
+      }
+      const queueId = fallbackQueue?.id ?? before ?? target.agent.queueIds[0];
+      const queue = queueId ? await store.queues.get(tenant.id, queueId) : null;
+      if (!queue) {
+        throw new AppError(apiError('ROUTING_FAILED', `Agent ${target.agent.name} is in no queue; give a fallbackQueue`));
+      }
+      const expiresAt = new Date(Date.parse(clock.now()) + agentTargetSeconds * 1000).toISOString();
+      await enqueue(
+        call,
+        queue,
+        'telephony',
+        { agent: target.agent.id, expiresAt },
+        `${label}: to agent ${target.agent.name}, in queue ${queue.devName}`,
+      );
+    },
+
+    /**
+     * PATCH /voiceCalls/{id}/reroute: the agent the call went to cannot take it (declined, or the
+     * provider could not connect them). An open offer is declined, a connected call goes back to its
+     * place in the queue (to someone else first), a call whose routing failed returns to its queue.
+     */
+    async reroute(tenant: Tenant, callCenter: CallCenter, callId: string): Promise<void> {
+      const call = await find(tenant, callCenter, callId);
+      if (over(call)) throw ended(call);
+      if (call.state === 'offered' && call.offer) {
+        await deps.router.reject(tenant.id, call.id, call.offer.agentId);
+        return;
+      }
+      if (call.state === 'connected') {
+        await deps.router.requeue(tenant.id, call.id, null);
+        return;
+      }
+      if (routingStates.has(call.state)) return;
+      const queue = call.queueId ? await store.queues.get(tenant.id, call.queueId) : null;
+      if (!queue) {
+        throw new AppError(apiError('ROUTING_FAILED', 'The call is in no queue to go back to: route it with omniFlow or route'));
+      }
+      const declinedBy =
+        call.agentId && !call.declinedBy.includes(call.agentId) ? [...call.declinedBy, call.agentId] : call.declinedBy;
+      await enqueue(
+        { ...call, agentId: null, declinedBy },
+        queue,
+        'telephony',
+        null,
+        `rerouted after the call's ${call.state} routing`,
+      );
     },
 
     /** PATCH /voiceCalls/{id}/clearRouting: the pending routing record goes; waiting calls leave their queue. Idempotent. */

@@ -2,7 +2,9 @@ import { AppError, apiError } from '../../core/errors.js';
 import type { CallCenter, Interaction, InteractionEvent, Tenant } from '../../core/model.js';
 import type { Store } from '../../store/store.js';
 import type { Clock } from '../clock.js';
+import type { Conversations } from '../conversations.js';
 import type { FlowRunner } from '../flow-runner.js';
+import type { IdGenerator } from '../id-generator.js';
 import type { InteractionService } from '../interaction-service.js';
 import type { Router } from '../router-service.js';
 
@@ -12,6 +14,8 @@ export interface TelephonyDeps {
   interactions: InteractionService;
   flows: FlowRunner;
   router: Router;
+  conversations: Conversations;
+  newId: IdGenerator;
   /** Called after a change this service saved itself (the router and webhooks follow). */
   committed(interaction: Interaction): void;
 }
