@@ -402,17 +402,14 @@ export function createCallRouting(ctx: TelephonyContext) {
     },
 
     /**
-     * PATCH /voiceCalls/{id}/reroute: the agent the call went to cannot take it (declined, or the
-     * provider could not connect them). An open offer is declined, a connected call goes back to its
-     * place in the queue (to someone else first), a call whose routing failed returns to its queue.
+     * PATCH /voiceCalls/{id}/reroute: the agent the call went to cannot take it (declined in the
+     * provider's softphone, or the provider could not connect them). A connected call goes back to its
+     * place in the queue (to someone else first); a call still being routed (a decline over the agent
+     * protocol already put it back) stays as it is; a call whose routing failed returns to its queue.
      */
     async reroute(tenant: Tenant, callCenter: CallCenter, callId: string): Promise<void> {
       const call = await find(tenant, callCenter, callId);
       if (over(call)) throw ended(call);
-      if (call.state === 'offered' && call.offer) {
-        await deps.router.reject(tenant.id, call.id, call.offer.agentId);
-        return;
-      }
       if (call.state === 'connected') {
         await deps.router.requeue(tenant.id, call.id, null);
         return;
