@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { connectAgent } from '../support/agent-client.js';
 import { createTenant, make } from '../support/harness.js';
 import { usePostgresHarness } from '../support/postgres-harness.js';
-import { mintToken, proofToken, rsaKeyPair, scv } from '../support/scv.js';
+import { makeCallCenter, mintToken, rsaKeyPair, scv } from '../support/scv.js';
 
 // The telephony API on the production store: a provider's call routed to a WebSocket agent, a
 // replayed token refused, clearRouting, on PostgreSQL.
@@ -29,13 +29,7 @@ test('create → omniFlow by vendor key → offered and accepted over WebSocket 
     flowId: flow.id,
     fallbackQueueId: queue.id,
   });
-  const nowSeconds = Math.floor(Date.parse(h.clock.now()) / 1000);
-  const cc = await make(h, `${t.base}/call-centers`, {
-    apiName: 'pgcenter',
-    orgId: '00DPG',
-    certificates: [keys.publicKey],
-    proofs: [proofToken(keys.privateKey, { orgId: '00DPG', apiName: 'pgcenter', tenantId: t.id, now: nowSeconds })],
-  });
+  const cc = await makeCallCenter(h, t, { orgId: '00DPG', apiName: 'pgcenter', keys });
   await make(h, `${t.base}/call-centers/${cc.id}/routing-maps`, {
     referenceType: 'queue',
     referenceId: 'Billing',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type AgentClient, connectAgent } from '../support/agent-client.js';
 import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
-import { mintToken, proofToken, rsaKeyPair } from '../support/scv.js';
+import { makeCallCenter, mintToken, rsaKeyPair } from '../support/scv.js';
 
 // The rest of the telephony API a provider's existing client calls (issue: transcripts, reroute,
 // callbacks, route, conversation events, voicemail packaging, records of unseen calls), played over
@@ -36,13 +36,7 @@ async function setup() {
   const t = await createTenant(h, { timeZone: 'UTC' });
   const orgId = `00DPC${n}`;
   const apiName = `connect${n}`;
-  const callCenter = await make(h, `${t.base}/call-centers`, {
-    name: 'Connect',
-    apiName,
-    orgId,
-    certificates: [keys.publicKey],
-    proofs: [proofToken(keys.privateKey, { orgId, apiName, tenantId: t.id, now: now() })],
-  });
+  const callCenter = await makeCallCenter(h, t, { orgId, apiName, keys });
   const q1 = await make(h, `${t.base}/queues`, { name: 'Q1', devName: 'Q1' });
   const q2 = await make(h, `${t.base}/queues`, { name: 'Q2', devName: 'Q2' });
   const phones = await make(h, `${t.base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: q1.id });

@@ -11,6 +11,7 @@ import { createTenant, type Harness, make, startHarness } from '../support/harne
 import { sendJson, startHttpReceiver } from '../support/http-receiver.js';
 import {
   handMadeToken,
+  makeCallCenter,
   mintToken,
   proofToken,
   providerCertificate,
@@ -55,14 +56,7 @@ async function setup() {
   const t = await createTenant(h, { timeZone: 'UTC' });
   const orgId = `00DORG${n}`;
   const apiName = `scvcenter${n}`;
-  const proof = proofToken(keys.privateKey, { orgId, apiName, tenantId: t.id, now: now() });
-  const callCenter = await make(h, `${t.base}/call-centers`, {
-    name: 'Connect',
-    apiName,
-    orgId,
-    certificates: [keys.publicKey],
-    proofs: [proof],
-  });
+  const callCenter = await makeCallCenter(h, t, { orgId, apiName, keys });
   const queue = (name: string) => make(h, `${t.base}/queues`, { name, devName: name });
   const q1 = await queue('Q1');
   const qp = await queue('QP');

@@ -1,12 +1,33 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import jwt from 'jsonwebtoken';
-import type { Harness } from './harness.js';
+import { type Harness, make } from './harness.js';
 
 // Tokens are minted with jsonwebtoken, the library the vendor's samples use; the server verifies
 // with jose. Two implementations that agree are the point.
 
 export const fixtures = new URL('../fixtures/scv/', import.meta.url).pathname;
+/**
+ * Registers a call center in a tenant as its admin does: the key's public half, with the proof that
+ * the registrant holds the private half.
+ */
+export async function makeCallCenter(
+  h: Harness,
+  tenant: { id: string; base: string },
+  options: { orgId: string; apiName: string; keys: { publicKey: string; privateKey: string } },
+  // biome-ignore lint/suspicious/noExplicitAny: JSON documents.
+): Promise<any> {
+  const now = Math.floor(Date.parse(h.clock.now()) / 1000);
+  const { orgId, apiName, keys } = options;
+  return make(h, `${tenant.base}/call-centers`, {
+    name: 'Connect',
+    apiName,
+    orgId,
+    certificates: [keys.publicKey],
+    proofs: [proofToken(keys.privateKey, { orgId, apiName, tenantId: tenant.id, now })],
+  });
+}
+
 /** A self-signed X.509 certificate and its private key (test only), like the one on a CallCenter record. */
 export const providerCertificate = readFileSync(`${fixtures}provider-cert.pem`, 'utf8');
 export const providerCertificateKey = readFileSync(`${fixtures}provider-key.pem`, 'utf8');
