@@ -309,8 +309,10 @@ export interface Interaction {
   wrapUpUntil: string | null;
   /** When the agent accepted it (absent on interactions stored before it existed). */
   connectedAt?: string | null;
-  /** For a segment created by a transfer: the interaction it continues. */
+  /** For a segment created by a transfer: the interaction it continues (for a callback: the call). */
   parentInteractionId: string | null;
+  /** A callback asked for later: the queue it goes to when `at` comes (a stored timer fires then). */
+  scheduledCallback?: { queueId: string; at: string } | null;
   enqueuedAt: string | null;
   /** Increases with every saved change; stores use it for optimistic concurrency. */
   revision: number;
@@ -439,8 +441,8 @@ export interface StoredTimer {
   id: string;
   tenantId: string;
   interactionId: string;
-  /** What the timer is for: a flow run's wait, an offer's expiry or the end of wrap-up. */
-  kind: 'flow' | 'offer' | 'wrap-up';
+  /** What the timer is for: a flow run's wait, an offer's expiry, the end of wrap-up or a scheduled callback. */
+  kind: 'flow' | 'offer' | 'wrap-up' | 'callback';
   dueAt: string;
 }
 

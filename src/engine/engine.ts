@@ -41,6 +41,7 @@ export function createEngine(config: EngineConfig) {
     fire: (timer) => {
       if (timer.kind === 'offer') return router.offerExpired(timer);
       if (timer.kind === 'wrap-up') return router.complete(timer.tenantId, timer.interactionId, null, timer.id);
+      if (timer.kind === 'callback') return interactions.callbackDue(timer);
       return flows.deliver(timer.tenantId, timer.interactionId, { type: 'timer', timerId: timer.id });
     },
   });
@@ -85,7 +86,16 @@ export function createEngine(config: EngineConfig) {
       queueRemoved: (tenantId, id) => void router.queueRemoved(tenantId, id),
     },
   });
-  const interactions = createInteractionService({ store, clock, newId, configuration, flows, committed, metrics });
+  const interactions = createInteractionService({
+    store,
+    clock,
+    newId,
+    configuration,
+    flows,
+    committed,
+    onTimers: (changes) => timers.apply(changes),
+    metrics,
+  });
   const callCenters = createCallCenterService({ store, clock, newId });
   const contacts = createContactService({ store, clock, newId });
   const conversations = createConversations({ store, hub });

@@ -16,11 +16,12 @@ import {
   type Page,
   type PageRequest,
   type Queue,
+  type StoredTimer,
   type Tenant,
   untouchedRouting,
 } from '../core/model.js';
 import { placeInQueue } from '../core/placement.js';
-import type { InteractionChange, Store } from '../store/store.js';
+import type { InteractionChange, Store, TimerChanges } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { ConfigurationService } from './configuration-service.js';
 import { placeByEntryPoint } from './entry-point-placement.js';
@@ -44,6 +45,8 @@ export interface InteractionDeps {
   flows: FlowRunner;
   /** Told after every committed interaction change (the router follows queues and capacity). */
   committed(interaction: Interaction): void;
+  /** Arms timers this service saved (scheduled callbacks). */
+  onTimers(changes: TimerChanges): void;
   metrics?: Metrics;
 }
 
@@ -195,6 +198,26 @@ export function createInteractionService(deps: InteractionDeps) {
     }
   }
 
+  /** A callback for later: it waits (created) with a stored timer that queues it when its time comes. */
+  function scheduleCallback(interaction: Interaction, scheduled: { queueId: string; at: string }) {
+    const timer: StoredTimer = {
+      id: newId(),
+      tenantId: interaction.tenantId,
+      interactionId: interaction.id,
+      kind: 'callback',
+      dueAt: scheduled.at,
+    };
+    const timers = { set: [timer], cancel: [] };
+    const events = [interactionEvent(interaction.id, 'interaction.scheduled', interaction.createdAt, { ...scheduled })];
+    return {
+      change: { interaction, events, timers },
+      after: () => {
+        deps.committed(interaction);
+        deps.onTimers(timers);
+      },
+    };
+  }
+
   return {
     /**
      * Creates, dispatches and places an interaction. With an idempotency key, a retry of the same
@@ -206,10 +229,12 @@ export function createInteractionService(deps: InteractionDeps) {
       idempotencyKey: string | null,
       /**
        * What an adapter adds: the telephony API's voice call record and the call it continues; for a
-       * callback, the queue it goes to at once (no flow) and since when its customer has been waiting.
+       * callback, the queue it goes to (no flow), at once or when `callbackAt` comes, and since when its
+       * customer has been waiting.
        */
       extras: Partial<Pick<Interaction, 'voiceCall' | 'parentInteractionId' | 'unansweredSince'>> & {
         callbackQueue?: Queue;
+        callbackAt?: string;
       } = {},
     ): Promise<{ interaction: InteractionView; replayed: boolean }> {
       // Only a request that can be retried under its key needs its fingerprint.
@@ -254,6 +279,9 @@ export function createInteractionService(deps: InteractionDeps) {
         ...untouchedRouting(),
         parentInteractionId: extras.parentInteractionId ?? null,
         ...(extras.voiceCall ? { voiceCall: extras.voiceCall } : {}),
+        ...(extras.callbackQueue && extras.callbackAt
+          ? { scheduledCallback: { queueId: extras.callbackQueue.id, at: extras.callbackAt } }
+          : {}),
         revision: 1,
         createdAt: now,
         updatedAt: now,
@@ -269,7 +297,9 @@ export function createInteractionService(deps: InteractionDeps) {
       // dispatch mappings at once: the caller may still be in the provider's own IVR.
       const routed = base.voiceCall
         ? { change: { interaction: base, events: [] as NewEvent[] }, after: () => deps.committed(base) }
-        : await route(tenant, base, extras.callbackQueue ?? null, 'callback');
+        : base.scheduledCallback
+          ? scheduleCallback(base, base.scheduledCallback)
+          : await route(tenant, base, extras.callbackQueue ?? null, 'callback');
       routed.change.events.unshift(created);
       const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };
@@ -280,6 +310,54 @@ export function createInteractionService(deps: InteractionDeps) {
     },
 
     get,
+
+    /**
+     * A scheduled callback's timer fired: the callback goes to its queue, and the timer row goes in the
+     * same transaction, so it never fires twice (also across a restart). Its queue deleted meanwhile,
+     * the callback fails.
+     */
+    async callbackDue(timer: StoredTimer): Promise<void> {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const interaction = await store.getInteraction(timer.tenantId, timer.interactionId);
+        const scheduled = interaction?.scheduledCallback;
+        if (!interaction || !scheduled || interaction.state !== 'created') {
+          await store.deleteTimers([timer.id]);
+          return;
+        }
+        const now = clock.now();
+        const queue = await store.queues.get(interaction.tenantId, scheduled.queueId);
+        const base = { ...interaction, scheduledCallback: null, revision: interaction.revision + 1, updatedAt: now };
+        let change: InteractionChange;
+        if (queue) {
+          const placement = placeInQueue(queue, interaction.unansweredSince ?? now, 'callback');
+          const queued: Interaction = {
+            ...base,
+            state: 'queued',
+            queueId: queue.id,
+            dueAt: placement.dueAt,
+            placement,
+            enqueuedAt: now,
+            routing: { stepId: null, requirements: null, preferredAgent: null, targetAgent: null, maxWaitUntil: null },
+          };
+          const data = { queueId: queue.id, dueAt: placement.dueAt, slaMinutes: placement.slaMinutes, reason: placement.reason };
+          change = { interaction: queued, events: [interactionEvent(interaction.id, 'interaction.queued', now, data)] };
+        } else {
+          const reason = `The callback's queue ${scheduled.queueId} was deleted before its time came`;
+          const failed: Interaction = { ...base, state: 'failed' };
+          change = {
+            interaction: failed,
+            events: [interactionEvent(interaction.id, 'interaction.failed', now, { cause: 'queue_removed', reason })],
+          };
+        }
+        if (await store.saveInteractions([{ ...change, timers: { set: [], cancel: [timer.id] } }])) {
+          deps.committed(change.interaction);
+          return;
+        }
+      }
+      throw new AppError(
+        apiError('CONCURRENT_MODIFICATION', 'The scheduled callback kept changing; it is tried again at the next start'),
+      );
+    },
 
     list: (tenant: Tenant, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>> =>
       store.listInteractions(tenant.id, filter, page),

@@ -242,11 +242,6 @@ describe('the provider client against Switchboard', () => {
     // Nobody may take calls, so the call waits in Q1.
     for (const agent of [s.ada, s.grace]) await agent.client.request({ type: 'presence', status: 'away', reason: 'break' });
     const id = await s.arrive('contact-callback');
-    const future = await s.provider('POST', `/voiceCalls/${id}/requestCallback`, {
-      callbackNumber: '+15065550100',
-      scheduledRoutingDateTime: new Date(Date.parse(h.clock.now()) + 3_600_000).toISOString(),
-    });
-    assert.equal(future.status, 422, future.text);
     const requested = await s.provider('POST', '/voiceCalls/contact-callback/requestCallback', {
       callbackNumber: '(506) 555-0199',
     });
@@ -282,6 +277,41 @@ describe('the provider client against Switchboard', () => {
     const offer = await s.grace.client.next('offer');
     assert.equal(offer.interaction.id, callback.id);
     assert.equal((await s.provider('POST', `/voiceCalls/${id}/requestCallback`, { callbackNumber: 'not a number' })).status, 400);
+  });
+
+  test('a callback for later waits until its time, then queues once (a stored timer)', async () => {
+    const s = await setup();
+    for (const agent of [s.ada, s.grace]) await agent.client.request({ type: 'presence', status: 'away', reason: 'break' });
+    const id = await s.arrive('contact-callback-later');
+    const at = new Date(Date.parse(h.clock.now()) + 3_600_000).toISOString();
+    const requested = await s.provider('POST', `/voiceCalls/${id}/requestCallback`, {
+      callbackNumber: '+15065550100',
+      scheduledRoutingDateTime: at,
+    });
+    assert.equal(requested.status, 200, requested.text);
+    const callbackId = requested.json.recordId;
+    const waiting = await s.interaction(callbackId);
+    assert.deepEqual([waiting.state, waiting.scheduledCallback], ['created', { queueId: s.q1.id, at }]);
+    const timersOf = async () =>
+      (await h.store.listTimers()).filter((t) => t.interactionId === callbackId && t.kind === 'callback');
+    // The timer is stored with the callback: a restart re-arms it.
+    assert.deepEqual(
+      (await timersOf()).map((t) => [t.kind, t.dueAt]),
+      [['callback', at]],
+    );
+    await s.ada.client.request({ type: 'presence', status: 'available' });
+    assert.equal(await s.ada.client.quiet('offer'), true);
+    await h.clock.advance(3_600_000);
+    const offer = await s.ada.client.next('offer');
+    assert.equal(offer.interaction.id, callbackId);
+    const due = await s.interaction(callbackId);
+    assert.equal(due.state, 'offered');
+    assert.equal(due.scheduledCallback, null);
+    // Its SLA runs from the time the caller chose.
+    assert.equal(due.placement.queueSource, 'callback');
+    assert.equal(due.events.filter((e: Json) => e.type === 'interaction.queued').length, 1);
+    // Gone with the change that queued it: it cannot fire again, after a restart either.
+    assert.deepEqual(await timersOf(), []);
   });
 
   test('route to an agent, a queue and a flow by the provider ids; an unknown target is refused', async () => {

@@ -20,21 +20,16 @@ export function createCallCallbacks(ctx: TelephonyContext) {
     /**
      * POST /voiceCalls/{id}/requestCallback: a callback interaction (outbound voice, the caller's
      * number as its customer) waits in the call's queue with the call's priority and due date, and is
-     * offered to agents like any work. The call stops waiting (callback_requested, not abandoned).
+     * offered to agents like any work — at once, or from `scheduledRoutingDateTime`. The call stops
+     * waiting (callback_requested, not abandoned).
      */
     async requestCallback(tenant: Tenant, callCenter: CallCenter, callId: string, body: Body): Promise<{ recordId: string }> {
       const given = requiredText(body, 'callbackNumber');
       const number = normalizePhoneNumber(given, tenant.defaultCountry);
       if (!number) refuse('INVALID_VALUE', 'callbackNumber must be a phone number', 'callbackNumber');
       const scheduled = isoTime(body, 'scheduledRoutingDateTime');
-      if (scheduled && scheduled > clock.now()) {
-        throw new AppError(
-          apiError(
-            'ROUTING_FAILED',
-            'Scheduled callbacks are not supported yet: omit scheduledRoutingDateTime to queue the callback at once',
-          ),
-        );
-      }
+      // A time to come schedules the callback; one already past (or now) queues it at once.
+      const later = scheduled && scheduled > clock.now() ? scheduled : null;
       let call = await find(tenant, callCenter, callId);
       const voiceCall = call.voiceCall as VoiceCall;
       const queue = await callbackQueue(tenant, call.queueId, voiceCall.to);
@@ -55,7 +50,13 @@ export function createCallCallbacks(ctx: TelephonyContext) {
           attributes: { callbackFor: call.id, vendorCallKey: voiceCall.vendorCallKey },
         },
         null,
-        { parentInteractionId: call.id, unansweredSince: call.unansweredSince ?? call.createdAt, callbackQueue: queue },
+        {
+          parentInteractionId: call.id,
+          // Scheduled, the caller expects the call at that time: its SLA runs from then.
+          unansweredSince: later ?? call.unansweredSince ?? call.createdAt,
+          callbackQueue: queue,
+          ...(later ? { callbackAt: later } : {}),
+        },
       );
       // The caller no longer waits on the line: the call leaves routing, answered by the callback.
       if (routingStates.has(call.state)) call = await deps.router.withdraw(tenant.id, call.id);
