@@ -441,6 +441,20 @@ describe('the provider client against Switchboard', () => {
     assert.equal((await s.ada.client.request({ type: 'end', interactionId: id })).ok, true);
   });
 
+  test('an answered call is not made a voicemail: its hang-up still ends it', async () => {
+    const s = await setup();
+    const id = await s.arrive('contact-answered');
+    const agent = await offeredTo(s, id);
+    await agent.client.request({ type: 'accept', interactionId: id });
+    const update = await s.provider('PATCH', `/voiceCalls/${id}`, { callOrigin: 'Voicemail', isActiveCall: true });
+    assert.equal(update.status, 200, update.text);
+    assert.equal((await s.interaction(id)).voiceCall.voicemail, null);
+    assert.equal((await s.provider('PATCH', `/voiceCalls/${id}`, { endTime: h.clock.now() })).status, 200);
+    assert.ok(['wrap_up', 'completed'].includes((await s.interaction(id)).state));
+    const bad = await s.provider('PATCH', `/voiceCalls/${id}`, { isActiveCall: 'maybe' });
+    assert.equal(bad.status, 400);
+  });
+
   test('an update of a call Switchboard never saw creates its record (a missed call logged afterwards)', async () => {
     const s = await setup();
     const start = new Date(Date.parse(h.clock.now()) - 60_000).toISOString();

@@ -166,8 +166,12 @@ export function createCallRecords(ctx: TelephonyContext) {
         refuse('INVALID_TYPE', 'isActiveCall must be true or false', 'isActiveCall');
       }
       const conversationOpen = active === true || active === 'true';
-      const makesVoicemail = conversationOpen && String(body.callOrigin ?? '').toLowerCase() === 'voicemail';
       let call = await recordFor(tenant, callCenter, callId, body);
+      // A call an agent answered is not made a voicemail: the fields are kept, the call goes on.
+      const makesVoicemail =
+        conversationOpen &&
+        String(body.callOrigin ?? '').toLowerCase() === 'voicemail' &&
+        !['connected', 'wrap_up', 'completed', 'transferred'].includes(call.state);
       // A call becoming a voicemail leaves the routing it was in: the voicemail is routed anew (omniFlow).
       if (makesVoicemail && !call.voiceCall?.voicemail && routingStates.has(call.state)) {
         call = await deps.router.withdraw(tenant.id, call.id);
