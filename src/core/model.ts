@@ -392,6 +392,25 @@ export interface VoiceCall {
 export const messageAuthors = ['customer', 'agent', 'supervisor', 'external', 'flow', 'system'] as const;
 export type MessageAuthor = (typeof messageAuthors)[number];
 
+/** Where a message stands: an inbound one was received; an outbound one goes queued → sent → delivered → read, or failed. */
+export const messageStatuses = ['received', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
+export type MessageStatus = (typeof messageStatuses)[number];
+
+/** A file sent with a message, by URL (the provider's or the sender's). */
+export interface MessageAttachment {
+  url: string;
+  contentType: string;
+  name: string | null;
+}
+
+/** A message template of the provider (WhatsApp: the only thing that may open a conversation after 24 h). */
+export interface MessageTemplate {
+  name: string;
+  language: string;
+  /** The body's parameters, in order. */
+  parameters: string[];
+}
+
 /**
  * One message of an interaction's conversation, in the order it arrived. A call's transcript is one
  * (each utterance the provider transcribed); messaging channels add theirs.
@@ -400,21 +419,60 @@ export interface ConversationMessage {
   id: string;
   tenantId: string;
   interactionId: string;
-  /** `transcript`: an utterance of a call, transcribed by the voice provider. */
-  kind: 'transcript';
+  /** `transcript`: an utterance of a call, transcribed by the voice provider; `message`: a chat message. */
+  kind: 'transcript' | 'message';
   /** inbound: from the customer's side; outbound: from the contact center's. */
   direction: 'inbound' | 'outbound';
   author: MessageAuthor;
   text: string;
-  /** The provider's id of the message (a transcript's messageId): unique within the interaction. */
+  /** The provider's id of the message (a transcript's messageId, WhatsApp's wamid): unique within the interaction. */
   externalId: string | null;
-  /** The sender as the provider names them (a transcript's senderType and participantId). */
+  /** The sender as the provider names them (a transcript's senderType and participantId), or the agent. */
   sender: { type: string; id: string | null } | null;
   /** When it was said or sent. */
   sentAt: string;
   /** When a transcribed utterance ended. */
   endedAt: string | null;
   createdAt: string;
+  /** Chat messages: files sent with it. */
+  attachments?: MessageAttachment[];
+  /** Chat messages sent as a provider template. */
+  template?: MessageTemplate | null;
+  /** Chat messages: where it stands, since when, and the provider's refusal when it failed. */
+  status?: MessageStatus;
+  statusAt?: string;
+  error?: { code: string; message: string } | null;
+}
+
+/** Where the outbox sends an item; one dispatcher per kind. */
+export type OutboxDestination = 'messaging';
+
+/**
+ * Something to send out of the process (transactional outbox): stored in the transaction of the change
+ * that decides to send it, sent after that commit, retried with backoff until the destination takes or
+ * refuses it. Items of one ordering key leave one at a time, in order.
+ */
+export interface OutboxItem {
+  id: string;
+  tenantId: string;
+  /** Items with the same key (a conversation: its interaction id) leave in the order they were added. */
+  orderingKey: string;
+  destination: OutboxDestination;
+  /** For messaging: the message to deliver. */
+  payload: { interactionId: string; messageId: string };
+  attempts: number;
+  nextAttemptAt: string;
+  /** Why the last attempt did not go through (kept on a failed item). */
+  lastError: string | null;
+  state: 'pending' | 'failed';
+  createdAt: string;
+}
+
+/** How an outbox item ended: sent (it goes), or refused by its destination (kept, failed). */
+export interface OutboxSettlement {
+  id: string;
+  outcome: 'sent' | 'failed';
+  error: string | null;
 }
 
 export interface PendingRouting {
@@ -538,6 +596,18 @@ export function untouchedRouting(): Pick<
 }
 
 /** A new event of an interaction's history (its sequence number is given when it is stored). */
+/**
+ * The conversation thread a messaging interaction belongs to: one customer on one entry point of one
+ * medium. A customer's new message continues the open interaction of its thread; null for other channels.
+ */
+export function conversationThread(
+  interaction: Pick<Interaction, 'channelType' | 'medium' | 'contactPoint' | 'customer'>,
+): string | null {
+  const { channelType, medium, contactPoint, customer } = interaction;
+  if ((channelType !== 'messaging' && channelType !== 'sms') || !contactPoint || !customer) return null;
+  return `${channelType}/${medium ?? ''}/${contactPoint}/${customer}`;
+}
+
 export function interactionEvent(
   interactionId: string,
   type: string,

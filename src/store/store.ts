@@ -15,6 +15,8 @@ import type {
   Interaction,
   InteractionEvent,
   InteractionState,
+  OutboxItem,
+  OutboxSettlement,
   Page,
   PageRequest,
   Queue,
@@ -35,8 +37,12 @@ export interface InteractionChange {
   interaction: Interaction;
   events: Omit<InteractionEvent, 'seq'>[];
   timers?: TimerChanges;
-  /** Messages added to the interaction's conversation, saved with it (their externalIds not yet stored). */
+  /** Messages added to the interaction's conversation or changed (by id), saved with it. */
   messages?: ConversationMessage[];
+  /** Items for the outbox, sent once this change is committed. */
+  outbox?: OutboxItem[];
+  /** Outbox items this change settles: sent ones go, failed ones stay (visible) as failed. */
+  settle?: OutboxSettlement[];
 }
 
 /**
@@ -162,6 +168,18 @@ export interface Store {
   saveInteractions(changes: InteractionChange[]): Promise<boolean>;
   /** The interaction's conversation, in the order its messages arrived. */
   listConversation(tenantId: string, interactionId: string, page: PageRequest): Promise<Page<ConversationMessage>>;
+  getConversationMessage(tenantId: string, id: string): Promise<ConversationMessage | null>;
+  /** The newest message of the tenant with this provider message id (a status update names it so). */
+  findMessageByExternalId(tenantId: string, externalId: string): Promise<ConversationMessage | null>;
+  /** The newest interaction of a conversation thread (see conversationThread), open or not. */
+  findLatestInThread(tenantId: string, thread: string): Promise<Interaction | null>;
+  /** Pending outbox items of every tenant, in the order they were added (at start, and after a failure). */
+  listPendingOutbox(limit: number): Promise<OutboxItem[]>;
+  /** Another attempt later: what the last one met, and when to try again. */
+  retryOutbox(id: string, attempts: number, nextAttemptAt: string, lastError: string): Promise<void>;
+  /** Credentials of a channel's provider: stored apart from the channel, never returned by the API. */
+  setChannelSecrets(tenantId: string, channelId: string, secrets: Record<string, string>): Promise<void>;
+  getChannelSecrets(tenantId: string, channelId: string): Promise<Record<string, string>>;
   /** Which of these provider message ids the interaction's conversation already has. */
   findConversationExternalIds(tenantId: string, interactionId: string, externalIds: readonly string[]): Promise<string[]>;
   /** Every stored timer, soonest first: what the timer service arms when the server starts. */

@@ -6,11 +6,13 @@ import {
   type Channel,
   type Contact,
   type ConversationMessage,
+  conversationThread,
   type DispatchMapping,
   defaultQueueRouting,
   type EntryPoint,
   type Flow,
   type Interaction,
+  type OutboxItem,
   type Queue,
   type Tenant,
   untouchedRouting,
@@ -651,6 +653,108 @@ export function runStoreContract(driver: string, factory: StoreFactory | { skip:
       assert.deepEqual((await store.findConversationExternalIds(tenant.id, call.id, ['a', 'd', 'e', 'x'])).sort(), ['a', 'd']);
       assert.deepEqual(await store.findConversationExternalIds(other.id, call.id, ['a']), []);
       assert.deepEqual((await store.listConversation(other.id, call.id, { limit: 10, after: null })).items, []);
+    });
+
+    test('messaging: threads, messages updated by id and found by provider id, the outbox, channel secrets', async () => {
+      const chat = interaction({
+        state: 'queued',
+        channelType: 'messaging',
+        medium: 'whatsapp',
+        contactPoint: '+18005550100',
+        customer: '+15065550100',
+      });
+      const thread = conversationThread(chat) as string;
+      assert.equal(thread, 'messaging/whatsapp/+18005550100/+15065550100');
+      assert.equal(conversationThread({ ...chat, channelType: 'voice' }), null);
+      const message: ConversationMessage = {
+        id: newId(),
+        tenantId: tenant.id,
+        interactionId: chat.id,
+        kind: 'message',
+        direction: 'outbound',
+        author: 'agent',
+        text: 'Hello',
+        externalId: null,
+        sender: null,
+        sentAt: at,
+        endedAt: null,
+        createdAt: at,
+        status: 'queued',
+      };
+      const item = (n: number): OutboxItem => ({
+        id: `${newId()}-${n}`,
+        tenantId: tenant.id,
+        orderingKey: chat.id,
+        destination: 'messaging',
+        payload: { interactionId: chat.id, messageId: message.id },
+        attempts: 0,
+        nextAttemptAt: at,
+        lastError: null,
+        state: 'pending',
+        createdAt: at,
+      });
+      const [first, second] = [item(1), item(2)];
+      const before = (await store.listPendingOutbox(1000)).length;
+      assert.ok(
+        (await store.createInteraction({ interaction: chat, events: [], messages: [message], outbox: [first, second] }, null))
+          .created,
+      );
+      assert.equal((await store.findLatestInThread(tenant.id, thread))?.id, chat.id);
+      assert.equal(await store.findLatestInThread(other.id, thread), null);
+      const pending = (await store.listPendingOutbox(1000)).filter((i) => i.orderingKey === chat.id);
+      assert.deepEqual(
+        pending.map((i) => i.id),
+        [first.id, second.id],
+      );
+      assert.equal((await store.listPendingOutbox(1000)).length, before + 2);
+      await store.retryOutbox(first.id, 1, '2030-01-01T00:00:00.000Z', 'HTTP 503');
+      const retried = (await store.listPendingOutbox(1000)).find((i) => i.id === first.id);
+      assert.deepEqual(
+        [retried?.attempts, retried?.nextAttemptAt, retried?.lastError],
+        [1, '2030-01-01T00:00:00.000Z', 'HTTP 503'],
+      );
+      // Sent: the message takes the provider's id and status with the change that settles the item.
+      const sent = { ...message, externalId: 'wamid.1', status: 'sent' as const };
+      assert.equal(
+        await store.saveInteractions([
+          {
+            interaction: { ...chat, revision: 2 },
+            events: [],
+            messages: [sent],
+            settle: [{ id: first.id, outcome: 'sent', error: null }],
+          },
+        ]),
+        true,
+      );
+      assert.deepEqual(await store.getConversationMessage(tenant.id, message.id), sent);
+      assert.deepEqual(await store.findMessageByExternalId(tenant.id, 'wamid.1'), sent);
+      assert.equal(await store.findMessageByExternalId(other.id, 'wamid.1'), null);
+      assert.equal((await store.listConversation(tenant.id, chat.id, { limit: 10, after: null })).items.length, 1);
+      // Refused: the item stays, failed, with the reason; it is no longer pending.
+      assert.equal(
+        await store.saveInteractions([
+          {
+            interaction: { ...chat, revision: 3 },
+            events: [],
+            settle: [{ id: second.id, outcome: 'failed', error: 'HTTP 400' }],
+          },
+        ]),
+        true,
+      );
+      assert.deepEqual(
+        (await store.listPendingOutbox(1000)).filter((i) => i.orderingKey === chat.id),
+        [],
+      );
+      // Credentials: replaced whole, per channel and tenant.
+      const voice = channel((await store.queues.list(tenant.id, { limit: 1, after: null })).items[0]?.id ?? '');
+      await store.channels.insert(voice);
+      assert.deepEqual(await store.getChannelSecrets(tenant.id, voice.id), {});
+      await store.setChannelSecrets(tenant.id, voice.id, { accessToken: 'a', appSecret: 'b' });
+      await store.setChannelSecrets(tenant.id, voice.id, { accessToken: 'c' });
+      assert.deepEqual(await store.getChannelSecrets(tenant.id, voice.id), { accessToken: 'c' });
+      assert.deepEqual(await store.getChannelSecrets(other.id, voice.id), {});
+      assert.equal(await store.channels.remove(tenant.id, voice.id), true);
+      assert.deepEqual(await store.getChannelSecrets(tenant.id, voice.id), {});
     });
 
     test('changes of one interaction in quick succession: the last revision, every event, only the timers left set', async () => {

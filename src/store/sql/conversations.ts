@@ -1,15 +1,17 @@
 import type { ConversationMessage, Page, PageRequest } from '../../core/model.js';
-import { type Db, paged, type Tx } from './documents.js';
+import { type Db, paged, parse, type Tx } from './documents.js';
 
 /** SQL of the conversations aggregate: the messages of interactions (table conversation_messages). */
 
-/** Adds messages, in the transaction that saves their interaction. */
-export async function insertMessages(trx: Tx, messages: readonly ConversationMessage[]): Promise<void> {
-  if (messages.length === 0) return;
+/** Adds messages, or replaces them by id (a status change), in the transaction that saves their interaction. */
+export async function saveMessages(trx: Tx, messages: readonly ConversationMessage[]): Promise<void> {
+  // One row per id even when a change both adds a message and updates it (the last version wins).
+  const latest = new Map(messages.map((message) => [message.id, message]));
+  if (latest.size === 0) return;
   await trx
     .insertInto('conversation_messages')
     .values(
-      messages.map((message) => ({
+      [...latest.values()].map((message) => ({
         id: message.id,
         tenant_id: message.tenantId,
         interaction_id: message.interactionId,
@@ -17,7 +19,34 @@ export async function insertMessages(trx: Tx, messages: readonly ConversationMes
         doc: JSON.stringify(message),
       })),
     )
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => ({ external_id: eb.ref('excluded.external_id'), doc: eb.ref('excluded.doc') })),
+    )
     .execute();
+}
+
+export async function getMessage(db: Db, tenantId: string, id: string): Promise<ConversationMessage | null> {
+  return parse<ConversationMessage>(
+    await db
+      .selectFrom('conversation_messages')
+      .select('doc')
+      .where('id', '=', id)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst(),
+  );
+}
+
+export async function findMessageByExternalId(db: Db, tenantId: string, externalId: string): Promise<ConversationMessage | null> {
+  return parse<ConversationMessage>(
+    await db
+      .selectFrom('conversation_messages')
+      .select('doc')
+      .where('tenant_id', '=', tenantId)
+      .where('external_id', '=', externalId)
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
+  );
 }
 
 export function listConversation(

@@ -304,4 +304,27 @@ export const migrations: Migration[] = [
       'CREATE UNIQUE INDEX conversation_messages_external_id ON conversation_messages (interaction_id, external_id) WHERE external_id IS NOT NULL',
     ],
   },
+  {
+    // Messaging: a customer's messages continue the open interaction of their thread (thread_key: one
+    // customer on one entry point); provider message ids are looked up per tenant (status updates, retried
+    // webhooks); the outbox holds what is to leave the process, written with the change that decides it;
+    // channel credentials live apart from the channel, so no read of a channel can carry them.
+    id: '0012-messaging',
+    statements: () => [
+      'ALTER TABLE interactions ADD COLUMN thread_key TEXT',
+      'CREATE INDEX interactions_thread ON interactions (tenant_id, thread_key, id) WHERE thread_key IS NOT NULL',
+      'CREATE INDEX conversation_messages_external ON conversation_messages (tenant_id, external_id, id) WHERE external_id IS NOT NULL',
+      `CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        ordering_key TEXT NOT NULL,
+        state TEXT NOT NULL,
+        doc TEXT NOT NULL)`,
+      "CREATE INDEX outbox_pending ON outbox (id) WHERE state = 'pending'",
+      `CREATE TABLE channel_secrets (
+        channel_id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        doc TEXT NOT NULL)`,
+    ],
+  },
 ];

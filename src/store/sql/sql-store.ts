@@ -17,6 +17,7 @@ import type {
   Interaction,
   InteractionEvent,
   InteractionState,
+  OutboxItem,
   Page,
   PageRequest,
   Queue,
@@ -25,9 +26,11 @@ import type {
   Tenant,
   Webhook,
 } from '../../core/model.js';
+import { conversationThread } from '../../core/model.js';
 import type { InteractionChange, ResourceTable, Store } from '../store.js';
-import { findExternalIds, insertMessages, listConversation } from './conversations.js';
+import { findExternalIds, findMessageByExternalId, getMessage, listConversation, saveMessages } from './conversations.js';
 import { type Db, docs, paged, parse, type Row, readDoc, type Tx } from './documents.js';
+import { listPendingOutbox, retryOutbox, writeOutbox } from './outbox.js';
 import { migrations, type SqlDialectName } from './schema.js';
 
 /** How a driver recognises constraint violations in its own errors. */
@@ -71,6 +74,7 @@ export interface InteractionRow {
   noReplyNeeded: boolean;
   revision: number;
   voiceCall: { callCenterId: string; vendorCallKey: string } | null;
+  threadKey: string | null;
   doc: string;
 }
 
@@ -86,7 +90,14 @@ export interface InteractionRowChange extends Omit<InteractionChange, 'interacti
   replaces?: number;
 }
 
-export function interactionRowChange({ interaction, events, timers, messages }: InteractionChange): InteractionRowChange {
+export function interactionRowChange({
+  interaction,
+  events,
+  timers,
+  messages,
+  outbox,
+  settle,
+}: InteractionChange): InteractionRowChange {
   const { id, tenantId, state, queueId, priority, dueAt, enqueuedAt, noReplyNeeded, revision, voiceCall } = interaction;
   return {
     row: {
@@ -100,19 +111,42 @@ export function interactionRowChange({ interaction, events, timers, messages }: 
       noReplyNeeded,
       revision,
       voiceCall: voiceCall ? { callCenterId: voiceCall.callCenterId, vendorCallKey: voiceCall.vendorCallKey } : null,
+      threadKey: conversationThread(interaction),
       doc: JSON.stringify(interaction),
     },
     events,
     ...(timers ? { timers } : {}),
     ...(messages && messages.length > 0 ? { messages } : {}),
+    ...(outbox && outbox.length > 0 ? { outbox } : {}),
+    ...(settle && settle.length > 0 ? { settle } : {}),
   };
 }
 
 /** The interaction columns every save writes, in the order of interactionValues. */
-const interactionColumns = ['state', 'queue_id', 'priority', 'due_at', 'enqueued_at', 'no_reply_needed', 'revision', 'doc'];
+const interactionColumns = [
+  'state',
+  'queue_id',
+  'priority',
+  'due_at',
+  'enqueued_at',
+  'no_reply_needed',
+  'revision',
+  'thread_key',
+  'doc',
+];
 
 function interactionValues(row: InteractionRow): unknown[] {
-  return [row.state, row.queueId, row.priority, row.dueAt, row.enqueuedAt, row.noReplyNeeded ? 1 : 0, row.revision, row.doc];
+  return [
+    row.state,
+    row.queueId,
+    row.priority,
+    row.dueAt,
+    row.enqueuedAt,
+    row.noReplyNeeded ? 1 : 0,
+    row.revision,
+    row.threadKey,
+    row.doc,
+  ];
 }
 const insertInteraction = `INSERT INTO interactions (id, tenant_id, ${interactionColumns.join(', ')}) VALUES (${['id', 'tenant_id', ...interactionColumns].map(() => '?').join(', ')})`;
 const updateInteraction = `UPDATE interactions SET ${interactionColumns.map((column) => `${column} = ?`).join(', ')} WHERE id = ? AND tenant_id = ? AND revision = ?`;
@@ -218,6 +252,10 @@ export class SqlStore implements Store {
       table: 'channels',
       columns: (c) => ({ type: c.type, default_queue_id: c.defaultQueueId }),
       inUse: apiError('CHANNEL_IN_USE', 'The channel still has entry points; delete them first.'),
+      // Its provider's credentials go with it (kept apart so that no read of a channel carries them).
+      beforeRemove: async (trx, tenantId, id) => {
+        await trx.deleteFrom('channel_secrets').where('tenant_id', '=', tenantId).where('channel_id', '=', id).execute();
+      },
     });
     this.entryPoints = this.table<EntryPoint>({
       table: 'entry_points',
@@ -422,6 +460,54 @@ export class SqlStore implements Store {
 
   findConversationExternalIds(tenantId: string, interactionId: string, externalIds: readonly string[]): Promise<string[]> {
     return findExternalIds(this.db, tenantId, interactionId, externalIds);
+  }
+
+  getConversationMessage(tenantId: string, id: string): Promise<ConversationMessage | null> {
+    return getMessage(this.db, tenantId, id);
+  }
+
+  findMessageByExternalId(tenantId: string, externalId: string): Promise<ConversationMessage | null> {
+    return findMessageByExternalId(this.db, tenantId, externalId);
+  }
+
+  async findLatestInThread(tenantId: string, thread: string): Promise<Interaction | null> {
+    return parse<Interaction>(
+      await this.db
+        .selectFrom('interactions')
+        .select('doc')
+        .where('tenant_id', '=', tenantId)
+        .where('thread_key', '=', thread)
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    );
+  }
+
+  listPendingOutbox(limit: number): Promise<OutboxItem[]> {
+    return listPendingOutbox(this.db, limit);
+  }
+
+  retryOutbox(id: string, attempts: number, nextAttemptAt: string, lastError: string): Promise<void> {
+    return retryOutbox(this.db, id, attempts, nextAttemptAt, lastError);
+  }
+
+  async setChannelSecrets(tenantId: string, channelId: string, secrets: Record<string, string>): Promise<void> {
+    const doc = JSON.stringify(secrets);
+    await this.db
+      .insertInto('channel_secrets')
+      .values({ channel_id: channelId, tenant_id: tenantId, doc })
+      .onConflict((oc) => oc.column('channel_id').doUpdateSet({ doc }))
+      .execute();
+  }
+
+  async getChannelSecrets(tenantId: string, channelId: string): Promise<Record<string, string>> {
+    const row = await this.db
+      .selectFrom('channel_secrets')
+      .select('doc')
+      .where('channel_id', '=', channelId)
+      .where('tenant_id', '=', tenantId)
+      .executeTakeFirst();
+    return row ? (JSON.parse(String((row as Row).doc)) as Record<string, string>) : {};
   }
 
   async findVoiceCall(tenantId: string, callCenterId: string, callId: string): Promise<Interaction | null> {
@@ -943,7 +1029,8 @@ export class SqlStore implements Store {
       if (Number(result.numAffectedRows) !== 1) return null;
     }
     const events = await this.appendEvents(trx, row.tenantId, change.events);
-    await insertMessages(trx, change.messages ?? []);
+    await saveMessages(trx, change.messages ?? []);
+    await writeOutbox(trx, change.outbox ?? [], change.settle ?? []);
     const timers = change.timers ?? { set: [], cancel: [] };
     for (const id of timers.cancel) await trx.executeQuery(this.statement('DELETE FROM timers WHERE id = ?', [id]));
     for (const timer of timers.set) {

@@ -7,6 +7,8 @@ import {
   finalStates,
   type Interaction,
   type InteractionEvent,
+  type OutboxItem,
+  type OutboxSettlement,
 } from '../../core/model.js';
 import { type InteractionRowChange, interactionRowChange } from '../sql/sql-store.js';
 import type { InteractionChange, ResourceTable, Store, TimerChanges } from '../store.js';
@@ -41,6 +43,8 @@ interface PendingWrite {
   events: InteractionEvent[];
   timers: TimerChanges;
   messages: ConversationMessage[];
+  outbox: OutboxItem[];
+  settle: OutboxSettlement[];
   /** The revision the write applies on top of; 0 for a create. */
   replaces: number;
 }
@@ -59,12 +63,14 @@ function fold(write: PendingWrite, change: NumberedChange): void {
   write.timers.cancel.push(...cancel.filter((id) => !setBefore.has(id)));
   write.timers.set.push(...(change.timers?.set ?? []));
   write.messages.push(...(change.messages ?? []));
+  write.outbox.push(...(change.outbox ?? []));
+  write.settle.push(...(change.settle ?? []));
 }
 
 /** The row form of a pending write, as the thread writes it. */
 function pendingRow(write: PendingWrite): InteractionRowChange {
-  const { interaction, events, timers, messages, replaces } = write;
-  return { ...interactionRowChange({ interaction, events, timers, messages }), replaces };
+  const { interaction, events, timers, messages, outbox, settle, replaces } = write;
+  return { ...interactionRowChange({ interaction, events, timers, messages, outbox, settle }), replaces };
 }
 
 type MethodName<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
@@ -131,6 +137,13 @@ const operations: Record<Exclude<MethodName<Store>, OwnMethod>, 'cached' | 'conf
   findRoutingMap: 'cached',
   findRoutingMapByExternalId: 'cached',
   listConversation: 'other',
+  getConversationMessage: 'other',
+  findMessageByExternalId: 'other',
+  findLatestInThread: 'other',
+  listPendingOutbox: 'other',
+  retryOutbox: 'other',
+  setChannelSecrets: 'other',
+  getChannelSecrets: 'other',
   findConversationExternalIds: 'other',
   findVoiceCall: 'other',
   recordTokenId: 'other',
@@ -333,11 +346,10 @@ export class ThreadedStore implements Store {
 
   /** The changes with their events numbered, in the order the thread will write them. */
   private numbered(changes: InteractionChange[]): NumberedChange[] {
-    return changes.map(({ interaction, events, timers, messages }) => ({
+    return changes.map(({ interaction, events, ...rest }) => ({
       interaction,
       events: events.map(({ interactionId, type, at, data }) => ({ seq: ++this.lastSeq, interactionId, type, at, data })),
-      ...(timers ? { timers } : {}),
-      ...(messages ? { messages } : {}),
+      ...rest,
     }));
   }
 
@@ -372,6 +384,8 @@ export class ThreadedStore implements Store {
         events: [...change.events],
         timers: { set: [...(change.timers?.set ?? [])], cancel: [...(change.timers?.cancel ?? [])] },
         messages: [...(change.messages ?? [])],
+        outbox: [...(change.outbox ?? [])],
+        settle: [...(change.settle ?? [])],
         replaces: path === 'createInteractionRow' ? 0 : change.interaction.revision - 1,
       };
       writes.push(write);
