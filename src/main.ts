@@ -2,10 +2,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { scvAdapter } from './adapters/scv/scv-routes.js';
+import { whatsappAdapter, whatsappProvider } from './adapters/whatsapp/index.js';
 import { generateAdminToken } from './engine/access-control.js';
 import { systemClock } from './engine/clock.js';
 import { createEngine } from './engine/engine.js';
 import { createUuidV7Generator } from './engine/id-generator.js';
+import type { MessagingProvider } from './engine/messaging/messaging-provider.js';
 import { createPrometheusMetrics } from './engine/metrics.js';
 import { buildApp, type ProtocolAdapter } from './http/app.js';
 import type { Store } from './store/store.js';
@@ -64,7 +66,9 @@ function endpointOf(databaseUrl: string): string {
 }
 
 /** The other vendors' protocols Switchboard speaks, each under its own path prefix. */
-export const protocolAdapters: ProtocolAdapter[] = [scvAdapter];
+export const protocolAdapters: ProtocolAdapter[] = [scvAdapter, whatsappAdapter];
+/** The messaging providers the adapters implement, for the engine to send through. */
+export const messagingProviders: MessagingProvider[] = [whatsappProvider];
 
 /** The store the configuration asks for; the Postgres driver is loaded only when used. */
 export async function openStore(config: Pick<ServeConfig, 'dataDir' | 'databaseUrl'>): Promise<Store> {
@@ -102,7 +106,14 @@ export async function serve(config: ServeConfig, log: (line: string) => void = c
   let resumed: number;
   try {
     const metrics = createPrometheusMetrics();
-    const engine = createEngine({ store, clock: systemClock, newId: createUuidV7Generator(), adminToken: token, metrics });
+    const engine = createEngine({
+      store,
+      clock: systemClock,
+      newId: createUuidV7Generator(),
+      adminToken: token,
+      metrics,
+      messagingProviders,
+    });
     metrics.readLive(() => engine.liveFigures());
     resumed = await engine.start();
     app = await buildApp({ engine, adapters: protocolAdapters, logger: { level: config.logLevel }, metrics: metrics.registry });

@@ -217,6 +217,18 @@ export const errorCatalog = {
     status: 422,
     description: 'No flow or fallback queue routed the call, or its agent or queue has no routing map for the call center.',
   },
+  // Messaging
+  PROVIDER_NOT_ALLOWED: {
+    status: 400,
+    description: "The provider does not carry this channel's medium (WhatsApp carries whatsapp channels).",
+  },
+  PROVIDER_NOT_CONFIGURED: { status: 422, description: 'The channel has no messaging provider to send through.' },
+  MESSAGING_WINDOW_CLOSED: {
+    status: 422,
+    description:
+      "The provider's customer-service window is closed (the customer last wrote more than its hours ago, or never): only a template may be sent.",
+  },
+  NOT_A_CONVERSATION: { status: 422, description: 'Only messaging and SMS interactions have conversations to send in.' },
   // Server
   NOT_READY: {
     status: 503,

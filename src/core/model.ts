@@ -106,7 +106,21 @@ export interface Channel {
   defaultQueueId: string;
   /** The entry-point SLA of the default queue (Gladly's [B]); null means the queue's SLA applies. */
   defaultEntryPointSlaMinutes: number | null;
+  /** The messaging provider that carries this channel's messages (its credentials are kept apart). */
+  provider?: ChannelProvider | null;
   createdAt: string;
+  updatedAt: string;
+}
+
+export const providerTypes = ['whatsapp'] as const;
+export type ProviderType = (typeof providerTypes)[number];
+
+/** A channel's provider as the API shows it: its settings, and which credentials are set (never their values). */
+export interface ChannelProvider {
+  type: ProviderType;
+  /** The provider's own settings (API base URL, the business numbers' provider ids…), checked by its adapter. */
+  settings: Record<string, unknown>;
+  credentials: string[];
   updatedAt: string;
 }
 
@@ -311,6 +325,8 @@ export interface Interaction {
   connectedAt?: string | null;
   /** For a segment created by a transfer: the interaction it continues (for a callback: the call). */
   parentInteractionId: string | null;
+  /** Messaging: when the customer last wrote (a provider's customer-service window runs from it). */
+  lastCustomerMessageAt?: string | null;
   /** A callback asked for later: the queue it goes to when `at` comes (a stored timer fires then). */
   scheduledCallback?: { queueId: string; at: string } | null;
   enqueuedAt: string | null;

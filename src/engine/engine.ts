@@ -11,7 +11,11 @@ import { createFlowRunner } from './flow-runner.js';
 import { type HttpClient, nodeHttpClient } from './http-client.js';
 import type { IdGenerator } from './id-generator.js';
 import { createInteractionService } from './interaction-service.js';
+import { createChannelProviders } from './messaging/channel-providers.js';
+import type { MessagingProvider } from './messaging/messaging-provider.js';
+import { createMessagingService } from './messaging/messaging-service.js';
 import { type LiveFigures, type Metrics, noMetrics } from './metrics.js';
+import { createOutboxDispatcher } from './outbox/outbox-dispatcher.js';
 import { createQueueStats } from './queue-stats.js';
 import { createRouter } from './router-service.js';
 import { createTelephonyService } from './telephony/telephony-service.js';
@@ -28,6 +32,8 @@ export interface EngineConfig {
   http?: HttpClient;
   /** Where the engine reports what it does (Prometheus when serving); nothing by default. */
   metrics?: Metrics;
+  /** The messaging providers the adapters implement (src/adapters/<provider>); none by default. */
+  messagingProviders?: readonly MessagingProvider[];
 }
 
 /** The engine's services over one store, clock and id source. Call start() before serving. */
@@ -99,6 +105,24 @@ export function createEngine(config: EngineConfig) {
   const callCenters = createCallCenterService({ store, clock, newId });
   const contacts = createContactService({ store, clock, newId });
   const conversations = createConversations({ store, hub });
+  const channelProviders = createChannelProviders({
+    store,
+    clock,
+    providers: new Map((config.messagingProviders ?? []).map((provider) => [provider.type, provider])),
+  });
+  const messaging = createMessagingService({
+    store,
+    clock,
+    newId,
+    http,
+    interactions,
+    flows,
+    conversations,
+    channelProviders,
+    committed,
+    outboxAdded: (items) => outbox.added(items),
+  });
+  const outbox = createOutboxDispatcher({ store, clock, destinations: { messaging: messaging.delivery } });
   const telephony = createTelephonyService({ store, clock, newId, interactions, flows, router, conversations, committed });
   return {
     store,
@@ -113,6 +137,9 @@ export function createEngine(config: EngineConfig) {
     contacts,
     telephony,
     conversations,
+    channelProviders,
+    messaging,
+    outbox,
     webhooks,
     queueStats,
     /** What the metrics' gauges read when scraped. */
@@ -124,12 +151,14 @@ export function createEngine(config: EngineConfig) {
       const armed = await timers.restore(store);
       await router.start();
       await webhooks.start();
+      await outbox.start();
       return armed;
     },
     stop(): void {
       timers.stop();
       router.stop();
       webhooks.stop();
+      outbox.stop();
     },
   };
 }

@@ -5,6 +5,7 @@ import { AppError, apiError, notFound } from '../core/errors.js';
 import { checkFreeForm } from '../core/json-limits.js';
 import {
   type ChannelType,
+  type ConversationMessage,
   type Direction,
   type DispatchDecision,
   finalStates,
@@ -199,7 +200,10 @@ export function createInteractionService(deps: InteractionDeps) {
   }
 
   /** A callback for later: it waits (created) with a stored timer that queues it when its time comes. */
-  function scheduleCallback(interaction: Interaction, scheduled: { queueId: string; at: string }) {
+  function scheduleCallback(
+    interaction: Interaction,
+    scheduled: { queueId: string; at: string },
+  ): { change: InteractionChange; after: () => void } {
     const timer: StoredTimer = {
       id: newId(),
       tenantId: interaction.tenantId,
@@ -235,6 +239,8 @@ export function createInteractionService(deps: InteractionDeps) {
       extras: Partial<Pick<Interaction, 'voiceCall' | 'parentInteractionId' | 'unansweredSince'>> & {
         callbackQueue?: Queue;
         callbackAt?: string;
+        /** Messaging: the customer's message that starts the conversation, stored with it. */
+        firstMessage?: Omit<ConversationMessage, 'interactionId'>;
       } = {},
     ): Promise<{ interaction: InteractionView; replayed: boolean }> {
       // Only a request that can be retried under its key needs its fingerprint.
@@ -282,6 +288,7 @@ export function createInteractionService(deps: InteractionDeps) {
         ...(extras.callbackQueue && extras.callbackAt
           ? { scheduledCallback: { queueId: extras.callbackQueue.id, at: extras.callbackAt } }
           : {}),
+        ...(extras.firstMessage ? { lastCustomerMessageAt: extras.firstMessage.sentAt } : {}),
         revision: 1,
         createdAt: now,
         updatedAt: now,
@@ -301,6 +308,11 @@ export function createInteractionService(deps: InteractionDeps) {
           ? scheduleCallback(base, base.scheduledCallback)
           : await route(tenant, base, extras.callbackQueue ?? null, 'callback');
       routed.change.events.unshift(created);
+      if (extras.firstMessage) {
+        const message: ConversationMessage = { ...extras.firstMessage, interactionId: base.id };
+        routed.change.events.splice(1, 0, interactionEvent(base.id, 'message.received', now, { message }));
+        routed.change.messages = [...(routed.change.messages ?? []), message];
+      }
       const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };
       deps.metrics?.interactionCreated(base.channelType);

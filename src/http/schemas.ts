@@ -380,6 +380,47 @@ const routingMapFields = {
 export const routingMapCreate = Type.Object(routingMapFields, closed);
 export const routingMapUpdate = Type.Partial(routingMapCreate, closed);
 
+/** A message to the customer; the messaging service checks the content (text, attachments, template). */
+export const messageCreate = Type.Object(
+  {
+    text: Type.Optional(Type.String({ maxLength: 4096 })),
+    attachments: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            url: Type.String({ maxLength: 2000 }),
+            contentType: Type.String({ maxLength: 200 }),
+            name: Type.Optional(Type.String({ maxLength: 200 })),
+          },
+          closed,
+        ),
+        { maxItems: 10 },
+      ),
+    ),
+    template: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ maxLength: 512 }),
+          language: Type.Optional(Type.String({ maxLength: 10 })),
+          parameters: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 20 })),
+        },
+        closed,
+      ),
+    ),
+  },
+  closed,
+);
+
+/** A channel's provider: its type, its settings (checked by the provider's adapter) and its credentials. */
+export const channelProviderSet = Type.Object(
+  {
+    type: Type.String({ maxLength: 40 }),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    credentials: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 4096 }))),
+  },
+  closed,
+);
+
 export const listQuery = Type.Object({ limit: Type.Optional(Type.String()), cursor: Type.Optional(Type.String()) }, closed);
 
 export type Schema = TSchema;

@@ -12,7 +12,8 @@ type ClientMessage =
   | { type: 'accept' | 'reject' | 'end' | 'complete' | 'requeue'; interactionId: string; requestId?: string }
   | { type: 'presence'; status: 'offline' | 'available' | 'away'; reason?: string | null; requestId?: string }
   | { type: 'ping'; requestId?: string }
-  | { type: 'subscribe'; queueIds: string[]; requestId?: string };
+  | { type: 'subscribe'; queueIds: string[]; requestId?: string }
+  | { type: 'send'; interactionId: string; text?: unknown; attachments?: unknown; template?: unknown; requestId?: string };
 
 /**
  * What a connection may have waiting to be sent. A client that stops reading (while it keeps sending)
@@ -47,6 +48,8 @@ function parseMessage(raw: string): ClientMessage | null {
     return valid && reason ? (m as ClientMessage) : null;
   }
   if (m.type === 'ping') return m as ClientMessage;
+  // The content is checked by the messaging service, as for POST …/interactions/{id}/messages.
+  if (m.type === 'send') return isId(m.interactionId) ? (m as ClientMessage) : null;
   if (m.type === 'subscribe') {
     const ids = m.queueIds;
     return Array.isArray(ids) && ids.length <= 100 && ids.every(isId) ? (m as ClientMessage) : null;
@@ -193,6 +196,14 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
               }
               send({ type: 'result', requestId, ok: true, queueIds: queues });
               for (const queueId of queues) await pushStats(queueId);
+              return;
+            }
+            case 'send': {
+              const { text, attachments, template } = message;
+              const tenant = await engine.store.getTenant(tenantId);
+              if (!tenant) throw new AppError(apiError('NOT_FOUND', 'No such tenant.'));
+              const sent = await engine.messaging.send(tenant, message.interactionId, { text, attachments, template }, agentId);
+              send({ type: 'result', requestId, ok: true, message: sent });
               return;
             }
             case 'presence': {

@@ -9,7 +9,6 @@ import {
   interactionCreate,
   interactionListQuery,
   interactionUpdate,
-  listQuery,
   transferCreate,
 } from '../schemas.js';
 
@@ -61,29 +60,6 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
       reply,
       await interactions.transfer(await tenantOf(engine, request), (request.params as Params).id ?? '', request.body as Body),
     ),
-  );
-
-  app.get(
-    `${base}/:id/messages`,
-    {
-      schema: {
-        tags,
-        summary: "The interaction's conversation in arrival order (a call's transcript); an agent token reads its own work's",
-        querystring: listQuery,
-      },
-      config: { agentAccess: true },
-    },
-    async (request) => {
-      const principal = request.principal;
-      const agentId = principal?.kind === 'agent' ? principal.agentId : null;
-      const page = await engine.conversations.list(
-        await tenantOf(engine, request),
-        (request.params as Params).id ?? '',
-        pageRequest(request),
-        agentId,
-      );
-      return listBody(page);
-    },
   );
 
   app.post(`${base}/:id/inputs`, { schema: { tags, body: flowInput } }, async (request) => {
