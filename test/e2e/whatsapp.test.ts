@@ -216,7 +216,7 @@ describe('WhatsApp Cloud API', () => {
       Boolean,
       'the image',
     );
-    assert.equal((media?.body.image as Json).link, 'https://files.example.com/label.png');
+    assert.equal((media?.body.image as Json)?.link, 'https://files.example.com/label.png');
   });
 
   test('a webhook Meta retries is stored once; bad signatures, bodies and numbers are refused with nothing stored', async () => {
