@@ -68,6 +68,8 @@ export function createEngine(config: EngineConfig) {
     http,
     onTimers: (changes) => timers.apply(changes),
     onCommitted: committed,
+    newId,
+    onOutbox: (items) => outbox.added(items),
   });
   const router = createRouter({
     store,

@@ -12,9 +12,11 @@ import type { FlowDocument } from '../core/flow/flow-schema.js';
 import { checkFreeForm } from '../core/json-limits.js';
 import {
   type Contact,
+  type ConversationMessage,
   type Interaction,
   type InteractionEvent,
   interactionEvent,
+  type OutboxItem,
   type PlacementDecision,
   type StoredTimer,
   type Tenant,
@@ -24,6 +26,8 @@ import type { InteractionChange, Store, TimerChanges } from '../store/store.js';
 import type { Clock } from './clock.js';
 import { placeByEntryPoint } from './entry-point-placement.js';
 import type { HttpClient } from './http-client.js';
+import type { IdGenerator } from './id-generator.js';
+import { outboundMessage } from './messaging/outbound.js';
 
 type NewEvent = Omit<InteractionEvent, 'seq'>;
 
@@ -35,6 +39,9 @@ export interface FlowRunnerDeps {
   onTimers(changes: TimerChanges): void;
   /** Called after a commit with the interaction as saved (the router follows queue changes). */
   onCommitted(interaction: Interaction): void;
+  newId: IdGenerator;
+  /** Called after a commit with the messages the flow queued for sending (sendMessage on a conversation). */
+  onOutbox(items: OutboxItem[]): void;
 }
 
 /** The body of a simulation: a sample interaction and the events to play, in order. */
@@ -197,6 +204,8 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     const events: NewEvent[] = [];
     const timers: TimerChanges = { set: [], cancel: firedTimer ? [firedTimer] : [] };
     const requests: Extract<FlowEffect, { type: 'httpRequest' }>[] = [];
+    const messages: ConversationMessage[] = [];
+    const outbox: OutboxItem[] = [];
     const pendingEffects = [...current.effects];
     while (pendingEffects.length > 0) {
       const effect = pendingEffects.shift() as FlowEffect;
@@ -219,10 +228,22 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
           events.push(interactionEvent(interaction.id, 'flow.http_request', now, { method: effect.method, url: effect.url }));
           break;
         case 'prompt':
-          // Recorded for the channel adapters, which carry prompts out.
           events.push(
             interactionEvent(interaction.id, 'flow.prompt', now, { mode: effect.mode, text: effect.text, stepId: effect.stepId }),
           );
+          // On a conversation, a message is sent to the customer (through the outbox, after this commit).
+          if (effect.mode === 'message' && (interaction.channelType === 'messaging' || interaction.channelType === 'sms')) {
+            const { message, item } = outboundMessage(
+              deps.newId,
+              now,
+              { tenantId: tenant.id, interactionId: interaction.id },
+              { text: effect.text, attachments: [], template: null },
+              { author: 'flow', sender: { type: 'flow', id: effect.stepId } },
+            );
+            messages.push(message);
+            outbox.push(item);
+            events.push(interactionEvent(interaction.id, 'message.queued', now, { message }));
+          }
           break;
         case 'enqueue':
         case 'routeToAgent': {
@@ -336,10 +357,11 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     }
     const saved: Interaction = { ...next, revision: interaction.revision + 1, updatedAt: now };
     return {
-      change: { interaction: saved, events, timers },
+      change: { interaction: saved, events, timers, ...(messages.length > 0 ? { messages, outbox } : {}) },
       after: () => {
         deps.onTimers(timers);
         deps.onCommitted(saved);
+        if (outbox.length > 0) deps.onOutbox(outbox);
         for (const request of requests) void perform(tenant, saved.id, request);
       },
     };

@@ -48,7 +48,7 @@ async function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boo
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function setup() {
+async function setup(definition: Json = { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] }) {
   const n = ++sequence;
   const t = await createTenant(h, { timeZone: 'UTC', allowPrivateNetworkRequests: true });
   const queue = await make(h, `${t.base}/queues`, { name: 'Support' });
@@ -59,10 +59,7 @@ async function setup() {
     defaultQueueId: queue.id,
   });
   await make(h, `${t.base}/entry-points`, { channelId: channel.id, address: '+18005550100' });
-  const flow = await make(h, `${t.base}/flows`, {
-    name: 'Route',
-    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
-  });
+  const flow = await make(h, `${t.base}/flows`, { name: 'Route', definition });
   await make(h, `${t.base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: flow.id });
   const configured = await h.call('PUT', `${t.base}/channels/${channel.id}/provider`, {
     body: {
@@ -217,6 +214,63 @@ describe('WhatsApp Cloud API', () => {
       'the image',
     );
     assert.equal((media?.body.image as Json)?.link, 'https://files.example.com/label.png');
+  });
+
+  test('a flow speaks on the conversation: sendMessage, and collectInput waits for the customer’s reply', async () => {
+    const s = await setup({
+      start: 'hi',
+      steps: [
+        {
+          id: 'hi',
+          type: 'sendMessage',
+          text: 'Hi {{ interaction.attributes.customerName }}, thanks for writing.',
+          exits: { next: 'menu' },
+        },
+        {
+          id: 'menu',
+          type: 'collectInput',
+          prompt: 'Reply 1 for billing, 2 for anything else',
+          inputType: 'text',
+          validWhen: "input == '1' || input == '2'",
+          timeoutSeconds: 300,
+          exits: { next: 'q', noMatch: 'q', timeout: 'q' },
+        },
+        { id: 'q', type: 'routeToQueue' },
+      ],
+    });
+    const before = graph.sent.length;
+    assert.equal((await s.write('wamid.FLOW1', 'Hello')).status, 200);
+    const prompts = await eventually(
+      () => graph.sent.slice(before),
+      (list) => list.length === 2,
+      'the greeting and the menu',
+    );
+    assert.deepEqual(
+      prompts.map((m) => [m.body.to, (m.body.text as Json).body]),
+      [
+        [s.customer, 'Hi Kerry Fisher, thanks for writing.'],
+        [s.customer, 'Reply 1 for billing, 2 for anything else'],
+      ],
+    );
+    const list = await h.call('GET', `${s.t.base}/interactions?state=in_flow`);
+    const id = list.body.result.find((i: Json) => i.customer === `+${s.customer}`).id as string;
+    // The customer's answer is the input the flow waits for; then it routes the conversation.
+    assert.equal((await s.write('wamid.FLOW2', '2')).status, 200);
+    const routed = await eventually(
+      async () => (await h.call('GET', `${s.t.base}/interactions/${id}`)).body.result,
+      (i: Json) => i.state === 'queued',
+      'the routing',
+    );
+    assert.equal(routed.flowRun.frames[0].vars.menu, '2');
+    assert.deepEqual(
+      (await s.messages(id)).map((m: Json) => [m.author, m.text]),
+      [
+        ['customer', 'Hello'],
+        ['flow', 'Hi Kerry Fisher, thanks for writing.'],
+        ['flow', 'Reply 1 for billing, 2 for anything else'],
+        ['customer', '2'],
+      ],
+    );
   });
 
   test('a webhook Meta retries is stored once; bad signatures, bodies and numbers are refused with nothing stored', async () => {

@@ -22,6 +22,7 @@ import type { IdGenerator } from '../id-generator.js';
 import type { InteractionService } from '../interaction-service.js';
 import type { DeliveryOutcome, OutboxDestinationHandler } from '../outbox/outbox-dispatcher.js';
 import type { ChannelProviders } from './channel-providers.js';
+import { outboundMessage } from './outbound.js';
 
 type Body = Record<string, unknown>;
 
@@ -401,41 +402,16 @@ export function createMessagingService(deps: {
           ),
         );
       }
-      const now = clock.now();
-      const message: ConversationMessage = {
-        id: newId(),
-        tenantId: tenant.id,
-        interactionId,
-        kind: 'message',
-        direction: 'outbound',
-        author: agentId ? 'agent' : 'system',
-        text: content.text,
-        externalId: null,
-        sender: agentId ? { type: 'agent', id: agentId } : null,
-        sentAt: now,
-        endedAt: null,
-        createdAt: now,
-        attachments: content.attachments,
-        template: content.template,
-        status: 'queued',
-        statusAt: now,
-        error: null,
-      };
-      const item: OutboxItem = {
-        id: newId(),
-        tenantId: tenant.id,
-        orderingKey: interactionId,
-        destination: 'messaging',
-        payload: { interactionId, messageId: message.id },
-        attempts: 0,
-        nextAttemptAt: now,
-        lastError: null,
-        state: 'pending',
-        createdAt: now,
-      };
+      const { message, item } = outboundMessage(
+        newId,
+        clock.now(),
+        { tenantId: tenant.id, interactionId },
+        content,
+        agentId ? { author: 'agent', sender: { type: 'agent', id: agentId } } : { author: 'system', sender: null },
+      );
       await change(tenant.id, interactionId, (current) => ({
         interaction: current,
-        events: [interactionEvent(interactionId, 'message.queued', now, { message })],
+        events: [interactionEvent(interactionId, 'message.queued', message.createdAt, { message })],
         messages: [message],
         outbox: [item],
       }));
