@@ -78,8 +78,11 @@ function canonicalJson(value: unknown): string {
 export function createInteractionService(deps: InteractionDeps) {
   const { store, clock, newId, configuration, flows } = deps;
 
-  function normalizeCustomer(value: string, channelType: ChannelType, tenant: Tenant): string {
+  function normalizeCustomer(value: string, channelType: ChannelType, medium: MessagingMedium | null, tenant: Tenant): string {
     if (channelType === 'email') return normalizeEmail(value) ?? value.trim();
+    // Messenger's page-scoped ids, Apple's conversation ids and web-chat sessions are opaque: digits
+    // there are not a phone number.
+    if (channelType === 'messaging' && medium !== null && medium !== 'whatsapp') return value.trim();
     if (channelType === 'voice' || channelType === 'sms') {
       return normalizePhoneNumber(value, tenant.defaultCountry) ?? normalizeLoosely(value, tenant.defaultCountry);
     }
@@ -265,7 +268,7 @@ export function createInteractionService(deps: InteractionDeps) {
         channelType,
         medium,
         direction: ((body.direction as string | undefined)?.toLowerCase() ?? 'inbound') as Direction,
-        customer: customer === null ? null : normalizeCustomer(customer, channelType, tenant),
+        customer: customer === null ? null : normalizeCustomer(customer, channelType, medium, tenant),
         contactPoint: contactPoint === null ? null : normalizeContactPoint(contactPoint, channelType, medium, tenant),
         source: text(body.source),
         attributes: (body.attributes as Record<string, unknown> | undefined) ?? {},

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type AgentClient, connectAgent } from '../support/agent-client.js';
+import { type GraphStandIn, notification, postSigned, startGraphStandIn, textMessage } from '../support/graph-stand-in.js';
 import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
-import {
-  notification,
-  postSigned,
-  startWhatsAppStandIn,
-  textMessage,
-  type WhatsAppStandIn,
-} from '../support/whatsapp-stand-in.js';
 
 // WhatsApp Cloud API end to end: Meta's webhooks (signed) in, the Graph API (a stand-in on loopback that
 // checks the bearer token and answers message ids) out, an agent over the WebSocket in between.
@@ -23,14 +17,14 @@ const phoneNumberId = '106540352242922';
 
 let h: Harness;
 let url: string;
-let graph: WhatsAppStandIn;
+let graph: GraphStandIn;
 const clients: AgentClient[] = [];
 let sequence = 0;
 
 before(async () => {
   h = await startHarness();
   url = await h.listen();
-  graph = await startWhatsAppStandIn(accessToken);
+  graph = await startGraphStandIn(accessToken);
 });
 after(async () => {
   for (const client of clients) await client.close();

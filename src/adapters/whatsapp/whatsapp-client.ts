@@ -34,7 +34,10 @@ export const whatsappProvider: MessagingProvider = {
   type: 'whatsapp',
   credentials: ['accessToken', 'appSecret', 'verifyToken'],
   windowHours: 24,
+  agentWindowHours: null,
+  templates: true,
   maxAttachments: 1,
+  captions: true,
 
   checkSettings(settings: Record<string, unknown>, tenant: Tenant): Record<string, unknown> {
     const apiBaseUrl = settings.apiBaseUrl ?? defaultApiBaseUrl;

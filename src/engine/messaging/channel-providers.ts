@@ -7,7 +7,7 @@ import type { MessagingProvider } from './messaging-provider.js';
 type Body = Record<string, unknown>;
 
 /** The medium each provider carries. */
-const mediumOf: Record<ProviderType, Channel['medium']> = { whatsapp: 'whatsapp' };
+const mediumOf: Record<ProviderType, Channel['medium']> = { whatsapp: 'whatsapp', messenger: 'facebook' };
 
 /**
  * A channel's messaging provider: its settings on the channel (what the API shows), its credentials

@@ -1,4 +1,4 @@
-import type { MessageAttachment, MessageTemplate, ProviderType, Tenant } from '../../core/model.js';
+import type { MessageAttachment, MessageAuthor, MessageTemplate, ProviderType, Tenant } from '../../core/model.js';
 import type { HttpClient } from '../http-client.js';
 
 /** A message as a provider's client is asked to send it. */
@@ -35,12 +35,20 @@ export interface MessagingProvider {
     message: OutgoingMessage;
     http: HttpClient;
     allowPrivateNetwork: boolean;
+    /** What decides how the message may go (Messenger: a reply, or tagged as a human agent's). */
+    context: { author: MessageAuthor; lastCustomerMessageAt: string | null; now: string };
   }): Promise<SendResult>;
   /**
    * The customer-service window (WhatsApp, Messenger: 24 h after the customer's last message): outside
    * it only a template may be sent. Null when the medium has none.
    */
   windowHours: number | null;
+  /** Messenger: a person's reply may still go (tagged HUMAN_AGENT) this long after the customer's last message. */
+  agentWindowHours: number | null;
+  /** Whether it sends provider templates (WhatsApp's message templates). */
+  templates: boolean;
   /** Attachments one message can carry on the medium (WhatsApp: one, with the text as its caption). */
   maxAttachments: number;
+  /** Whether text and an attachment can go as one message (WhatsApp: as its caption; Messenger: no). */
+  captions: boolean;
 }

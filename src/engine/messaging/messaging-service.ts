@@ -7,6 +7,7 @@ import {
   type Interaction,
   interactionEvent,
   type MessageAttachment,
+  type MessageAuthor,
   type MessageStatus,
   type MessageTemplate,
   type OutboxItem,
@@ -22,6 +23,7 @@ import type { IdGenerator } from '../id-generator.js';
 import type { InteractionService } from '../interaction-service.js';
 import type { DeliveryOutcome, OutboxDestinationHandler } from '../outbox/outbox-dispatcher.js';
 import type { ChannelProviders } from './channel-providers.js';
+import type { MessagingProvider } from './messaging-provider.js';
 import { outboundMessage } from './outbound.js';
 
 type Body = Record<string, unknown>;
@@ -102,6 +104,22 @@ function outgoing(body: Body): { text: string; attachments: MessageAttachment[];
     refuse('REQUIRED', 'A message needs text, attachments or a template', 'text');
   }
   return { text, attachments, template };
+}
+
+/**
+ * The provider's customer-service window for a message by this author: null while open, else its
+ * length in hours. A person's reply may have longer (Messenger's HUMAN_AGENT tag).
+ */
+export function windowClosed(
+  provider: Pick<MessagingProvider, 'windowHours' | 'agentWindowHours'>,
+  author: MessageAuthor,
+  lastCustomerMessageAt: string | null,
+  now: string,
+): number | null {
+  if (provider.windowHours === null) return null;
+  const hours = author === 'agent' && provider.agentWindowHours !== null ? provider.agentWindowHours : provider.windowHours;
+  if (lastCustomerMessageAt && Date.parse(now) - Date.parse(lastCustomerMessageAt) <= hours * 3_600_000) return null;
+  return hours;
 }
 
 /**
@@ -236,6 +254,7 @@ export function createMessagingService(deps: {
         },
         http: deps.http,
         allowPrivateNetwork: tenant.allowPrivateNetworkRequests,
+        context: { author: message.author, lastCustomerMessageAt: interaction.lastCustomerMessageAt ?? null, now: clock.now() },
       });
       if (result.kind === 'retry') return { kind: 'retry', error: result.message, retryAfterMs: result.retryAfterMs };
       if (result.kind === 'refused') {
@@ -339,6 +358,40 @@ export function createMessagingService(deps: {
       });
     },
 
+    /**
+     * A provider's read receipt for a whole conversation (Messenger's watermark): every message to the
+     * customer sent up to `at` is read.
+     */
+    async readUpTo(tenant: Tenant, channel: Channel, receipt: { to: string; from: string; at: string }): Promise<void> {
+      const thread = conversationThread({
+        channelType: channel.type,
+        medium: channel.medium,
+        contactPoint: receipt.to,
+        customer: receipt.from,
+      });
+      const latest = thread ? await store.findLatestInThread(tenant.id, thread) : null;
+      if (!latest) return;
+      const unread: ConversationMessage[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 20; page++) {
+        const { items, nextCursor } = await store.listConversation(tenant.id, latest.id, { limit: 200, after });
+        for (const m of items) {
+          const rank = statusRank[m.status ?? 'queued'];
+          if (m.direction === 'outbound' && rank >= statusRank.sent && rank < statusRank.read && m.sentAt <= receipt.at)
+            unread.push(m);
+        }
+        if (!nextCursor) break;
+        after = nextCursor;
+      }
+      if (unread.length === 0) return;
+      const read = unread.map((m) => ({ ...m, status: 'read' as const, statusAt: receipt.at }));
+      const interaction = await change(tenant.id, latest.id, () => ({
+        events: read.map((message) => interactionEvent(latest.id, 'message.status', clock.now(), { message })),
+        messages: read,
+      }));
+      if (interaction) for (const message of read) await pushStatus(interaction, message);
+    },
+
     /** A provider's report on a message it was given: status moves forward only; unknown ids are ignored. */
     async statusReported(tenant: Tenant, report: StatusReport): Promise<boolean> {
       const message = await store.findMessageByExternalId(tenant.id, report.externalId);
@@ -391,24 +444,32 @@ export function createMessagingService(deps: {
           'attachments',
         );
       }
-      const hours = resolved.provider.windowHours;
-      const last = interaction.lastCustomerMessageAt;
-      if (hours !== null && !content.template && (!last || Date.parse(clock.now()) - Date.parse(last) > hours * 3_600_000)) {
+      if (!resolved.provider.captions && content.attachments.length > 0 && content.text.trim() !== '') {
+        refuse(
+          'INVALID_VALUE',
+          `${resolved.provider.type} sends text and an attachment as two messages: send them apart`,
+          'attachments',
+        );
+      }
+      if (content.template && !resolved.provider.templates) {
+        refuse('INVALID_VALUE', `${resolved.provider.type} sends no templates`, 'template');
+      }
+      const author = agentId ? 'agent' : 'system';
+      const closed = windowClosed(resolved.provider, author, interaction.lastCustomerMessageAt ?? null, clock.now());
+      if (closed !== null && !content.template) {
+        const last = interaction.lastCustomerMessageAt;
         throw new AppError(
           apiError(
             'MESSAGING_WINDOW_CLOSED',
-            `The customer last wrote ${last ? `at ${last}` : 'never'}: after ${hours} h ${resolved.provider.type} takes only a template.`,
+            `The customer last wrote ${last ? `at ${last}` : 'never'}: after ${closed} h ${resolved.provider.type} takes ${resolved.provider.templates ? 'only a template' : 'nothing until the customer writes again'}.`,
             'template',
           ),
         );
       }
-      const { message, item } = outboundMessage(
-        newId,
-        clock.now(),
-        { tenantId: tenant.id, interactionId },
-        content,
-        agentId ? { author: 'agent', sender: { type: 'agent', id: agentId } } : { author: 'system', sender: null },
-      );
+      const { message, item } = outboundMessage(newId, clock.now(), { tenantId: tenant.id, interactionId }, content, {
+        author,
+        sender: agentId ? { type: 'agent', id: agentId } : null,
+      });
       await change(tenant.id, interactionId, (current) => ({
         interaction: current,
         events: [interactionEvent(interactionId, 'message.queued', message.createdAt, { message })],

@@ -2,10 +2,11 @@ import { createHmac } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { type HttpReceiver, type Received, startHttpReceiver } from './http-receiver.js';
 
-// A stand-in for the WhatsApp Cloud API (Meta Graph API) on loopback, implementing what Switchboard
-// calls as Meta documents it: POST /{version}/{phone-number-id}/messages with a bearer token, answering
-// {"messaging_product","contacts","messages":[{"id":"wamid…"}]} or Graph's {"error":{…}}. Tests script
-// its next answers (a 429 with Retry-After, a 5xx, a 400 refusal) and sign webhooks as Meta does.
+// A stand-in for Meta's Graph API on loopback, implementing what Switchboard calls as Meta documents it:
+// WhatsApp Cloud API's POST /{version}/{phone-number-id}/messages (answering {"messaging_product",
+// "contacts","messages":[{"id":"wamid…"}]}) and Messenger's POST /{version}/me/messages (answering
+// {"recipient_id","message_id"}), both with a bearer token, or Graph's {"error":{…}}. Tests script its
+// next answers (a 429 with Retry-After, a 5xx, a 400 refusal) and sign webhooks as Meta does.
 
 export interface ScriptedAnswer {
   status: number;
@@ -13,10 +14,10 @@ export interface ScriptedAnswer {
   headers?: Record<string, string>;
 }
 
-export interface WhatsAppStandIn {
+export interface GraphStandIn {
   /** The base URL to configure as the channel's apiBaseUrl (…/v21.0). */
   apiBaseUrl: string;
-  /** The sends it accepted, in order: the phone number id and the JSON body. */
+  /** The sends it accepted, in order: the phone number id (`me` for Messenger) and the JSON body. */
   sent: { phoneNumberId: string; body: Record<string, unknown> }[];
   received: Received[];
   /** Answers for the next sends, in order, before it takes them again. */
@@ -24,8 +25,8 @@ export interface WhatsAppStandIn {
   close(): Promise<void>;
 }
 
-export async function startWhatsAppStandIn(accessToken: string): Promise<WhatsAppStandIn> {
-  const sent: WhatsAppStandIn['sent'] = [];
+export async function startGraphStandIn(accessToken: string): Promise<GraphStandIn> {
+  const sent: GraphStandIn['sent'] = [];
   const script: ScriptedAnswer[] = [];
   let sequence = 0;
   const reply = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -33,7 +34,7 @@ export async function startWhatsAppStandIn(accessToken: string): Promise<WhatsAp
     response.end(JSON.stringify(body));
   };
   const receiver: HttpReceiver = await startHttpReceiver((request, response) => {
-    const match = /^\/v21\.0\/(\d+)\/messages$/.exec(request.url);
+    const match = /^\/v21\.0\/(\d+|me)\/messages$/.exec(request.url);
     if (request.method !== 'POST' || !match) {
       return reply(response, 404, { error: { message: 'Unknown path', type: 'GraphMethodException', code: 100 } });
     }
@@ -43,6 +44,14 @@ export async function startWhatsAppStandIn(accessToken: string): Promise<WhatsAp
     const scripted = script.shift();
     if (scripted) return reply(response, scripted.status, scripted.body, scripted.headers);
     const body = JSON.parse(request.body) as Record<string, unknown>;
+    if (match[1] === 'me') {
+      const recipient = (body.recipient as { id?: unknown } | undefined)?.id;
+      if (typeof recipient !== 'string' || !['RESPONSE', 'UPDATE', 'MESSAGE_TAG'].includes(String(body.messaging_type))) {
+        return reply(response, 400, { error: { message: 'Invalid parameter', type: 'OAuthException', code: 100 } });
+      }
+      sent.push({ phoneNumberId: 'me', body });
+      return reply(response, 200, { recipient_id: recipient, message_id: `m_STANDIN${++sequence}` });
+    }
     if (body.messaging_product !== 'whatsapp' || typeof body.to !== 'string') {
       return reply(response, 400, { error: { message: 'Invalid parameter', type: 'OAuthException', code: 100 } });
     }
