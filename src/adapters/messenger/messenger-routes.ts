@@ -49,7 +49,7 @@ export async function registerMessengerRoutes(app: FastifyInstance, engine: Engi
       const read = readEvents(body);
       if (!read.ok) return answer(reply, 400, 'INVALID_VALUE', read.problem);
       // The page, and that it is an entry point of the channel, are checked before anything is stored.
-      const { pageId } = resolved.channel.provider?.settings as unknown as MessengerSettings;
+      const { pageId } = (resolved.channel.provider?.settings ?? {}) as unknown as MessengerSettings;
       const other = read.events.find((event) => event.pageId !== pageId);
       if (other) return answer(reply, 404, 'NOT_FOUND', `Page ${other.pageId} is not this channel's.`);
       const entryPoint = await engine.store.findEntryPointByAddress(tenant.id, resolved.channel.type, pageId);
