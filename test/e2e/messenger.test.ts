@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { type AgentClient, connectAgent } from '../support/agent-client.js';
 import { type GraphStandIn, postSigned, startGraphStandIn } from '../support/graph-stand-in.js';
 import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { eventually } from '../support/http-receiver.js';
 
 // Messenger end to end: a Page's signed webhook events in, the Send API (the Graph stand-in on loopback,
 // checking the page token) out, an agent over the WebSocket in between.
@@ -31,15 +32,6 @@ after(async () => {
   await h.close();
   await graph.close();
 });
-
-async function eventually<T>(read: () => Promise<T> | T, done: (value: T) => boolean, what: string): Promise<T> {
-  for (let i = 0; i < 300; i++) {
-    const value = await read();
-    if (done(value)) return value;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** A Page webhook body with messaging events, as Meta posts it. */
 function page(events: Json[]): Json {
@@ -104,11 +96,7 @@ describe('Messenger', () => {
     const before = graph.sent.length;
     const reply = await s.client.request({ type: 'send', interactionId: id, text: 'Yes, from 10 to 4.' });
     assert.equal(reply.ok, true, JSON.stringify(reply));
-    const sent = await eventually(
-      () => graph.sent.slice(before),
-      (list) => list.length === 1,
-      'the reply',
-    );
+    const sent = await eventually(async () => (graph.sent.length === before + 1 ? graph.sent.slice(before) : null));
     assert.deepEqual(sent[0]?.body, {
       recipient: { id: s.psid },
       messaging_type: 'RESPONSE',
@@ -142,11 +130,7 @@ describe('Messenger', () => {
       body: { attachments: [{ url: 'https://example.com/map.png', contentType: 'image/png' }] },
     });
     assert.equal(image.status, 201, JSON.stringify(image.body));
-    const media = await eventually(
-      () => graph.sent.slice(before),
-      (list) => list.length === 2,
-      'the image',
-    );
+    const media = await eventually(async () => (graph.sent.length === before + 2 ? graph.sent.slice(before) : null));
     assert.deepEqual(media[1]?.body.message, {
       attachment: { type: 'image', payload: { url: 'https://example.com/map.png', is_reusable: true } },
     });
@@ -179,11 +163,7 @@ describe('Messenger', () => {
       body: { text: 'Sorry for the wait.' },
     });
     assert.equal(reply.status, 201, JSON.stringify(reply.body));
-    const sent = await eventually(
-      () => graph.sent.slice(before),
-      (list) => list.length === 1,
-      'the tagged reply',
-    );
+    const sent = await eventually(async () => (graph.sent.length === before + 1 ? graph.sent.slice(before) : null));
     assert.deepEqual([sent[0]?.body.messaging_type, sent[0]?.body.tag], ['MESSAGE_TAG', 'HUMAN_AGENT']);
     await h.clock.advance(6 * 24 * 3_600_000);
     const tooLate = await h.call('POST', `${s.t.base}/interactions/${id}/messages`, { token: s.token, body: { text: 'Hello?' } });

@@ -12,6 +12,8 @@ export interface ScriptedAnswer {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** Take the request and never answer it (a send in flight when the sender dies). */
+  hold?: boolean;
 }
 
 export interface GraphStandIn {
@@ -42,6 +44,7 @@ export async function startGraphStandIn(accessToken: string): Promise<GraphStand
       return reply(response, 401, { error: { message: 'Invalid OAuth access token.', type: 'OAuthException', code: 190 } });
     }
     const scripted = script.shift();
+    if (scripted?.hold) return;
     if (scripted) return reply(response, scripted.status, scripted.body, scripted.headers);
     const body = JSON.parse(request.body) as Record<string, unknown>;
     if (match[1] === 'me') {
