@@ -145,10 +145,18 @@ export interface ChannelFields {
   medium: MessagingMedium | null;
   defaultQueueId: string;
   defaultEntryPointSlaMinutes: number | null;
+  inactivityMinutes: number | null;
 }
 
 export function checkChannel(
-  input: { name?: unknown; type: ChannelType; medium?: unknown; defaultQueueId?: unknown; defaultEntryPointSlaMinutes?: unknown },
+  input: {
+    name?: unknown;
+    type: ChannelType;
+    medium?: unknown;
+    defaultQueueId?: unknown;
+    defaultEntryPointSlaMinutes?: unknown;
+    inactivityMinutes?: unknown;
+  },
   facts: { defaultQueueExists: boolean },
 ): Checked<ChannelFields> {
   const errors: ApiError[] = [];
@@ -166,12 +174,26 @@ export function checkChannel(
   }
   const sla = parseSlaMinutes(input.defaultEntryPointSlaMinutes, 'defaultEntryPointSlaMinutes');
   if (!sla.ok) errors.push(sla.error);
+  const inactivity = input.inactivityMinutes ?? null;
+  if (inactivity !== null && (!Number.isInteger(inactivity) || (inactivity as number) < 1 || (inactivity as number) > 10_080)) {
+    errors.push(
+      apiError(
+        'INVALID_VALUE',
+        'inactivityMinutes is a whole number of minutes from 1 to 10,080 (a week), or null.',
+        'inactivityMinutes',
+      ),
+    );
+  }
+  if (inactivity !== null && input.type !== 'messaging' && input.type !== 'sms') {
+    errors.push(apiError('INVALID_VALUE', 'Only conversations (messaging, sms) end by inactivity.', 'inactivityMinutes'));
+  }
   return done(errors, () => ({
     name,
     type: input.type,
     medium,
     defaultQueueId,
     defaultEntryPointSlaMinutes: sla.ok ? sla.minutes : null,
+    inactivityMinutes: inactivity as number | null,
   }));
 }
 

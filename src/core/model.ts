@@ -106,6 +106,8 @@ export interface Channel {
   defaultQueueId: string;
   /** The entry-point SLA of the default queue (Gladly's [B]); null means the queue's SLA applies. */
   defaultEntryPointSlaMinutes: number | null;
+  /** Conversations: a connected one the customer leaves silent this long ends (wrap-up); null: never. */
+  inactivityMinutes?: number | null;
   /** The messaging provider that carries this channel's messages (its credentials are kept apart). */
   provider?: ChannelProvider | null;
   createdAt: string;
@@ -516,7 +518,7 @@ export interface StoredTimer {
   tenantId: string;
   interactionId: string;
   /** What the timer is for: a flow run's wait, an offer's expiry, the end of wrap-up or a scheduled callback. */
-  kind: 'flow' | 'offer' | 'wrap-up' | 'callback';
+  kind: 'flow' | 'offer' | 'wrap-up' | 'callback' | 'inactivity';
   dueAt: string;
 }
 

@@ -48,6 +48,7 @@ export function createEngine(config: EngineConfig) {
       if (timer.kind === 'offer') return router.offerExpired(timer);
       if (timer.kind === 'wrap-up') return router.complete(timer.tenantId, timer.interactionId, null, timer.id);
       if (timer.kind === 'callback') return interactions.callbackDue(timer);
+      if (timer.kind === 'inactivity') return messaging.inactive(timer);
       return flows.deliver(timer.tenantId, timer.interactionId, { type: 'timer', timerId: timer.id });
     },
   });
@@ -121,8 +122,10 @@ export function createEngine(config: EngineConfig) {
     flows,
     conversations,
     channelProviders,
+    router,
     committed,
     outboxAdded: (items) => outbox.added(items),
+    onTimers: (changes) => timers.apply(changes),
   });
   const outbox = createOutboxDispatcher({ store, clock, destinations: { messaging: messaging.delivery } });
   const telephony = createTelephonyService({ store, clock, newId, interactions, flows, router, conversations, committed });

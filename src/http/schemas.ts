@@ -97,6 +97,7 @@ export const channelCreate = Type.Object(
     medium: Type.Optional(Type.Union([Type.Enum([...messagingMedia]), Type.Null()])),
     defaultQueueId: id,
     defaultEntryPointSlaMinutes: Type.Optional(sla),
+    inactivityMinutes: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   },
   closed,
 );
@@ -107,6 +108,7 @@ export const channelUpdate = Type.Object(
     medium: Type.Optional(Type.Union([Type.Enum([...messagingMedia]), Type.Null()])),
     defaultQueueId: Type.Optional(id),
     defaultEntryPointSlaMinutes: Type.Optional(sla),
+    inactivityMinutes: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   },
   closed,
 );

@@ -249,6 +249,41 @@ describe('WhatsApp Cloud API', () => {
     );
   });
 
+  test('a conversation left silent ends by the channel’s inactivity; the next one prefers the last agent', async () => {
+    const s = await setup({
+      start: 'q',
+      steps: [
+        {
+          id: 'q',
+          type: 'routeToQueue',
+          preferredAgent: { agent: "{{ interaction.attributes.?lastAgentId.orValue('') }}", expiresAfterSeconds: 60 },
+        },
+      ],
+    });
+    assert.equal((await h.call('PUT', `${s.t.base}/channels/${s.channel.id}`, { body: { inactivityMinutes: 30 } })).status, 200);
+    const first = await conversation(s);
+    await h.clock.advance(20 * 60_000);
+    assert.equal((await s.write('wamid.STILL', 'Still there?')).status, 200);
+    // 30 minutes after the last message, not the first: at 40 min it is still open, at 50 min it ends.
+    await h.clock.advance(20 * 60_000);
+    assert.equal((await h.call('GET', `${s.t.base}/interactions/${first}`)).body.result.state, 'connected');
+    await h.clock.advance(10 * 60_000);
+    const ended = await eventually(async () => {
+      const interaction = (await h.call('GET', `${s.t.base}/interactions/${first}`)).body.result;
+      return ['wrap_up', 'completed'].includes(interaction.state) ? interaction : null;
+    });
+    assert.ok(
+      ended.events.some((e: Json) => e.type === 'interaction.ended' && e.data.by === 'customer'),
+      JSON.stringify(ended.events.map((e: Json) => e.type)),
+    );
+    await s.client.request({ type: 'complete', interactionId: first });
+    // The customer writes again: a new conversation, carrying the agent of the last one.
+    assert.equal((await s.write('wamid.AGAIN', 'One more thing')).status, 200);
+    const offer = await s.client.next('offer');
+    assert.notEqual(offer.interaction.id, first);
+    assert.equal(offer.interaction.attributes.lastAgentId, s.agent.id);
+  });
+
   test('a webhook Meta retries is stored once; bad signatures, bodies and numbers are refused with nothing stored', async () => {
     const s = await setup();
     const id = await conversation(s);

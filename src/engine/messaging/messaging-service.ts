@@ -12,9 +12,10 @@ import {
   type MessageTemplate,
   type OutboxItem,
   type OutboxSettlement,
+  type StoredTimer,
   type Tenant,
 } from '../../core/model.js';
-import type { InteractionChange, Store } from '../../store/store.js';
+import type { InteractionChange, Store, TimerChanges } from '../../store/store.js';
 import type { Clock } from '../clock.js';
 import type { Conversations } from '../conversations.js';
 import type { FlowRunner } from '../flow-runner.js';
@@ -22,6 +23,7 @@ import type { HttpClient } from '../http-client.js';
 import type { IdGenerator } from '../id-generator.js';
 import type { InteractionService } from '../interaction-service.js';
 import type { DeliveryOutcome, OutboxDestinationHandler } from '../outbox/outbox-dispatcher.js';
+import type { Router } from '../router-service.js';
 import type { ChannelProviders } from './channel-providers.js';
 import type { MessagingProvider } from './messaging-provider.js';
 import { outboundMessage } from './outbound.js';
@@ -136,9 +138,12 @@ export function createMessagingService(deps: {
   flows: FlowRunner;
   conversations: Conversations;
   channelProviders: ChannelProviders;
+  router: Router;
   committed(interaction: Interaction): void;
   /** Hands committed outbox items to the dispatcher. */
   outboxAdded(items: OutboxItem[]): void;
+  /** Arms the timers a change set (the inactivity timer of a conversation). */
+  onTimers(changes: TimerChanges): void;
 }) {
   const { store, clock, newId } = deps;
   /** Messages of one thread are taken one at a time: a burst of first messages makes one interaction. */
@@ -175,10 +180,26 @@ export function createMessagingService(deps: {
       const changed = { ...(made.interaction ?? current), revision: current.revision + 1, updatedAt: clock.now() };
       if (await store.saveInteractions([{ ...made, interaction: changed }])) {
         deps.committed(changed);
+        if (made.timers) deps.onTimers(made.timers);
         return changed;
       }
     }
     throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed while this request ran; retry.'));
+  }
+
+  /** The timer that ends a conversation the customer left silent (the channel's inactivityMinutes). */
+  function inactivityTimer(
+    channel: Channel,
+    interactionId: string,
+    tenantId: string,
+    lastMessageAt: string,
+  ): TimerChanges | undefined {
+    if (!channel.inactivityMinutes) return undefined;
+    const id = `${interactionId}:inactivity`;
+    const dueAt = new Date(
+      Math.max(Date.parse(lastMessageAt), Date.parse(clock.now())) + channel.inactivityMinutes * 60_000,
+    ).toISOString();
+    return { cancel: [id], set: [{ id, tenantId, interactionId, kind: 'inactivity', dueAt }] };
   }
 
   /** The channel a messaging interaction is on (its entry point's). */
@@ -334,11 +355,19 @@ export function createMessagingService(deps: {
               customer: inbound.from,
               contactPoint: entryPoint.address,
               source: channel.provider?.type ?? null,
-              attributes: inbound.customerName ? { customerName: inbound.customerName } : {},
+              attributes: {
+                ...(inbound.customerName ? { customerName: inbound.customerName } : {}),
+                // The agent of the customer's previous conversation here: a flow may prefer them
+                // (routeToQueue's preferredAgent, for as long as it says).
+                ...(latest?.agentId ? { lastAgentId: latest.agentId } : {}),
+              },
             },
             null,
             { firstMessage: message },
           );
+          const timers = inactivityTimer(channel, interaction.id, tenant.id, inbound.sentAt);
+          if (timers && !finalStates.has(interaction.state))
+            await change(tenant.id, interaction.id, () => ({ events: [], timers }));
           return { interactionId: interaction.id, duplicate: false };
         }
         const stored: ConversationMessage = { ...message, interactionId: latest.id };
@@ -346,6 +375,7 @@ export function createMessagingService(deps: {
           interaction: { ...interaction, lastCustomerMessageAt: inbound.sentAt },
           events: [interactionEvent(interaction.id, 'message.received', now, { message: stored })],
           messages: [stored],
+          timers: inactivityTimer(channel, interaction.id, tenant.id, inbound.sentAt),
         }));
         if (updated) {
           await deps.conversations.pushToAgent(updated, { type: 'message', interactionId: updated.id, message: stored });
@@ -390,6 +420,24 @@ export function createMessagingService(deps: {
         messages: read,
       }));
       if (interaction) for (const message of read) await pushStatus(interaction, message);
+    },
+
+    /**
+     * A conversation's inactivity timer fired: if the customer has not written since, a connected
+     * conversation ends as the customer's (wrap-up), one still waiting is abandoned.
+     */
+    async inactive(timer: StoredTimer): Promise<void> {
+      const interaction = await store.getInteraction(timer.tenantId, timer.interactionId);
+      const channel = interaction ? await channelOf(interaction) : null;
+      const minutes = channel?.inactivityMinutes;
+      const last = interaction?.lastCustomerMessageAt;
+      const stillSilent = !!minutes && !!last && Date.parse(clock.now()) >= Date.parse(last) + minutes * 60_000;
+      if (interaction && stillSilent && interaction.state === 'connected') {
+        await deps.router.end(interaction.tenantId, interaction.id, 'customer', null).catch(() => undefined);
+      } else if (interaction && stillSilent && ['in_flow', 'queued', 'offered'].includes(interaction.state)) {
+        await deps.router.abandon(interaction.tenantId, interaction.id).catch(() => undefined);
+      }
+      await store.deleteTimers([timer.id]);
     },
 
     /** A provider's report on a message it was given: status moves forward only; unknown ids are ignored. */
