@@ -1,8 +1,9 @@
 /**
- * `npm run bench` runs every benchmark; `npm run bench -- routing` (or `recovery`, `e2e`, `webhooks`) runs one.
+ * `npm run bench` runs every benchmark; `npm run bench -- routing` (or `recovery`, `e2e`, `webhooks`, `messaging`) runs one.
  * Each prints its figures next to a baseline measured in the same run.
  */
 import { runEndToEnd } from './end-to-end.js';
+import { runMessaging } from './messaging.js';
 import { runRecovery } from './recovery.js';
 import { printTable } from './report.js';
 import { runRoutingDecisions } from './routing-decisions.js';
@@ -13,6 +14,7 @@ const benchmarks: Record<string, { title: string; run: () => Promise<ReturnType<
   recovery: { title: 'Recovery after a restart (bench/recovery.ts)', run: () => runRecovery() },
   e2e: { title: 'End to end over HTTP and WebSocket (bench/end-to-end.ts)', run: () => runEndToEnd() },
   webhooks: { title: 'Webhooks: one subscription under load (bench/webhooks.ts)', run: () => runWebhooks() },
+  messaging: { title: 'Messaging: a chat message each way (bench/messaging.ts)', run: () => runMessaging() },
 };
 
 const wanted = process.argv.slice(2);
