@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { messengerAdapter, messengerProvider } from './adapters/messenger/index.js';
 import { scvAdapter } from './adapters/scv/scv-routes.js';
+import { webchatAdapter, webchatProvider } from './adapters/webchat/index.js';
 import { whatsappAdapter, whatsappProvider } from './adapters/whatsapp/index.js';
 import { generateAdminToken } from './engine/access-control.js';
 import { systemClock } from './engine/clock.js';
@@ -67,9 +68,9 @@ function endpointOf(databaseUrl: string): string {
 }
 
 /** The other vendors' protocols Switchboard speaks, each under its own path prefix. */
-export const protocolAdapters: ProtocolAdapter[] = [scvAdapter, whatsappAdapter, messengerAdapter];
+export const protocolAdapters: ProtocolAdapter[] = [scvAdapter, whatsappAdapter, messengerAdapter, webchatAdapter];
 /** The messaging providers the adapters implement, for the engine to send through. */
-export const messagingProviders: MessagingProvider[] = [whatsappProvider, messengerProvider];
+export const messagingProviders: MessagingProvider[] = [whatsappProvider, messengerProvider, webchatProvider];
 
 /** The store the configuration asks for; the Postgres driver is loaded only when used. */
 export async function openStore(config: Pick<ServeConfig, 'dataDir' | 'databaseUrl'>): Promise<Store> {

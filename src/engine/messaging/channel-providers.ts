@@ -7,7 +7,7 @@ import type { MessagingProvider } from './messaging-provider.js';
 type Body = Record<string, unknown>;
 
 /** The medium each provider carries. */
-const mediumOf: Record<ProviderType, Channel['medium']> = { whatsapp: 'whatsapp', messenger: 'facebook' };
+const mediumOf: Record<ProviderType, Channel['medium']> = { whatsapp: 'whatsapp', messenger: 'facebook', webchat: 'chat' };
 
 /**
  * A channel's messaging provider: its settings on the channel (what the API shows), its credentials
@@ -51,8 +51,11 @@ export function createChannelProviders(deps: {
         );
       }
       const given = (body.credentials ?? {}) as Record<string, unknown>;
-      const secrets: Record<string, string> =
-        channel.provider?.type === type ? await store.getChannelSecrets(tenant.id, channel.id) : {};
+      // What the provider makes itself (web chat's session key), unless one is set already, then what is given.
+      const secrets: Record<string, string> = {
+        ...provider.generateCredentials?.(),
+        ...(channel.provider?.type === type ? await store.getChannelSecrets(tenant.id, channel.id) : {}),
+      };
       for (const [name, value] of Object.entries(given)) {
         if (!provider.credentials.includes(name)) {
           throw new AppError(

@@ -3,6 +3,12 @@ import type { HttpClient } from '../http-client.js';
 
 /** A message as a provider's client is asked to send it. */
 export interface OutgoingMessage {
+  /** Switchboard's ids of the message, its interaction and tenant. */
+  id: string;
+  interactionId: string;
+  tenantId: string;
+  author: MessageAuthor;
+  sentAt: string;
   /** The customer's address on the medium (E.164 for WhatsApp). */
   to: string;
   /** The business's address: the entry point the conversation is on. */
@@ -26,6 +32,8 @@ export interface MessagingProvider {
   type: ProviderType;
   /** The credentials its settings take: write-only, stored apart from the channel. */
   credentials: readonly string[];
+  /** Credentials it makes itself when none is set (web chat: the key that signs customer sessions). */
+  generateCredentials?(): Record<string, string>;
   /** The public settings, checked and normalised (throws an AppError naming the field at fault). */
   checkSettings(settings: Record<string, unknown>, tenant: Tenant): Record<string, unknown>;
   /** Sends one message. Never throws for what the provider answers: a refusal or a retry is a result. */

@@ -202,6 +202,15 @@ export function createMessagingService(deps: {
     return { cancel: [id], set: [{ id, tenantId, interactionId, kind: 'inactivity', dueAt }] };
   }
 
+  /** The customer has gone: a connected conversation ends (wrap-up), one still being routed is abandoned. */
+  async function customerLeft(interaction: Interaction): Promise<void> {
+    if (interaction.state === 'connected') {
+      await deps.router.end(interaction.tenantId, interaction.id, 'customer', null).catch(() => undefined);
+    } else if (['in_flow', 'queued', 'offered'].includes(interaction.state)) {
+      await deps.router.abandon(interaction.tenantId, interaction.id).catch(() => undefined);
+    }
+  }
+
   /** The channel a messaging interaction is on (its entry point's). */
   async function channelOf(interaction: Interaction): Promise<Channel | null> {
     const entryPoint = interaction.entryPointId
@@ -267,6 +276,11 @@ export function createMessagingService(deps: {
         settings: resolved.channel.provider?.settings ?? {},
         secrets: resolved.secrets,
         message: {
+          id: message.id,
+          interactionId: message.interactionId,
+          tenantId: message.tenantId,
+          author: message.author,
+          sentAt: message.sentAt,
           to: interaction.customer,
           from: interaction.contactPoint,
           text: message.text,
@@ -432,12 +446,45 @@ export function createMessagingService(deps: {
       const minutes = channel?.inactivityMinutes;
       const last = interaction?.lastCustomerMessageAt;
       const stillSilent = !!minutes && !!last && Date.parse(clock.now()) >= Date.parse(last) + minutes * 60_000;
-      if (interaction && stillSilent && interaction.state === 'connected') {
-        await deps.router.end(interaction.tenantId, interaction.id, 'customer', null).catch(() => undefined);
-      } else if (interaction && stillSilent && ['in_flow', 'queued', 'offered'].includes(interaction.state)) {
-        await deps.router.abandon(interaction.tenantId, interaction.id).catch(() => undefined);
-      }
+      if (interaction && stillSilent) await customerLeft(interaction);
       await store.deleteTimers([timer.id]);
+    },
+
+    /**
+     * The customer closed the conversation (web chat's end): a connected one goes to wrap-up as ended
+     * by the customer, one still waiting is abandoned. False when the customer has no open conversation.
+     */
+    async customerEnded(tenant: Tenant, channel: Channel, who: { to: string; from: string }): Promise<boolean> {
+      const thread = conversationThread({
+        channelType: channel.type,
+        medium: channel.medium,
+        contactPoint: who.to,
+        customer: who.from,
+      });
+      const latest = thread ? await store.findLatestInThread(tenant.id, thread) : null;
+      if (!latest || finalStates.has(latest.state)) return false;
+      await customerLeft(latest);
+      return true;
+    },
+
+    /** The customer's conversation on an entry point: the messages of their latest interaction there. */
+    async history(
+      tenant: Tenant,
+      channel: Channel,
+      who: { to: string; from: string },
+    ): Promise<{ interaction: Interaction | null; messages: ConversationMessage[] }> {
+      const thread = conversationThread({
+        channelType: channel.type,
+        medium: channel.medium,
+        contactPoint: who.to,
+        customer: who.from,
+      });
+      const latest = thread ? await store.findLatestInThread(tenant.id, thread) : null;
+      if (!latest) return { interaction: null, messages: [] };
+      return {
+        interaction: latest,
+        messages: (await store.listConversation(tenant.id, latest.id, { limit: 200, after: null })).items,
+      };
     },
 
     /** A provider's report on a message it was given: status moves forward only; unknown ids are ignored. */
