@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { appleAdapter, appleProvider } from './adapters/apple/index.js';
 import { messengerAdapter, messengerProvider } from './adapters/messenger/index.js';
 import { scvAdapter } from './adapters/scv/scv-routes.js';
 import { webchatAdapter, webchatProvider } from './adapters/webchat/index.js';
@@ -68,9 +69,9 @@ function endpointOf(databaseUrl: string): string {
 }
 
 /** The other vendors' protocols Switchboard speaks, each under its own path prefix. */
-export const protocolAdapters: ProtocolAdapter[] = [scvAdapter, whatsappAdapter, messengerAdapter, webchatAdapter];
+export const protocolAdapters: ProtocolAdapter[] = [scvAdapter, whatsappAdapter, messengerAdapter, appleAdapter, webchatAdapter];
 /** The messaging providers the adapters implement, for the engine to send through. */
-export const messagingProviders: MessagingProvider[] = [whatsappProvider, messengerProvider, webchatProvider];
+export const messagingProviders: MessagingProvider[] = [whatsappProvider, messengerProvider, appleProvider, webchatProvider];
 
 /** The store the configuration asks for; the Postgres driver is loaded only when used. */
 export async function openStore(config: Pick<ServeConfig, 'dataDir' | 'databaseUrl'>): Promise<Store> {

@@ -114,7 +114,7 @@ export interface Channel {
   updatedAt: string;
 }
 
-export const providerTypes = ['whatsapp', 'messenger', 'webchat'] as const;
+export const providerTypes = ['whatsapp', 'messenger', 'webchat', 'apple'] as const;
 export type ProviderType = (typeof providerTypes)[number];
 
 /** A channel's provider as the API shows it: its settings, and which credentials are set (never their values). */

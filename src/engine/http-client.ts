@@ -10,7 +10,8 @@ export interface OutboundRequest {
   method: string;
   url: string;
   headers: Record<string, string>;
-  body: string | null;
+  /** Text is sent as UTF-8; bytes (a gzipped body) as they are. */
+  body: string | Buffer | null;
   timeoutMs: number;
   /** Whether loopback, private, link-local and other internal addresses may be called. */
   allowPrivateNetwork: boolean;

@@ -18,6 +18,8 @@ export interface HttpReceiver {
 
 export async function startHttpReceiver(
   handle: (request: Received, response: ServerResponse) => void | Promise<void>,
+  /** How the body is read into `body`: latin1 keeps bytes (a gzipped body) as they are. */
+  bodyEncoding: BufferEncoding = 'utf8',
 ): Promise<HttpReceiver> {
   const received: Received[] = [];
   const server: Server = createServer((request, response) => {
@@ -28,7 +30,7 @@ export async function startHttpReceiver(
         method: request.method ?? '',
         url: request.url ?? '',
         headers: request.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
+        body: Buffer.concat(chunks).toString(bodyEncoding),
       };
       received.push(entry);
       void handle(entry, response);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../../engine/engine.js';
-import { answer, handshake, keepRawBodies, parseJson, rawBody, signatureMatches } from '../meta/meta-webhook.js';
+import { handshake, signatureMatches } from '../meta/meta-webhook.js';
+import { answer, keepRawBodies, parseJson, rawBody } from '../provider-webhook.js';
 import type { MessengerSettings } from './messenger-client.js';
 import { readEvents } from './messenger-mapping.js';
 

@@ -1,19 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
 
-// What Meta's webhooks share (WhatsApp Cloud API and Messenger): the verification handshake, the
-// X-Hub-Signature-256 check over the raw body, and the error answers of the provider routes.
-
-/** An error answer of a provider route, in the API's error shape. */
-export function answer(reply: FastifyReply, status: number, code: string, message: string) {
-  return reply.code(status).send({ errors: [{ code, message }] });
-}
-
-/** The signature is over the exact bytes received: bodies are kept raw, and parsed after the check. */
-export function keepRawBodies(app: FastifyInstance): void {
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-}
+// What Meta's webhooks share (WhatsApp Cloud API and Messenger): the verification handshake and the
+// X-Hub-Signature-256 check over the raw body.
 
 function sameText(a: string, b: string): boolean {
   const left = Buffer.from(a);
@@ -35,18 +23,4 @@ export function handshake(query: Record<string, string | undefined>, verifyToken
     return null;
   }
   return String(query['hub.challenge'] ?? '');
-}
-
-/** The raw body of a request whose parser kept it (keepRawBodies). */
-export function rawBody(body: unknown): Buffer {
-  return Buffer.isBuffer(body) ? body : Buffer.alloc(0);
-}
-
-/** A JSON body read after its signature was checked; null when it is not JSON. */
-export function parseJson(raw: Buffer): unknown {
-  try {
-    return JSON.parse(raw.toString('utf8'));
-  } catch {
-    return null;
-  }
 }

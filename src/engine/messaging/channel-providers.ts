@@ -7,7 +7,12 @@ import type { MessagingProvider } from './messaging-provider.js';
 type Body = Record<string, unknown>;
 
 /** The medium each provider carries. */
-const mediumOf: Record<ProviderType, Channel['medium']> = { whatsapp: 'whatsapp', messenger: 'facebook', webchat: 'chat' };
+const mediumOf: Record<ProviderType, Channel['medium']> = {
+  whatsapp: 'whatsapp',
+  messenger: 'facebook',
+  webchat: 'chat',
+  apple: 'apple-business-chat',
+};
 
 /**
  * A channel's messaging provider: its settings on the channel (what the API shows), its credentials
