@@ -35,6 +35,8 @@ after(async () => {
 
 async function setup(definition: Json = { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] }) {
   const n = ++sequence;
+  // Answers scripted by a test that failed half-way are not left to the next one.
+  graph.script.length = 0;
   const t = await createTenant(h, { timeZone: 'UTC', allowPrivateNetworkRequests: true });
   const queue = await make(h, `${t.base}/queues`, { name: 'Support' });
   const channel = await make(h, `${t.base}/channels`, {
@@ -325,11 +327,16 @@ describe('WhatsApp Cloud API', () => {
     await s.client.request({ type: 'send', interactionId: id, text: 'This one gets through' });
     await s.client.request({ type: 'send', interactionId: id, text: 'And this one after it' });
     // The 429 asks for 30 s: nothing leaves before; then the 503 waits its backoff; then both, in order.
-    await eventually(async () => graph.script.length === 1);
+    // The clock moves only once the server has recorded each attempt (the retry's time runs from then).
+    const attempts = (count: number) =>
+      eventually(async () =>
+        (await h.store.listPendingOutbox(1000)).some((item) => item.orderingKey === id && item.attempts === count),
+      );
+    await attempts(1);
     await h.clock.advance(29_000);
     assert.equal(graph.sent.length, before);
     await h.clock.advance(2_000);
-    await eventually(async () => graph.script.length === 0);
+    await attempts(2);
     await h.clock.advance(5_000);
     await eventually(async () => graph.sent.length === before + 2);
     assert.deepEqual(
