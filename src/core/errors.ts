@@ -218,6 +218,12 @@ export const errorCatalog = {
     description: 'No flow or fallback queue routed the call, or its agent or queue has no routing map for the call center.',
   },
   // Messaging
+  DUPLICATE_STANDARD_RESPONSE: { status: 409, description: 'Another standard response of the tenant has this name.' },
+  FIELD_CODE_INVALID: {
+    status: 400,
+    description:
+      'A field code of the standard response does not read: the message gives the line and column (docs/field-codes.md).',
+  },
   PROVIDER_NOT_ALLOWED: {
     status: 400,
     description: "The provider does not carry this channel's medium (WhatsApp carries whatsapp channels).",

@@ -200,6 +200,32 @@ export interface Integration {
   updatedAt: string;
 }
 
+/** What a standard response holds (CONTRACT 1(a)): each medium takes some of them. */
+export const standardResponseTypes = ['text', 'notification', 'quick-replies'] as const;
+export type StandardResponseType = (typeof standardResponseTypes)[number];
+
+/**
+ * A message template an invitation to chat sends (Genesys' standard response): its text, attachments,
+ * WhatsApp template or quick replies may hold field codes (docs/field-codes.md), filled when it is sent.
+ */
+export interface StandardResponse {
+  id: string;
+  tenantId: string;
+  /** Unique in the tenant; an invitation names the response by it or by id (StandardResponseId). */
+  name: string;
+  description: string | null;
+  contentType: StandardResponseType;
+  /** The message's text (text, quick-replies); for a notification, the text shown on the interaction. */
+  body: string;
+  attachments: MessageAttachment[];
+  /** notification: the WhatsApp template (`namespace@element_name`), its language, its body parameters. */
+  template: { id: string; language: string; parameters: string[] } | null;
+  /** quick-replies: the choices offered (titles; field codes allowed). */
+  quickReplies: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface DispatchMapping {
   id: string;
   tenantId: string;

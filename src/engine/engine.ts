@@ -11,6 +11,7 @@ import { createFlowRunner } from './flow-runner.js';
 import { type HttpClient, nodeHttpClient } from './http-client.js';
 import type { IdGenerator } from './id-generator.js';
 import { createInteractionService } from './interaction-service.js';
+import { createStandardResponses } from './invitations/standard-responses.js';
 import { createChannelProviders } from './messaging/channel-providers.js';
 import type { MessagingProvider } from './messaging/messaging-provider.js';
 import { createMessagingService } from './messaging/messaging-service.js';
@@ -108,6 +109,7 @@ export function createEngine(config: EngineConfig) {
   const callCenters = createCallCenterService({ store, clock, newId });
   const contacts = createContactService({ store, clock, newId });
   const conversations = createConversations({ store, hub });
+  const standardResponses = createStandardResponses({ store, clock, newId });
   const channelProviders = createChannelProviders({
     store,
     clock,
@@ -145,6 +147,7 @@ export function createEngine(config: EngineConfig) {
     channelProviders,
     messaging,
     outbox,
+    standardResponses,
     webhooks,
     queueStats,
     /** What the metrics' gauges read when scraped. */

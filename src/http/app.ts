@@ -19,6 +19,7 @@ import { registerConfigurationRoutes } from './routes/configuration-routes.js';
 import { registerContactRoutes } from './routes/contact-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerInteractionRoutes } from './routes/interaction-routes.js';
+import { registerInvitationRoutes } from './routes/invitation-routes.js';
 import { registerMessagingRoutes } from './routes/messaging-routes.js';
 import { registerTenantRoutes } from './routes/tenant-routes.js';
 
@@ -214,6 +215,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerContactRoutes(app, engine);
   registerInteractionRoutes(app, engine);
   registerMessagingRoutes(app, engine);
+  registerInvitationRoutes(app, engine);
   registerAgentRoutes(app, engine);
   registerEventRoutes(app, engine);
   registerCallCenterRoutes(app, engine);

@@ -423,6 +423,43 @@ export const channelProviderSet = Type.Object(
   closed,
 );
 
+const standardResponseFields = {
+  name: Type.String({ maxLength: 200 }),
+  description: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+  contentType: Type.Optional(Type.String({ maxLength: 40 })),
+  body: Type.Optional(Type.String({ maxLength: 4096 })),
+  attachments: Type.Optional(
+    Type.Array(
+      Type.Object(
+        {
+          url: Type.String({ maxLength: 2000 }),
+          contentType: Type.String({ maxLength: 200 }),
+          name: Type.Optional(Type.String({ maxLength: 200 })),
+        },
+        closed,
+      ),
+      { maxItems: 10 },
+    ),
+  ),
+  template: Type.Optional(
+    Type.Union([
+      Type.Object(
+        {
+          id: Type.String({ maxLength: 600 }),
+          language: Type.Optional(Type.String({ maxLength: 10 })),
+          parameters: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 20 })),
+        },
+        closed,
+      ),
+      Type.Null(),
+    ]),
+  ),
+  quickReplies: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 13 })),
+};
+/** A standard response; the service checks the content and its field codes. */
+export const standardResponseCreate = Type.Object(standardResponseFields, closed);
+export const standardResponseUpdate = Type.Partial(Type.Object(standardResponseFields, closed));
+
 export const listQuery = Type.Object({ limit: Type.Optional(Type.String()), cursor: Type.Optional(Type.String()) }, closed);
 
 export type Schema = TSchema;

@@ -21,6 +21,7 @@ import type {
   PageRequest,
   Queue,
   RoutingMap,
+  StandardResponse,
   StoredTimer,
   Tenant,
   Webhook,
@@ -95,6 +96,8 @@ export interface Store {
   readonly flows: ResourceTable<Flow>;
   readonly dispatchMappings: ResourceTable<DispatchMapping>;
   readonly agents: ResourceTable<Agent>;
+  /** Standard responses: the name is unique per tenant (DUPLICATE_STANDARD_RESPONSE). */
+  readonly standardResponses: ResourceTable<StandardResponse>;
 
   /** Customer records; each phone number and email address belongs to at most one contact of the tenant. */
   readonly contacts: ResourceTable<Contact>;

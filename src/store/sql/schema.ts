@@ -327,4 +327,16 @@ export const migrations: Migration[] = [
         doc TEXT NOT NULL)`,
     ],
   },
+  {
+    // Standard responses (seed 001): message templates an invitation to chat sends, unique by name in a tenant.
+    id: '0013-standard-responses',
+    statements: () => [
+      `CREATE TABLE standard_responses (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        name TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (tenant_id, name))`,
+    ],
+  },
 ];

@@ -22,6 +22,7 @@ import type {
   PageRequest,
   Queue,
   RoutingMap,
+  StandardResponse,
   StoredTimer,
   Tenant,
   Webhook,
@@ -207,6 +208,7 @@ export class SqlStore implements Store {
   readonly channels: ResourceTable<Channel>;
   readonly entryPoints: ResourceTable<EntryPoint>;
   readonly integrations: ResourceTable<Integration>;
+  readonly standardResponses: ResourceTable<StandardResponse>;
   readonly flows: ResourceTable<Flow>;
   readonly dispatchMappings: ResourceTable<DispatchMapping>;
   readonly agents: ResourceTable<Agent>;
@@ -267,6 +269,11 @@ export class SqlStore implements Store {
         fallback_queue_id: e.fallbackQueueId ?? null,
       }),
       conflict: apiError('DUPLICATE_ENTRY_POINT', 'Another entry point of this channel type has this address.', 'address'),
+    });
+    this.standardResponses = this.table<StandardResponse>({
+      table: 'standard_responses',
+      columns: (r) => ({ name: r.name }),
+      conflict: apiError('DUPLICATE_STANDARD_RESPONSE', 'Another standard response of the tenant has this name.', 'name'),
     });
     this.integrations = this.table<Integration>({
       table: 'integrations',

@@ -160,6 +160,7 @@ const tables: Record<TableName, 'cached' | 'uncached' | 'contacts'> = {
   channels: 'cached',
   entryPoints: 'cached',
   integrations: 'cached',
+  standardResponses: 'cached',
   flows: 'cached',
   dispatchMappings: 'cached',
   callCenters: 'cached',
@@ -196,6 +197,7 @@ export class ThreadedStore implements Store {
   readonly channels: Store['channels'];
   readonly entryPoints: Store['entryPoints'];
   readonly integrations: Store['integrations'];
+  readonly standardResponses: Store['standardResponses'];
   readonly flows: Store['flows'];
   readonly dispatchMappings: Store['dispatchMappings'];
   readonly agents: Store['agents'];
@@ -252,6 +254,7 @@ export class ThreadedStore implements Store {
     this.channels = this.table('channels');
     this.entryPoints = this.table('entryPoints');
     this.integrations = this.table('integrations');
+    this.standardResponses = this.table('standardResponses');
     this.flows = this.table('flows');
     this.dispatchMappings = this.table('dispatchMappings');
     this.agents = this.table('agents');
