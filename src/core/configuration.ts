@@ -110,11 +110,22 @@ export interface QueueFields {
   description: string | null;
   slaMinutes: number;
   routing: QueueRouting;
+  chatQueueKey: string | null;
 }
 
 /** `slaMinutes` absent on create takes the default; blank or null is refused (CONTRACT 2(c) 18). */
+/** A chat queue key (Genesys Chat Server's `<tenant-id>:<endpoint>`, CONTRACT 1(c) 12). */
+export const chatQueueKeyPattern = /^[0-9]+:[^:\s]+$/;
+
 export function checkQueue(
-  input: { name?: unknown; devName?: unknown; description?: unknown; slaMinutes?: unknown; routing?: unknown },
+  input: {
+    name?: unknown;
+    devName?: unknown;
+    description?: unknown;
+    slaMinutes?: unknown;
+    routing?: unknown;
+    chatQueueKey?: unknown;
+  },
   slaGiven: boolean,
   currentRouting: QueueRouting = defaultQueueRouting,
 ): Checked<QueueFields> {
@@ -130,12 +141,19 @@ export function checkQueue(
   }
   const routing = checkQueueRouting(input.routing, currentRouting);
   if (!routing.ok) errors.push(...routing.errors);
+  const chatQueueKey = input.chatQueueKey ?? null;
+  if (chatQueueKey !== null && (typeof chatQueueKey !== 'string' || !chatQueueKeyPattern.test(chatQueueKey))) {
+    errors.push(
+      apiError('INVALID_VALUE', 'chatQueueKey is <tenant number>:<endpoint name>, e.g. 1:session-WA-sendSR.', 'chatQueueKey'),
+    );
+  }
   return done(errors, () => ({
     name,
     devName,
     description: optionalText(input.description),
     slaMinutes,
     routing: routing.ok ? routing.value : currentRouting,
+    chatQueueKey: chatQueueKey as string | null,
   }));
 }
 
@@ -146,7 +164,12 @@ export interface ChannelFields {
   defaultQueueId: string;
   defaultEntryPointSlaMinutes: number | null;
   inactivityMinutes: number | null;
+  chatProtocol: ChatProtocol | null;
+  inboundRouteByCall: string | null;
 }
+
+/** How a messaging channel's chats are carried: Flex Chat (the default) or basic; invitations need Flex Chat. */
+export type ChatProtocol = 'flex-chat' | 'basic';
 
 export function checkChannel(
   input: {
@@ -156,6 +179,8 @@ export function checkChannel(
     defaultQueueId?: unknown;
     defaultEntryPointSlaMinutes?: unknown;
     inactivityMinutes?: unknown;
+    chatProtocol?: unknown;
+    inboundRouteByCall?: unknown;
   },
   facts: { defaultQueueExists: boolean },
 ): Checked<ChannelFields> {
@@ -187,6 +212,21 @@ export function checkChannel(
   if (inactivity !== null && input.type !== 'messaging' && input.type !== 'sms') {
     errors.push(apiError('INVALID_VALUE', 'Only conversations (messaging, sms) end by inactivity.', 'inactivityMinutes'));
   }
+  const conversations = input.type === 'messaging' || input.type === 'sms';
+  const protocol = input.chatProtocol ?? null;
+  if (protocol !== null && (!conversations || (protocol !== 'flex-chat' && protocol !== 'basic'))) {
+    errors.push(apiError('INVALID_VALUE', 'chatProtocol is flex-chat or basic, on conversation channels.', 'chatProtocol'));
+  }
+  const routeByCall = input.inboundRouteByCall ?? null;
+  if (routeByCall !== null && (!conversations || typeof routeByCall !== 'string' || !chatQueueKeyPattern.test(routeByCall))) {
+    errors.push(
+      apiError(
+        'INVALID_VALUE',
+        'inboundRouteByCall is a chat queue key (<tenant number>:<endpoint name>), on conversation channels.',
+        'inboundRouteByCall',
+      ),
+    );
+  }
   return done(errors, () => ({
     name,
     type: input.type,
@@ -194,6 +234,8 @@ export function checkChannel(
     defaultQueueId,
     defaultEntryPointSlaMinutes: sla.ok ? sla.minutes : null,
     inactivityMinutes: inactivity as number | null,
+    chatProtocol: protocol as ChatProtocol | null,
+    inboundRouteByCall: routeByCall as string | null,
   }));
 }
 

@@ -93,6 +93,8 @@ export interface Queue {
   description: string | null;
   slaMinutes: number;
   routing: QueueRouting;
+  /** The chat queue key invitations name it by (`<tenant number>:<endpoint>`, Genesys' ChatQueueKey). */
+  chatQueueKey?: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -108,6 +110,10 @@ export interface Channel {
   defaultEntryPointSlaMinutes: number | null;
   /** Conversations: a connected one the customer leaves silent this long ends (wrap-up); null: never. */
   inactivityMinutes?: number | null;
+  /** Conversations: Flex Chat (the default) or basic; invitations to chat need Flex Chat. */
+  chatProtocol?: 'flex-chat' | 'basic' | null;
+  /** Conversations: the chat queue key of the queue invitations without a ChatQueueKey go to. */
+  inboundRouteByCall?: string | null;
   /** The messaging provider that carries this channel's messages (its credentials are kept apart). */
   provider?: ChannelProvider | null;
   createdAt: string;
@@ -262,6 +268,7 @@ export const interactionStates = [
   'callback_requested',
   'failed',
   'transferred',
+  'terminated',
 ] as const;
 export type InteractionState = (typeof interactionStates)[number];
 
@@ -273,6 +280,7 @@ export const finalStates: ReadonlySet<InteractionState> = new Set([
   'callback_requested',
   'failed',
   'transferred',
+  'terminated',
 ]);
 
 /** Why the interaction went to the flow it went to (or why it went nowhere). */
@@ -291,7 +299,15 @@ export interface DispatchDecision {
   reason: string;
 }
 
-export type QueueSource = 'exception' | 'channel-default' | 'flow' | 'flow-fallback' | 'transfer' | 'callback' | 'telephony';
+export type QueueSource =
+  | 'exception'
+  | 'channel-default'
+  | 'flow'
+  | 'flow-fallback'
+  | 'transfer'
+  | 'callback'
+  | 'telephony'
+  | 'invitation';
 export type SlaSource = 'exception' | 'channel-entry-point' | 'queue';
 
 /** Which queue and SLA applied, and why. */
@@ -353,6 +369,15 @@ export interface Interaction {
   connectedAt?: string | null;
   /** For a segment created by a transfer: the interaction it continues (for a callback: the call). */
   parentInteractionId: string | null;
+  /** The customer's stored contact, when the interaction was linked to one (an invitation's contact identification). */
+  contactId?: string | null;
+  /** An invitation to chat (seed 001) that created it: its chat type, standard response and terminate flag. */
+  invitation?: {
+    type: 'Inbound' | 'Outbound';
+    subtype: 'InboundNew' | 'OutboundNew';
+    standardResponseId: string | null;
+    terminateSession: boolean;
+  } | null;
   /** Messaging: when the customer last wrote (a provider's customer-service window runs from it). */
   lastCustomerMessageAt?: string | null;
   /** A callback asked for later: the queue it goes to when `at` comes (a stored timer fires then). */
@@ -482,6 +507,8 @@ export interface ConversationMessage {
   attachments?: MessageAttachment[];
   /** Chat messages sent as a provider template. */
   template?: MessageTemplate | null;
+  /** Choices offered with the message (Messenger's quick replies). */
+  quickReplies?: string[];
   /** Chat messages: where it stands, since when, and the provider's refusal when it failed. */
   status?: MessageStatus;
   statusAt?: string;

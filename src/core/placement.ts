@@ -100,6 +100,7 @@ export function placeInQueue(
     'flow-fallback': `The flow failed, so its fallback queue ${queue.devName} is used`,
     callback: `A callback the caller asked for waits in queue ${queue.devName}`,
     telephony: `The telephony provider routes it to queue ${queue.devName}`,
+    invitation: `The invitation to chat places it in queue ${queue.devName}`,
   }[source];
   return {
     entryPointId: null,

@@ -11,6 +11,7 @@ import { createFlowRunner } from './flow-runner.js';
 import { type HttpClient, nodeHttpClient } from './http-client.js';
 import type { IdGenerator } from './id-generator.js';
 import { createInteractionService } from './interaction-service.js';
+import { createInviteToChat } from './invitations/invite-to-chat.js';
 import { createStandardResponses } from './invitations/standard-responses.js';
 import { createChannelProviders } from './messaging/channel-providers.js';
 import type { MessagingProvider } from './messaging/messaging-provider.js';
@@ -104,6 +105,7 @@ export function createEngine(config: EngineConfig) {
     flows,
     committed,
     onTimers: (changes) => timers.apply(changes),
+    onOutbox: (items) => outbox.added(items),
     metrics,
   });
   const callCenters = createCallCenterService({ store, clock, newId });
@@ -130,6 +132,17 @@ export function createEngine(config: EngineConfig) {
     onTimers: (changes) => timers.apply(changes),
   });
   const outbox = createOutboxDispatcher({ store, clock, destinations: { messaging: messaging.delivery } });
+  const invitations = createInviteToChat({
+    store,
+    clock,
+    interactions,
+    contacts,
+    channelProviders,
+    standardResponses,
+    router,
+    newId,
+    committed,
+  });
   const telephony = createTelephonyService({ store, clock, newId, interactions, flows, router, conversations, committed });
   return {
     store,
@@ -148,6 +161,7 @@ export function createEngine(config: EngineConfig) {
     messaging,
     outbox,
     standardResponses,
+    invitations,
     webhooks,
     queueStats,
     /** What the metrics' gauges read when scraped. */

@@ -13,7 +13,9 @@ import {
   type InteractionEvent,
   type InteractionState,
   interactionEvent,
+  type MessageAuthor,
   type MessagingMedium,
+  type OutboxItem,
   type Page,
   type PageRequest,
   type Queue,
@@ -28,6 +30,7 @@ import type { ConfigurationService } from './configuration-service.js';
 import { placeByEntryPoint } from './entry-point-placement.js';
 import { type FlowRunner, offerTimerId } from './flow-runner.js';
 import type { IdGenerator } from './id-generator.js';
+import { type OutgoingContent, outboundMessage } from './messaging/outbound.js';
 import type { Metrics } from './metrics.js';
 
 type Body = Record<string, unknown>;
@@ -48,6 +51,8 @@ export interface InteractionDeps {
   committed(interaction: Interaction): void;
   /** Arms timers this service saved (scheduled callbacks). */
   onTimers(changes: TimerChanges): void;
+  /** Hands committed outbox items to the dispatcher (an invitation's message). */
+  onOutbox(items: OutboxItem[]): void;
   metrics?: Metrics;
 }
 
@@ -134,7 +139,7 @@ export function createInteractionService(deps: InteractionDeps) {
     tenant: Tenant,
     interaction: Interaction,
     transferQueue: Queue | null,
-    placedAs: 'transfer' | 'callback' = 'transfer',
+    placedAs: 'transfer' | 'callback' | 'invitation' = 'transfer',
   ): Promise<{ change: InteractionChange; after: () => void }> {
     const now = interaction.createdAt;
     const events: NewEvent[] = [];
@@ -239,11 +244,18 @@ export function createInteractionService(deps: InteractionDeps) {
        * callback, the queue it goes to (no flow), at once or when `callbackAt` comes, and since when its
        * customer has been waiting.
        */
-      extras: Partial<Pick<Interaction, 'voiceCall' | 'parentInteractionId' | 'unansweredSince'>> & {
+      extras: Partial<
+        Pick<Interaction, 'id' | 'voiceCall' | 'parentInteractionId' | 'unansweredSince' | 'contactId' | 'invitation'>
+      > & {
         callbackQueue?: Queue;
         callbackAt?: string;
+        /** An invitation to chat: the queue it waits in (no flow), and the agent it prefers. */
+        invitationQueue?: Queue;
+        preferredAgent?: { agent: string; expiresAt: string };
         /** Messaging: the customer's message that starts the conversation, stored with it. */
         firstMessage?: Omit<ConversationMessage, 'interactionId'>;
+        /** Messaging: a message to the customer, stored and queued in the outbox with the interaction. */
+        outgoing?: { content: OutgoingContent; author: MessageAuthor; sender: ConversationMessage['sender'] };
       } = {},
     ): Promise<{ interaction: InteractionView; replayed: boolean }> {
       // Only a request that can be retried under its key needs its fingerprint.
@@ -263,7 +275,7 @@ export function createInteractionService(deps: InteractionDeps) {
       const customer = text(body.customer);
       const contactPoint = text(body.contactPoint);
       const base: Interaction = {
-        id: newId(),
+        id: extras.id ?? newId(),
         tenantId: tenant.id,
         channelType,
         medium,
@@ -292,6 +304,19 @@ export function createInteractionService(deps: InteractionDeps) {
           ? { scheduledCallback: { queueId: extras.callbackQueue.id, at: extras.callbackAt } }
           : {}),
         ...(extras.firstMessage ? { lastCustomerMessageAt: extras.firstMessage.sentAt } : {}),
+        ...(extras.contactId ? { contactId: extras.contactId } : {}),
+        ...(extras.invitation ? { invitation: extras.invitation } : {}),
+        ...(extras.preferredAgent
+          ? {
+              routing: {
+                stepId: null,
+                requirements: null,
+                preferredAgent: extras.preferredAgent,
+                targetAgent: null,
+                maxWaitUntil: null,
+              },
+            }
+          : {}),
         revision: 1,
         createdAt: now,
         updatedAt: now,
@@ -309,17 +334,28 @@ export function createInteractionService(deps: InteractionDeps) {
         ? { change: { interaction: base, events: [] as NewEvent[] }, after: () => deps.committed(base) }
         : base.scheduledCallback
           ? scheduleCallback(base, base.scheduledCallback)
-          : await route(tenant, base, extras.callbackQueue ?? null, 'callback');
+          : extras.invitationQueue
+            ? await route(tenant, base, extras.invitationQueue, 'invitation')
+            : await route(tenant, base, extras.callbackQueue ?? null, 'callback');
       routed.change.events.unshift(created);
       if (extras.firstMessage) {
         const message: ConversationMessage = { ...extras.firstMessage, interactionId: base.id };
         routed.change.events.splice(1, 0, interactionEvent(base.id, 'message.received', now, { message }));
         routed.change.messages = [...(routed.change.messages ?? []), message];
       }
+      const outgoing = extras.outgoing
+        ? outboundMessage(newId, now, { tenantId: tenant.id, interactionId: base.id }, extras.outgoing.content, extras.outgoing)
+        : null;
+      if (outgoing) {
+        routed.change.events.push(interactionEvent(base.id, 'message.queued', now, { message: outgoing.message }));
+        routed.change.messages = [...(routed.change.messages ?? []), outgoing.message];
+        routed.change.outbox = [...(routed.change.outbox ?? []), outgoing.item];
+      }
       const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };
       deps.metrics?.interactionCreated(base.channelType);
       routed.after();
+      if (outgoing) deps.onOutbox([outgoing.item]);
       // What was just stored, as GET would read it (without reading it back).
       return { interaction: { ...routed.change.interaction, events: outcome.events }, replayed: false };
     },

@@ -77,6 +77,7 @@ const queueFields = {
   description: nullableText(),
   slaMinutes: sla,
   routing: queueRouting,
+  chatQueueKey: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
 };
 export const queueCreate = Type.Object(
   {
@@ -85,6 +86,7 @@ export const queueCreate = Type.Object(
     description: Type.Optional(queueFields.description),
     slaMinutes: Type.Optional(sla),
     routing: Type.Optional(queueRouting),
+    chatQueueKey: Type.Optional(queueFields.chatQueueKey),
   },
   closed,
 );
@@ -98,6 +100,8 @@ export const channelCreate = Type.Object(
     defaultQueueId: id,
     defaultEntryPointSlaMinutes: Type.Optional(sla),
     inactivityMinutes: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    chatProtocol: Type.Optional(Type.Union([Type.Enum(['flex-chat', 'basic']), Type.Null()])),
+    inboundRouteByCall: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   },
   closed,
 );
@@ -109,6 +113,8 @@ export const channelUpdate = Type.Object(
     defaultQueueId: Type.Optional(id),
     defaultEntryPointSlaMinutes: Type.Optional(sla),
     inactivityMinutes: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    chatProtocol: Type.Optional(Type.Union([Type.Enum(['flex-chat', 'basic']), Type.Null()])),
+    inboundRouteByCall: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
   },
   closed,
 );
@@ -459,6 +465,20 @@ const standardResponseFields = {
 /** A standard response; the service checks the content and its field codes. */
 export const standardResponseCreate = Type.Object(standardResponseFields, closed);
 export const standardResponseUpdate = Type.Partial(Type.Object(standardResponseFields, closed));
+
+/** The logical ESP request of a routing strategy (Genesys' Request3rdServer): the service checks its content. */
+export const espRequest = Type.Object(
+  {
+    AppName: Type.Optional(Type.String({ maxLength: 200 })),
+    AppType: Type.Optional(Type.Union([Type.String({ maxLength: 40 }), Type.Integer()])),
+    Service: Type.Optional(Type.String({ maxLength: 200 })),
+    Method: Type.Optional(Type.String({ maxLength: 200 })),
+    Parameters: Type.Optional(Type.Record(Type.String({ maxLength: 200 }), Type.Unknown())),
+    UserData: Type.Optional(Type.Record(Type.String({ maxLength: 200 }), Type.Unknown())),
+    RequestorInfo: Type.Optional(Type.Record(Type.String({ maxLength: 200 }), Type.Unknown())),
+  },
+  closed,
+);
 
 export const listQuery = Type.Object({ limit: Type.Optional(Type.String()), cursor: Type.Optional(Type.String()) }, closed);
 

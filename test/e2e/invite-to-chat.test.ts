@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { type AgentClient, connectAgent } from '../support/agent-client.js';
+import { type GraphStandIn, startGraphStandIn } from '../support/graph-stand-in.js';
 import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { eventually } from '../support/http-receiver.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON documents.
+type Json = any;
 
 // Invitations to chat (seed 001): standard responses, their field codes, and (to come) the ESP endpoint.
 
@@ -53,5 +59,288 @@ describe('standard responses', () => {
     const other = await createTenant(h);
     assert.equal((await h.call('GET', `${other.base}/standard-responses/${order.id}`)).status, 404);
     assert.equal((await h.call('GET', base)).body.result.length, 3);
+  });
+});
+
+describe('InviteToChat (ESP)', () => {
+  let graph: GraphStandIn;
+  let url: string;
+  const clients: AgentClient[] = [];
+  before(async () => {
+    graph = await startGraphStandIn('EAAG-invite');
+    url = await h.listen();
+  });
+  after(async () => {
+    for (const client of clients) await client.close();
+    await graph.close();
+  });
+
+  /** A tenant as CONTRACT 1(b) has it: the WhatsApp channel whatsapp-main, SR-WA-ORDER, the invitations queue. */
+  async function setup() {
+    const t = await createTenant(h, { allowPrivateNetworkRequests: true });
+    const support = await make(h, `${t.base}/queues`, { name: 'Support' });
+    const invites = await make(h, `${t.base}/queues`, { name: 'WA invites', chatQueueKey: '1:session-WA-sendSR' });
+    const routed = await make(h, `${t.base}/queues`, { name: 'Inbound by call', chatQueueKey: '1:inbound-by-call' });
+    const channel = await make(h, `${t.base}/channels`, {
+      name: 'whatsapp-main',
+      type: 'messaging',
+      medium: 'whatsapp',
+      defaultQueueId: support.id,
+    });
+    await make(h, `${t.base}/entry-points`, { channelId: channel.id, address: '+15557654321' });
+    const provider = await h.call('PUT', `${t.base}/channels/${channel.id}/provider`, {
+      body: {
+        type: 'whatsapp',
+        settings: { apiBaseUrl: graph.apiBaseUrl, phoneNumbers: [{ id: '1700', address: '+15557654321' }] },
+        credentials: { accessToken: 'EAAG-invite', appSecret: 'invite-secret', verifyToken: 'v' },
+      },
+    });
+    assert.equal(provider.status, 200, JSON.stringify(provider.body));
+    await make(h, `${t.base}/standard-responses`, {
+      name: 'SR-WA-ORDER',
+      contentType: 'notification',
+      body: 'Hello <$Contact.FirstName$>, your order <$CustomProperties.OrderNumber$> is ready. Reply here to chat with <$Agent.FirstName$>.',
+      template: {
+        id: 'acme_ns@order_ready',
+        language: 'en_US',
+        parameters: ['<$Contact.FirstName$>', '<$CustomProperties.OrderNumber$>', '<$Agent.FirstName$>'],
+      },
+    });
+    const request = (changes: { Parameters?: Json; UserData?: Json; top?: Json } = {}): Json => ({
+      AppName: 'DMS_WhatsApp',
+      Service: 'ChatService',
+      Method: 'InviteToChat',
+      ...changes.top,
+      Parameters: {
+        _umsChannel: 'whatsapp-main',
+        _umsClientId: '+15551234567',
+        _umsBusinessId: '+15557654321',
+        StandardResponseId: 'SR-WA-ORDER',
+        ChatQueueKey: '1:session-WA-sendSR',
+        TerminateSessionFlag: 'false',
+        Contact: { FirstName: 'John', LastName: 'Smith' },
+        Agent: { FirstName: 'Ana' },
+        CustomProperties: { OrderNumber: 'A-1042' },
+        ...changes.Parameters,
+      },
+      UserData: {
+        PhoneNumber: '+15551234567',
+        GCTI_Chat_SubmitAsOutbound: 'true',
+        LastCalledAgent_EmployeeID: 'emp-0042',
+        ...changes.UserData,
+      },
+    });
+    const esp = async (body: Json) => {
+      const response = await h.call('POST', `${t.base}/esp`, { body });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      return response.body;
+    };
+    const fault = async (body: Json) => (await esp(body)).Fault?.faultCode as number | undefined;
+    const count = async () => (await h.call('GET', `${t.base}/interactions?limit=200`)).body.result.length as number;
+    return { t, support, invites, routed, channel, request, esp, fault, count };
+  }
+
+  test('scenarios 1, 2, 17, 22, 23, 24: the session, its queue, the rendered template sent, the contact, the user data', async () => {
+    const s = await setup();
+    const before = graph.sent.length;
+    const answer = await s.esp(s.request());
+    const sessionId = answer.Parameters._umsChatSessionId as string;
+    const interaction = (await h.call('GET', `${s.t.base}/interactions/${sessionId}`)).body.result;
+    assert.equal(interaction.id, sessionId);
+    assert.deepEqual(
+      [
+        interaction.channelType,
+        interaction.medium,
+        interaction.direction,
+        interaction.customer,
+        interaction.contactPoint,
+        interaction.queueId,
+        interaction.state,
+      ],
+      ['messaging', 'whatsapp', 'outbound', '+15551234567', '+15557654321', s.invites.id, 'queued'],
+    );
+    assert.deepEqual([interaction.invitation.type, interaction.invitation.subtype], ['Outbound', 'OutboundNew']);
+    assert.deepEqual(interaction.attributes, {
+      PhoneNumber: '+15551234567',
+      GCTI_Chat_SubmitAsOutbound: 'true',
+      LastCalledAgent_EmployeeID: 'emp-0042',
+    });
+    const contact = (await h.call('GET', `${s.t.base}/contacts/${interaction.contactId}`)).body.result;
+    assert.deepEqual([contact.phoneNumbers, contact.firstName], [['+15551234567'], 'John']);
+    const sent = await eventually(async () => (graph.sent.length === before + 1 ? graph.sent[before] : null));
+    assert.deepEqual(sent.body.template, {
+      name: 'order_ready',
+      language: { code: 'en_US' },
+      components: [
+        {
+          type: 'body',
+          parameters: [
+            { type: 'text', text: 'John' },
+            { type: 'text', text: 'A-1042' },
+            { type: 'text', text: 'Ana' },
+          ],
+        },
+      ],
+    });
+    const messages = (await h.call('GET', `${s.t.base}/interactions/${sessionId}/messages`)).body.result;
+    assert.equal(messages[0].text, 'Hello John, your order A-1042 is ready. Reply here to chat with Ana.');
+    // The same contact next time (scenario 24): found, not made again.
+    const second = await s.esp(s.request({ UserData: { GCTI_Chat_SubmitAsOutbound: 'false' } }));
+    const again = (await h.call('GET', `${s.t.base}/interactions/${second.Parameters._umsChatSessionId}`)).body.result;
+    assert.equal(again.contactId, interaction.contactId);
+    assert.deepEqual([again.direction, again.invitation.type, again.invitation.subtype], ['inbound', 'Inbound', 'InboundNew']);
+  });
+
+  test('scenarios 3–15, 26: the faults of the table, and nothing created by a fault', async () => {
+    const s = await setup();
+    const before = await s.count();
+    assert.equal(await s.fault(s.request({ Parameters: { _umsClientId: '' } })), 1001);
+    assert.equal(await s.fault(s.request({ Parameters: { _umsBusinessId: undefined } })), 1001);
+    assert.equal(await s.fault(s.request({ Parameters: { _umsBusinessId: '+15550000000' } })), 1002);
+    assert.equal(await s.fault(s.request({ Parameters: { _umsChannel: 'no-such-channel' } })), 1002);
+    assert.equal(await s.fault(s.request({ top: { Method: 'InviteToChats' } })), 1005);
+    assert.equal(await s.fault(s.request({ top: { Service: 'OtherService' } })), 1005);
+    assert.equal(await s.fault(s.request({ top: { AppName: '', AppType: '' } })), 1006);
+    assert.equal(await s.fault(s.request({ Parameters: { StandardResponseId: 'SR-NOPE' } })), 1007);
+    for (const key of ['session-WA-sendSR', '1:', 'a:b', '2:no-such-endpoint']) {
+      assert.equal(await s.fault(s.request({ Parameters: { ChatQueueKey: key } })), 1009, key);
+    }
+    assert.equal(await s.fault(s.request({ Parameters: { TerminateSessionFlag: 'yes' } })), 1010);
+    assert.equal(await s.fault(s.request({ Parameters: { Contact: '{1}{"FirstName":"John"}' } })), 1012);
+    assert.equal(await s.count(), before, 'no fault creates an interaction');
+    // AppType 171 alone, or AppName alone, is enough (scenario 10); a {l} list is a KVList (26).
+    assert.ok((await s.esp(s.request({ top: { AppName: '', AppType: '171' } }))).Parameters);
+    const listed = await s.esp(s.request({ Parameters: { Contact: '{l}{"FirstName":"Jo"}' } }));
+    const listedMessages = (await h.call('GET', `${s.t.base}/interactions/${listed.Parameters._umsChatSessionId}/messages`)).body
+      .result;
+    assert.match(listedMessages[0].text, /^Hello Jo,/);
+    // A single channel needs no _umsChannel (3); a second one makes it required (4).
+    assert.ok((await s.esp(s.request({ Parameters: { _umsChannel: undefined } }))).Parameters);
+    const fb = await make(h, `${s.t.base}/channels`, {
+      name: 'fb-main',
+      type: 'messaging',
+      medium: 'facebook',
+      defaultQueueId: s.support.id,
+    });
+    await make(h, `${s.t.base}/entry-points`, { channelId: fb.id, address: '1067280970047460' });
+    assert.equal(await s.fault(s.request({ Parameters: { _umsChannel: undefined } })), 1001);
+    // A notification is WhatsApp's; Messenger takes quick replies (15).
+    await h.call('PUT', `${s.t.base}/channels/${fb.id}/provider`, {
+      body: {
+        type: 'messenger',
+        settings: { apiBaseUrl: graph.apiBaseUrl, pageId: '1067280970047460' },
+        credentials: { pageAccessToken: 'EAAG-invite', appSecret: 's', verifyToken: 'v' },
+      },
+    });
+    const onMessenger = {
+      _umsChannel: 'fb-main',
+      _umsBusinessId: '1067280970047460',
+      _umsClientId: '2457000000001',
+      ChatQueueKey: undefined,
+    };
+    assert.equal(await s.fault(s.request({ Parameters: onMessenger })), 1008);
+    await make(h, `${s.t.base}/standard-responses`, {
+      name: 'SR-FB-MENU',
+      contentType: 'quick-replies',
+      body: 'Hi <$Contact.FirstName$>, how can we help?',
+      quickReplies: ['Billing', 'Delivery'],
+    });
+    assert.ok((await s.esp(s.request({ Parameters: { ...onMessenger, StandardResponseId: 'SR-FB-MENU' } }))).Parameters);
+    // SMS is not supported (7); a channel on another protocol is refused (8).
+    const sms = await make(h, `${s.t.base}/channels`, { name: 'sms-main', type: 'sms', defaultQueueId: s.support.id });
+    await make(h, `${s.t.base}/entry-points`, { channelId: sms.id, address: '+15557654322' });
+    assert.equal(await s.fault(s.request({ Parameters: { _umsChannel: 'sms-main', _umsBusinessId: '+15557654322' } })), 1003);
+    const basic = await make(h, `${s.t.base}/channels`, {
+      name: 'wa-basic',
+      type: 'messaging',
+      medium: 'whatsapp',
+      defaultQueueId: s.support.id,
+      chatProtocol: 'basic',
+    });
+    await make(h, `${s.t.base}/entry-points`, { channelId: basic.id, address: '+15557654323' });
+    assert.equal(await s.fault(s.request({ Parameters: { _umsChannel: 'wa-basic', _umsBusinessId: '+15557654323' } })), 1004);
+  });
+
+  test('scenarios 11, 13, 16, 18–21: default queues, no response, terminating, rendering', async () => {
+    const s = await setup();
+    // No ChatQueueKey: the channel's inbound-route-by-call, else its default queue (11).
+    const plain = await s.esp(s.request({ Parameters: { ChatQueueKey: undefined } }));
+    assert.equal(
+      (await h.call('GET', `${s.t.base}/interactions/${plain.Parameters._umsChatSessionId}`)).body.result.queueId,
+      s.support.id,
+    );
+    await h.call('PUT', `${s.t.base}/channels/${s.channel.id}`, { body: { inboundRouteByCall: '1:inbound-by-call' } });
+    const byCall = await s.esp(s.request({ Parameters: { ChatQueueKey: undefined } }));
+    assert.equal(
+      (await h.call('GET', `${s.t.base}/interactions/${byCall.Parameters._umsChatSessionId}`)).body.result.queueId,
+      s.routed.id,
+    );
+    // No standard response: a session, and no message (13).
+    const before = graph.sent.length;
+    const silent = await s.esp(s.request({ Parameters: { StandardResponseId: undefined } }));
+    assert.deepEqual(
+      (await h.call('GET', `${s.t.base}/interactions/${silent.Parameters._umsChatSessionId}/messages`)).body.result,
+      [],
+    );
+    // TerminateSessionFlag "TRUE": the message goes, the session ends at once, its id still answered (16).
+    const ended = await s.esp(s.request({ Parameters: { TerminateSessionFlag: 'TRUE' } }));
+    const terminated = (await h.call('GET', `${s.t.base}/interactions/${ended.Parameters._umsChatSessionId}`)).body.result;
+    assert.deepEqual([terminated.state, terminated.queueId], ['terminated', s.invites.id]);
+    const sentAfterTerminating = await eventually(async () => {
+      const [message] = (await h.call('GET', `${s.t.base}/interactions/${terminated.id}/messages`)).body.result;
+      return message?.status === 'sent' ? message : null;
+    });
+    assert.match(sentAfterTerminating.externalId, /^wamid\./);
+    assert.ok(graph.sent.length > before);
+    // A text response outside WhatsApp's window is refused: only a template opens a conversation (Q1.5).
+    await make(h, `${s.t.base}/standard-responses`, {
+      name: 'SR-TEXT',
+      body: '<$Left(Contact.FirstName, 1)$>. <$Contact.MiddleName$>|<$Length("abc")$>|<$"Line1\\nLine2"$>',
+    });
+    assert.equal(await s.fault(s.request({ Parameters: { StandardResponseId: 'SR-TEXT' } })), 1008);
+    // Rendering (17–20), seen on the message stored with the notification.
+    await make(h, `${s.t.base}/standard-responses`, {
+      name: 'SR-RENDER',
+      contentType: 'notification',
+      body: '<$Left(Contact.FirstName, 1)$>. <$Contact.MiddleName$>|<$Length("abc")$>|<$"Line1\\nLine2"$>',
+      template: { id: 'acme_ns@note', parameters: ['<$Left(Contact.FirstName, 1)$>.'] },
+    });
+    const rendered = await s.esp(s.request({ Parameters: { StandardResponseId: 'SR-RENDER' } }));
+    const text = (await h.call('GET', `${s.t.base}/interactions/${rendered.Parameters._umsChatSessionId}/messages`)).body
+      .result[0].text;
+    assert.equal(text, 'J. |3|Line1\nLine2');
+    // A response whose formula fails when rendered (an unknown function) is fault 1011 (21); syntax errors
+    // never get that far: they are refused when the response is stored.
+    await make(h, `${s.t.base}/standard-responses`, {
+      name: 'SR-BAD',
+      contentType: 'notification',
+      template: { id: 'acme_ns@x', parameters: ['<$Shout(Contact.FirstName)$>'] },
+    });
+    assert.equal(await s.fault(s.request({ Parameters: { StandardResponseId: 'SR-BAD' } })), 1011);
+  });
+
+  test('scenario 25: the last called agent is offered the new conversation first', async () => {
+    const s = await setup();
+    const emp = await make(h, `${s.t.base}/agents`, {
+      name: 'Emp',
+      email: 'emp@example.com',
+      employeeId: 'emp-0042',
+      queueIds: [s.invites.id],
+    });
+    const other = await make(h, `${s.t.base}/agents`, { name: 'Other', email: 'other@example.com', queueIds: [s.invites.id] });
+    const connect = async (agent: Json) => {
+      const token = (await make(h, `${s.t.base}/agents/${agent.id}/tokens`, {})).token as string;
+      const client = await connectAgent(url, s.t.id, token);
+      clients.push(client);
+      await client.next('hello');
+      await client.request({ type: 'presence', status: 'available' });
+      return client;
+    };
+    const otherClient = await connect(other);
+    const empClient = await connect(emp);
+    const answer = await s.esp(s.request());
+    const offer = await empClient.next('offer');
+    assert.equal(offer.interaction.id, answer.Parameters._umsChatSessionId);
+    assert.equal(await otherClient.quiet('offer'), true);
   });
 });

@@ -48,7 +48,9 @@ export const messengerProvider: MessagingProvider = {
   async send({ settings, secrets, message, http, allowPrivateNetwork, context }): Promise<SendResult> {
     const { apiBaseUrl } = settings as unknown as MessengerSettings;
     const last = context.lastCustomerMessageAt ? Date.parse(context.lastCustomerMessageAt) : 0;
-    const humanAgentTag = Date.parse(context.now) - last > responseWindowMs;
+    // Past the 24 hours only a person's reply may go (tagged HUMAN_AGENT); anything else goes as a
+    // response, and Meta refuses it if the window is closed (the message then fails with Meta's error).
+    const humanAgentTag = context.author === 'agent' && Date.parse(context.now) - last > responseWindowMs;
     const response = await http({
       method: 'POST',
       url: `${apiBaseUrl}/me/messages`,

@@ -99,6 +99,17 @@ export function sendBody(message: OutgoingMessage, humanAgentTag: boolean): Json
     ...(humanAgentTag ? { tag: 'HUMAN_AGENT' } : {}),
     message: attachment
       ? { attachment: { type: kind, payload: { url: attachment.url, is_reusable: true } } }
-      : { text: message.text },
+      : {
+          text: message.text,
+          ...(message.quickReplies.length > 0
+            ? {
+                quick_replies: message.quickReplies.map((title) => ({
+                  content_type: 'text',
+                  title: title.slice(0, 20),
+                  payload: title,
+                })),
+              }
+            : {}),
+        },
   };
 }

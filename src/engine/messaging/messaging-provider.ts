@@ -16,6 +16,8 @@ export interface OutgoingMessage {
   text: string;
   attachments: MessageAttachment[];
   template: MessageTemplate | null;
+  /** Choices offered with the text (Messenger's quick replies); empty for most messages. */
+  quickReplies: string[];
 }
 
 /** What became of a send: taken (with the provider's id), refused for good (4xx), or to try again. */

@@ -286,6 +286,7 @@ export function createMessagingService(deps: {
           text: message.text,
           attachments: message.attachments ?? [],
           template: message.template ?? null,
+          quickReplies: message.quickReplies ?? [],
         },
         http: deps.http,
         allowPrivateNetwork: tenant.allowPrivateNetworkRequests,

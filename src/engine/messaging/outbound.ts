@@ -1,6 +1,15 @@
 import type { ConversationMessage, MessageAttachment, MessageAuthor, MessageTemplate, OutboxItem } from '../../core/model.js';
 import type { IdGenerator } from '../id-generator.js';
 
+/** What a message to the customer carries. */
+export interface OutgoingContent {
+  text: string;
+  attachments: MessageAttachment[];
+  template: MessageTemplate | null;
+  /** Choices the customer can tap (Messenger's quick replies). */
+  quickReplies?: string[];
+}
+
 /**
  * An outbound message and the outbox item that sends it, made together: both go into the change that
  * decides the send (an agent's reply, a flow's sendMessage), and the item leaves after its commit.
@@ -9,7 +18,7 @@ export function outboundMessage(
   newId: IdGenerator,
   at: string,
   to: { tenantId: string; interactionId: string },
-  content: { text: string; attachments: MessageAttachment[]; template: MessageTemplate | null },
+  content: OutgoingContent,
   from: { author: MessageAuthor; sender: ConversationMessage['sender'] },
 ): { message: ConversationMessage; item: OutboxItem } {
   const message: ConversationMessage = {
@@ -27,6 +36,7 @@ export function outboundMessage(
     createdAt: at,
     attachments: content.attachments,
     template: content.template,
+    ...(content.quickReplies && content.quickReplies.length > 0 ? { quickReplies: content.quickReplies } : {}),
     status: 'queued',
     statusAt: at,
     error: null,
