@@ -20,6 +20,8 @@ const actions: Record<string, string> = {
   inputs: 'Give the input a waiting flow step asks for',
   validate: 'Validate a flow document without storing it',
   simulate: 'Simulate a flow version without side effects',
+  esp: 'Run an ESP request of a routing strategy (ChatService.InviteToChat); a fault is a 200 with Fault',
+  message: 'A message from Apple Messages for Business',
 };
 
 /** Nouns of collections that do not read well singularised by dropping an s. */
@@ -75,7 +77,8 @@ function summaryOf(method: string, url: string): string {
 
 /** The success status an operation answers with. */
 export function successStatus(method: string, url: string): number {
-  if (url.startsWith('/telephony/')) return 200;
+  // Providers' webhooks answer 200 to whatever they take, as their providers expect.
+  if (url.startsWith('/telephony/') || url.startsWith('/providers/')) return 200;
   const last = url.split('/').filter(Boolean).at(-1) ?? '';
   if (method === 'DELETE') return 204;
   if (method === 'POST' && !actions[last] && !last.startsWith(':')) return 201;
