@@ -73,6 +73,7 @@ export function createEngine(config: EngineConfig) {
     onCommitted: committed,
     newId,
     onOutbox: (items) => outbox.added(items),
+    invite: (tenant, request, key) => invitations.esp(tenant, request, key),
   });
   const router = createRouter({
     store,

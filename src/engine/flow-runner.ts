@@ -27,6 +27,7 @@ import type { Clock } from './clock.js';
 import { placeByEntryPoint } from './entry-point-placement.js';
 import type { HttpClient } from './http-client.js';
 import type { IdGenerator } from './id-generator.js';
+import type { EspOutcome, EspRequest } from './invitations/invite-to-chat.js';
 import { outboundMessage } from './messaging/outbound.js';
 
 type NewEvent = Omit<InteractionEvent, 'seq'>;
@@ -42,6 +43,11 @@ export interface FlowRunnerDeps {
   newId: IdGenerator;
   /** Called after a commit with the messages the flow queued for sending (sendMessage on a conversation). */
   onOutbox(items: OutboxItem[]): void;
+  /**
+   * Runs an invitation to chat (the inviteToChat step): the ESP request, under a key that makes a
+   * repeat of the same step's request return the first session. Absent: the step answers a fault.
+   */
+  invite?(tenant: Tenant, request: EspRequest, idempotencyKey: string): Promise<EspOutcome>;
 }
 
 /** The body of a simulation: a sample interaction and the events to play, in order. */
@@ -58,8 +64,11 @@ export interface SimulationRequest {
   inputs?: Record<string, unknown>;
   startAt?: string;
   events?: {
-    type: 'input' | 'http.response' | 'http.failed' | 'timeout' | 'routing.connected';
+    type: 'input' | 'http.response' | 'http.failed' | 'timeout' | 'routing.connected' | 'invite.done' | 'invite.fault';
     afterSeconds?: number;
+    /** invite.done: the session id the invitation answered; invite.fault: its fault code. */
+    sessionId?: string;
+    faultCode?: number;
     value?: string;
     status?: number;
     headers?: Record<string, string>;
@@ -206,6 +215,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     const requests: Extract<FlowEffect, { type: 'httpRequest' }>[] = [];
     const messages: ConversationMessage[] = [];
     const outbox: OutboxItem[] = [];
+    const invites: Extract<FlowEffect, { type: 'inviteToChat' }>[] = [];
     const pendingEffects = [...current.effects];
     while (pendingEffects.length > 0) {
       const effect = pendingEffects.shift() as FlowEffect;
@@ -244,6 +254,10 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
             outbox.push(item);
             events.push(interactionEvent(interaction.id, 'message.queued', now, { message }));
           }
+          break;
+        case 'inviteToChat':
+          invites.push(effect);
+          events.push(interactionEvent(interaction.id, 'flow.invite_to_chat', now, { stepId: effect.stepId }));
           break;
         case 'enqueue':
         case 'routeToAgent': {
@@ -363,6 +377,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
         deps.onCommitted(saved);
         if (outbox.length > 0) deps.onOutbox(outbox);
         for (const request of requests) void perform(tenant, saved.id, request);
+        for (const invite of invites) void invited(tenant, saved.id, invite);
       },
     };
   }
@@ -425,6 +440,29 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       : { type: 'http.failed', requestId: request.requestId, reason: outcome.reason, message: outcome.message };
     await deliver(tenant.id, interactionId, flowEvent).catch(() => {
       // The run may have moved on (a timeout fired first); nothing waits for this answer any more.
+    });
+  }
+
+  /** Runs a flow's invitation to chat and feeds the outcome (the session, or the fault) back to the run. */
+  async function invited(tenant: Tenant, interactionId: string, effect: Extract<FlowEffect, { type: 'inviteToChat' }>) {
+    const request: EspRequest = {
+      AppName: 'Switchboard flow',
+      Service: 'ChatService',
+      Method: 'InviteToChat',
+      ...effect.request,
+    };
+    const outcome: EspOutcome = deps.invite
+      ? await deps.invite(tenant, request, `flow-invite:${interactionId}:${effect.requestId}`).catch((error: Error) => ({
+          ok: false as const,
+          faultCode: 1011,
+          faultString: `RENDERING_FAILED: ${error.message}`,
+        }))
+      : { ok: false, faultCode: 1005, faultString: 'UNKNOWN_SERVICE_OR_METHOD: invitations are not available here' };
+    const flowEvent: FlowEvent = outcome.ok
+      ? { type: 'invite.done', requestId: effect.requestId, sessionId: outcome.sessionId }
+      : { type: 'invite.fault', requestId: effect.requestId, faultCode: outcome.faultCode, faultString: outcome.faultString };
+    await deliver(tenant.id, interactionId, flowEvent).catch(() => {
+      // The run may have moved on (its timeout fired first).
     });
   }
 
@@ -599,6 +637,17 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
           requestId: waiting.requestId,
           reason: scripted.reason ?? 'network',
           message: 'Simulated failure.',
+        };
+      }
+      if (scripted.type === 'invite.done' && waiting?.kind === 'invite') {
+        flowEvent = { type: 'invite.done', requestId: waiting.requestId, sessionId: scripted.sessionId ?? 'simulated-session' };
+      }
+      if (scripted.type === 'invite.fault' && waiting?.kind === 'invite') {
+        flowEvent = {
+          type: 'invite.fault',
+          requestId: waiting.requestId,
+          faultCode: scripted.faultCode ?? 1001,
+          faultString: 'Simulated fault.',
         };
       }
       if (flowEvent) feed(flowEvent, scripted.type);

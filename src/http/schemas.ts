@@ -209,8 +209,18 @@ export const flowSimulate = Type.Object(
       Type.Array(
         Type.Object(
           {
-            type: Type.Enum(['input', 'http.response', 'http.failed', 'timeout', 'routing.connected']),
+            type: Type.Enum([
+              'input',
+              'http.response',
+              'http.failed',
+              'timeout',
+              'routing.connected',
+              'invite.done',
+              'invite.fault',
+            ]),
             afterSeconds: Type.Optional(Type.Number({ minimum: 0, maximum: 604800 })),
+            sessionId: Type.Optional(Type.String({ maxLength: 100 })),
+            faultCode: Type.Optional(Type.Integer({ minimum: 1000, maximum: 9999 })),
             value: Type.Optional(Type.String({ maxLength: 1000 })),
             status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
             headers: Type.Optional(Type.Record(Type.String(), Type.String())),

@@ -319,6 +319,90 @@ describe('InviteToChat (ESP)', () => {
     assert.equal(await s.fault(s.request({ Parameters: { StandardResponseId: 'SR-BAD' } })), 1011);
   });
 
+  test('the inviteToChat flow step on a call: scenarios 1, 16, 22 and 25, and a fault the flow branches on', async () => {
+    const s = await setup();
+    const emp = await make(h, `${s.t.base}/agents`, {
+      name: 'Emp',
+      email: 'emp-flow@example.com',
+      employeeId: 'emp-0042',
+      queueIds: [s.invites.id],
+    });
+    const empToken = (await make(h, `${s.t.base}/agents/${emp.id}/tokens`, {})).token as string;
+    const empClient = await connectAgent(url, s.t.id, empToken);
+    clients.push(empClient);
+    await empClient.next('hello');
+    await empClient.request({ type: 'presence', status: 'available' });
+    const phones = await make(h, `${s.t.base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: s.support.id });
+    await make(h, `${s.t.base}/entry-points`, { channelId: phones.id, address: '+18005550199' });
+    const step = (fields: Json) => ({
+      id: 'invite',
+      type: 'inviteToChat',
+      channel: 'whatsapp-main',
+      clientId: '{{ interaction.customer }}',
+      businessId: '+15557654321',
+      standardResponse: 'SR-WA-ORDER',
+      chatQueueKey: '1:session-WA-sendSR',
+      contact: { FirstName: 'John' },
+      agent: { FirstName: 'Ana' },
+      customProperties: { OrderNumber: 'A-1042' },
+      userData: {
+        PhoneNumber: '{{ interaction.customer }}',
+        GCTI_Chat_SubmitAsOutbound: 'true',
+        LastCalledAgent_EmployeeID: 'emp-0042',
+      },
+      variable: 'chat',
+      exits: { next: 'invited', fault: 'declined' },
+      ...fields,
+    });
+    const flowWith = async (name: string, fields: Json) => {
+      const flow = await make(h, `${s.t.base}/flows`, {
+        name,
+        definition: {
+          start: 'invite',
+          steps: [step(fields), { id: 'invited', type: 'end' }, { id: 'declined', type: 'end' }],
+        },
+      });
+      return flow.id as string;
+    };
+    /** A call whose flow is the given one: the flow runs on it, and invites the caller. */
+    const call = async (flowId: string, customer: string) => {
+      const mapping = await make(h, `${s.t.base}/dispatch-mappings`, {
+        name: `call ${customer}`,
+        channelType: 'voice',
+        interactionField: 'customer',
+        value: customer,
+        flowId,
+      });
+      const created = await h.call('POST', `${s.t.base}/interactions`, {
+        body: { channelType: 'voice', contactPoint: '+18005550199', customer },
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await h.call('PUT', `${s.t.base}/dispatch-mappings/${mapping.id}`, { body: { active: false } });
+      return eventually(async () => {
+        const interaction = (await h.call('GET', `${s.t.base}/interactions/${created.body.result.id}`)).body.result;
+        return interaction.flowRun?.status === 'completed' ? interaction : null;
+      });
+    };
+    // 1, 22, 25: the session in the queue, Outbound/OutboundNew, the last called agent offered it first.
+    const invited = await call(await flowWith('Invite', {}), '+15551234567');
+    const inviteStep = (interaction: Json) => interaction.flowRun.path.find((p: Json) => p.stepId === 'invite');
+    assert.equal(inviteStep(invited).exit, 'next');
+    const sessionId = inviteStep(invited).detail.sessionId as string;
+    const session = (await h.call('GET', `${s.t.base}/interactions/${sessionId}`)).body.result;
+    assert.deepEqual(
+      [session.queueId, session.invitation.type, session.invitation.subtype, session.direction],
+      [s.invites.id, 'Outbound', 'OutboundNew', 'outbound'],
+    );
+    assert.equal((await empClient.next('offer')).interaction.id, sessionId);
+    // 16: terminated at once, its id still given to the flow.
+    const ended = await call(await flowWith('Invite and end', { terminateSession: true }), '+15551234568');
+    const terminated = (await h.call('GET', `${s.t.base}/interactions/${inviteStep(ended).detail.sessionId}`)).body.result;
+    assert.equal(terminated.state, 'terminated');
+    // A fault: the flow takes its fault exit, with the code and text.
+    const declined = await call(await flowWith('Invite elsewhere', { businessId: '+15550000000' }), '+15551234569');
+    assert.deepEqual([inviteStep(declined).exit, inviteStep(declined).detail.faultCode], ['fault', 1002]);
+  });
+
   test('scenario 25: the last called agent is offered the new conversation first', async () => {
     const s = await setup();
     const emp = await make(h, `${s.t.base}/agents`, {

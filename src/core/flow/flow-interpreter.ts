@@ -31,6 +31,7 @@ export interface Frame {
 export type Waiting =
   | { kind: 'input'; stepId: string; timerId: string; attempt: number }
   | { kind: 'http'; stepId: string; requestId: string; timerId: string }
+  | { kind: 'invite'; stepId: string; requestId: string; timerId: string }
   | { kind: 'routing'; stepId: string; timerId: string | null };
 
 /** One step a run entered, as kept in the interaction's history. */
@@ -79,6 +80,8 @@ export type FlowEvent =
   | { type: 'http.response'; requestId: string; status: number; headers: Record<string, string>; body: unknown }
   | { type: 'http.failed'; requestId: string; reason: 'timeout' | 'refused' | 'network'; message: string }
   | { type: 'routing.failed'; message: string }
+  | { type: 'invite.done'; requestId: string; sessionId: string }
+  | { type: 'invite.fault'; requestId: string; faultCode: number; faultString: string }
   | { type: 'routing.connected' };
 
 export type FlowEffect =
@@ -91,6 +94,16 @@ export type FlowEffect =
       headers: Record<string, string>;
       body: string | null;
       timeoutMs: number;
+    }
+  | {
+      type: 'inviteToChat';
+      requestId: string;
+      stepId: string;
+      /** The logical ESP request (CONTRACT 1(b)), rendered. */
+      request: {
+        Parameters: Record<string, unknown>;
+        UserData: Record<string, string>;
+      };
     }
   | { type: 'setTimer'; timerId: string; at: string }
   | { type: 'cancelTimer'; timerId: string }
@@ -205,6 +218,23 @@ class Machine {
           return this.resume({ ...waiting, timerId: '' }, 'timeout', 'The request did not answer in time.');
         }
         return this.ignore();
+      case 'invite': {
+        if (event.type === 'invite.done' && event.requestId === waiting.requestId) {
+          const step = this.currentStep() as StepOf<'inviteToChat'>;
+          this.frame().vars[step.variable ?? step.id] = event.sessionId;
+          return this.resume(waiting, 'next', null, { sessionId: event.sessionId });
+        }
+        if (event.type === 'invite.fault' && event.requestId === waiting.requestId) {
+          const step = this.currentStep() as StepOf<'inviteToChat'>;
+          const fault = { faultCode: event.faultCode, faultString: event.faultString };
+          this.frame().vars[`${step.variable ?? step.id}Fault`] = fault;
+          return this.resume(waiting, 'fault', null, fault);
+        }
+        if (event.type === 'timer' && event.timerId === waiting.timerId) {
+          return this.resume({ ...waiting, timerId: '' }, 'timeout', 'The invitation did not answer in time.');
+        }
+        return this.ignore();
+      }
       case 'routing':
         if (event.type === 'timer' && event.timerId === waiting.timerId) {
           this.effects.push({ type: 'leaveQueue', stepId: waiting.stepId });
@@ -393,6 +423,34 @@ class Machine {
         this.effects.push({ type: 'httpRequest', requestId, method: step.method, url, headers, body, timeoutMs });
         const timerId = this.timer(timeoutMs);
         this.wait({ kind: 'http', stepId: step.id, requestId, timerId }, { method: step.method, url });
+        return;
+      }
+      case 'inviteToChat': {
+        const scope = this.scope();
+        const render = (value: string | undefined) => (value === undefined ? undefined : renderTemplate(value, scope));
+        const renderAll = (values: Record<string, string> | undefined) =>
+          Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, renderTemplate(value, scope)]));
+        const requestId = this.nextId('invite');
+        const Parameters: Record<string, unknown> = {
+          _umsChannel: render(step.channel),
+          _umsClientId: render(step.clientId),
+          _umsBusinessId: render(step.businessId),
+          StandardResponseId: render(step.standardResponse),
+          ChatQueueKey: render(step.chatQueueKey),
+          TerminateSessionFlag: step.terminateSession === undefined ? undefined : String(step.terminateSession),
+          Contact: renderAll(step.contact),
+          Agent: renderAll(step.agent),
+          CustomProperties: renderAll(step.customProperties),
+        };
+        for (const key of Object.keys(Parameters)) if (Parameters[key] === undefined) delete Parameters[key];
+        this.effects.push({
+          type: 'inviteToChat',
+          requestId,
+          stepId: step.id,
+          request: { Parameters, UserData: renderAll(step.userData) },
+        });
+        const timerId = this.timer((step.timeoutSeconds ?? 15) * 1000);
+        this.wait({ kind: 'invite', stepId: step.id, requestId, timerId });
         return;
       }
       case 'collectInput': {

@@ -11,6 +11,9 @@ const variableName = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 const expression = (description: string) => Type.String({ minLength: 1, maxLength: 2000, description: `CEL: ${description}` });
 const template = (description: string) =>
   Type.String({ maxLength: 4000, description: `Template: text with {{ CEL }} parts. ${description}` });
+const Optional = Type.Optional;
+const templates = (description: string) =>
+  Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }), template(description), { maxProperties: 100 });
 const expressions = (description: string) =>
   Type.Record(Type.String({ pattern: variableName }), expression(description), { maxProperties: 100 });
 const time = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$|^24:00$', description: 'HH:MM, 24-hour' });
@@ -93,6 +96,33 @@ export const stepSchemas = {
       responseVariables: Type.Optional(expressions('read from `response` (status, headers, body)')),
     },
     exits('next', 'timeout', 'error'),
+  ),
+  inviteToChat: step(
+    'inviteToChat',
+    "Invites the caller to continue on a messaging channel (Genesys' InviteToChat): a new conversation, a standard response sent to it. The session id goes in vars.<variable>; a fault (code and text) in vars.<variable>Fault.",
+    {
+      channel: Optional(template('The messaging channel, by name (_umsChannel); may be left out when the tenant has one.')),
+      clientId: template('The customer on the channel (_umsClientId): WhatsApp, their number.'),
+      businessId: template('The business number or id (_umsBusinessId): an entry point of the channel.'),
+      standardResponse: Optional(template('The standard response to send, by name or id (StandardResponseId).')),
+      chatQueueKey: Optional(template('The queue, by chat queue key (ChatQueueKey).')),
+      terminateSession: Optional(
+        Type.Boolean({ description: 'End the session once the message is queued (TerminateSessionFlag).' }),
+      ),
+      contact: Optional(templates('Contact values for the field codes')),
+      agent: Optional(templates('Agent values for the field codes')),
+      customProperties: Optional(templates('CustomProperties values for the field codes')),
+      userData: Optional(
+        templates(
+          "UserData: the new interaction's attributes (PhoneNumber, GCTI_Chat_SubmitAsOutbound, LastCalledAgent_EmployeeID…)",
+        ),
+      ),
+      variable: Optional(
+        Type.String({ pattern: variableName, description: 'vars.<variable> gets the session id; the step id by default.' }),
+      ),
+      timeoutSeconds: Optional(Type.Integer({ minimum: 1, maximum: 60, default: 15 })),
+    },
+    exits('next', 'fault', 'timeout', 'error'),
   ),
   collectInput: step(
     'collectInput',

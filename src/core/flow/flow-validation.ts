@@ -219,6 +219,16 @@ function checkStep(step: FlowStep, index: number, refs: FlowReferences, errors: 
       }
       break;
     }
+    case 'inviteToChat': {
+      for (const field of ['channel', 'clientId', 'businessId', 'standardResponse', 'chatQueueKey'] as const) {
+        const value = step[field];
+        if (value !== undefined) checkTemplate(value, at(field), errors);
+      }
+      for (const field of ['contact', 'agent', 'customProperties', 'userData'] as const) {
+        for (const [name, value] of Object.entries(step[field] ?? {})) checkTemplate(value, at(`${field}/${name}`), errors);
+      }
+      break;
+    }
     case 'collectInput':
       checkTemplate(step.prompt, at('prompt'), errors);
       if (step.retryPrompt !== undefined) checkTemplate(step.retryPrompt, at('retryPrompt'), errors);

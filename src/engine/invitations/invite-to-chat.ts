@@ -152,7 +152,7 @@ export function createInviteToChat(deps: {
     }
   }
 
-  async function invite(tenant: Tenant, request: EspRequest): Promise<EspOutcome> {
+  async function invite(tenant: Tenant, request: EspRequest, idempotencyKey: string | null): Promise<EspOutcome> {
     if (textOf(request.AppName) === '' && textOf(request.AppType) === '') throw faults.application();
     if (textOf(request.Service) !== 'ChatService' || textOf(request.Method) !== 'InviteToChat') {
       throw faults.method(`${textOf(request.Service) || '(no service)'}.${textOf(request.Method) || '(no method)'}`);
@@ -323,7 +323,7 @@ export function createInviteToChat(deps: {
         source: textOf(request.AppName) || `AppType ${textOf(request.AppType)}`,
         attributes: userData,
       },
-      null,
+      idempotencyKey,
       {
         id: sessionId,
         invitationQueue: queue,
@@ -368,9 +368,9 @@ export function createInviteToChat(deps: {
 
   return {
     /** Runs an ESP request; a fault of the contract's table is an outcome, other failures are errors. */
-    async esp(tenant: Tenant, request: EspRequest): Promise<EspOutcome> {
+    async esp(tenant: Tenant, request: EspRequest, idempotencyKey: string | null = null): Promise<EspOutcome> {
       try {
-        return await invite(tenant, request);
+        return await invite(tenant, request, idempotencyKey);
       } catch (error) {
         if (error instanceof Fault) return { ok: false, faultCode: error.faultCode, faultString: error.faultString };
         if (error instanceof AppError) throw error;
