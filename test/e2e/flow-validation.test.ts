@@ -281,6 +281,7 @@ describe('warnings, dry runs and formats', () => {
       'collectInput',
       'end',
       'httpRequest',
+      'inviteToChat',
       'playPrompt',
       'routeToAgent',
       'routeToQueue',
