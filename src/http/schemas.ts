@@ -398,23 +398,24 @@ const routingMapFields = {
 export const routingMapCreate = Type.Object(routingMapFields, closed);
 export const routingMapUpdate = Type.Partial(routingMapCreate, closed);
 
+/** Files sent with a message, by URL (up to 10). */
+const attachments = Type.Array(
+  Type.Object(
+    {
+      url: Type.String({ maxLength: 2000 }),
+      contentType: Type.String({ maxLength: 200 }),
+      name: Type.Optional(Type.String({ maxLength: 200 })),
+    },
+    closed,
+  ),
+  { maxItems: 10 },
+);
+
 /** A message to the customer; the messaging service checks the content (text, attachments, template). */
 export const messageCreate = Type.Object(
   {
     text: Type.Optional(Type.String({ maxLength: 4096 })),
-    attachments: Type.Optional(
-      Type.Array(
-        Type.Object(
-          {
-            url: Type.String({ maxLength: 2000 }),
-            contentType: Type.String({ maxLength: 200 }),
-            name: Type.Optional(Type.String({ maxLength: 200 })),
-          },
-          closed,
-        ),
-        { maxItems: 10 },
-      ),
-    ),
+    attachments: Type.Optional(attachments),
     template: Type.Optional(
       Type.Object(
         {
@@ -444,19 +445,7 @@ const standardResponseFields = {
   description: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
   contentType: Type.Optional(Type.String({ maxLength: 40 })),
   body: Type.Optional(Type.String({ maxLength: 4096 })),
-  attachments: Type.Optional(
-    Type.Array(
-      Type.Object(
-        {
-          url: Type.String({ maxLength: 2000 }),
-          contentType: Type.String({ maxLength: 200 }),
-          name: Type.Optional(Type.String({ maxLength: 200 })),
-        },
-        closed,
-      ),
-      { maxItems: 10 },
-    ),
-  ),
+  attachments: Type.Optional(attachments),
   template: Type.Optional(
     Type.Union([
       Type.Object(

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { readmeBlock, runQuickStart } from '../support/readme.js';
+import { freePort, readmeBlock, runQuickStart } from '../support/readme.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchboard-invite-doc-'));
@@ -13,14 +12,6 @@ after(async () => {
   await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 test("docs/invite-to-chat.md's worked example runs verbatim after the quick start: a session, a fault, the template sent", async () => {
   server = await startServer({ SWITCHBOARD_DATA_DIR: join(dir, 'data') });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { promisify } from 'node:util';
 
 /** The first ```bash block after a heading of a document of the project (the README by default). */
@@ -30,4 +31,13 @@ export async function runQuickStart(
     env: { ...process.env, SB: url, ...env },
   });
   return stdout.trim().split('\n');
+}
+
+/** A loopback port nobody listens on, for an example's stand-in server. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

@@ -211,6 +211,17 @@ export function createMessagingService(deps: {
     }
   }
 
+  /** The newest interaction of a customer's conversation thread on an entry point of the channel. */
+  async function latestIn(tenant: Tenant, channel: Channel, who: { to: string; from: string }): Promise<Interaction | null> {
+    const thread = conversationThread({
+      channelType: channel.type,
+      medium: channel.medium,
+      contactPoint: who.to,
+      customer: who.from,
+    });
+    return thread ? store.findLatestInThread(tenant.id, thread) : null;
+  }
+
   /** The channel a messaging interaction is on (its entry point's). */
   async function channelOf(interaction: Interaction): Promise<Channel | null> {
     const entryPoint = interaction.entryPointId
@@ -408,13 +419,7 @@ export function createMessagingService(deps: {
      * customer sent up to `at` is read.
      */
     async readUpTo(tenant: Tenant, channel: Channel, receipt: { to: string; from: string; at: string }): Promise<void> {
-      const thread = conversationThread({
-        channelType: channel.type,
-        medium: channel.medium,
-        contactPoint: receipt.to,
-        customer: receipt.from,
-      });
-      const latest = thread ? await store.findLatestInThread(tenant.id, thread) : null;
+      const latest = await latestIn(tenant, channel, { to: receipt.to, from: receipt.from });
       if (!latest) return;
       const unread: ConversationMessage[] = [];
       let after: string | null = null;
@@ -456,13 +461,7 @@ export function createMessagingService(deps: {
      * by the customer, one still waiting is abandoned. False when the customer has no open conversation.
      */
     async customerEnded(tenant: Tenant, channel: Channel, who: { to: string; from: string }): Promise<boolean> {
-      const thread = conversationThread({
-        channelType: channel.type,
-        medium: channel.medium,
-        contactPoint: who.to,
-        customer: who.from,
-      });
-      const latest = thread ? await store.findLatestInThread(tenant.id, thread) : null;
+      const latest = await latestIn(tenant, channel, { to: who.to, from: who.from });
       if (!latest || finalStates.has(latest.state)) return false;
       await customerLeft(latest);
       return true;
@@ -474,13 +473,7 @@ export function createMessagingService(deps: {
       channel: Channel,
       who: { to: string; from: string },
     ): Promise<{ interaction: Interaction | null; messages: ConversationMessage[] }> {
-      const thread = conversationThread({
-        channelType: channel.type,
-        medium: channel.medium,
-        contactPoint: who.to,
-        customer: who.from,
-      });
-      const latest = thread ? await store.findLatestInThread(tenant.id, thread) : null;
+      const latest = await latestIn(tenant, channel, { to: who.to, from: who.from });
       if (!latest) return { interaction: null, messages: [] };
       return {
         interaction: latest,
