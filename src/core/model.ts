@@ -207,7 +207,7 @@ export interface Integration {
 }
 
 /** What a standard response holds (CONTRACT 1(a)): each medium takes some of them. */
-export const standardResponseTypes = ['text', 'notification', 'quick-replies'] as const;
+export const standardResponseTypes = ['text', 'notification', 'quick-replies', 'generic', 'single-selection-list'] as const;
 export type StandardResponseType = (typeof standardResponseTypes)[number];
 
 /**
@@ -228,6 +228,10 @@ export interface StandardResponse {
   template: { id: string; language: string; parameters: string[] } | null;
   /** quick-replies: the choices offered (titles; field codes allowed). */
   quickReplies: string[];
+  /** generic: the cards of a carousel (Messenger's generic template). */
+  cards: MessageCard[];
+  /** single-selection-list: the choices, one to pick (Messenger's buttons, Apple's list picker); body is its title. */
+  choices: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -472,6 +476,17 @@ export interface MessageAttachment {
   name: string | null;
 }
 
+/** A card of a carousel: a title, an optional subtitle and image, up to three buttons (a link, or a reply). */
+export interface MessageCard {
+  title: string;
+  subtitle: string | null;
+  imageUrl: string | null;
+  buttons: { title: string; url: string | null }[];
+}
+
+/** Rich content a message carries where its medium has it. */
+export type StructuredContent = { type: 'cards'; cards: MessageCard[] } | { type: 'list'; title: string; choices: string[] };
+
 /** A message template of the provider (WhatsApp: the only thing that may open a conversation after 24 h). */
 export interface MessageTemplate {
   name: string;
@@ -509,6 +524,8 @@ export interface ConversationMessage {
   template?: MessageTemplate | null;
   /** Choices offered with the message (Messenger's quick replies). */
   quickReplies?: string[];
+  /** Rich content: a carousel, or a list to pick from. */
+  structured?: StructuredContent | null;
   /** Chat messages: where it stands, since when, and the provider's refusal when it failed. */
   status?: MessageStatus;
   statusAt?: string;

@@ -460,6 +460,31 @@ const standardResponseFields = {
     ]),
   ),
   quickReplies: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 13 })),
+  cards: Type.Optional(
+    Type.Array(
+      Type.Object(
+        {
+          title: Type.String({ maxLength: 80 }),
+          subtitle: Type.Optional(Type.String({ maxLength: 80 })),
+          imageUrl: Type.Optional(Type.String({ maxLength: 2000 })),
+          buttons: Type.Optional(
+            Type.Array(
+              Type.Object(
+                { title: Type.String({ maxLength: 20 }), url: Type.Optional(Type.String({ maxLength: 2000 })) },
+                closed,
+              ),
+              {
+                maxItems: 3,
+              },
+            ),
+          ),
+        },
+        closed,
+      ),
+      { maxItems: 10 },
+    ),
+  ),
+  choices: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 20 })),
 };
 /** A standard response; the service checks the content and its field codes. */
 export const standardResponseCreate = Type.Object(standardResponseFields, closed);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type AgentClient, connectAgent } from '../support/agent-client.js';
+import { apiSecret, businessId, mspId, startAppleGateway } from '../support/apple-stand-in.js';
 import { type GraphStandIn, startGraphStandIn } from '../support/graph-stand-in.js';
 import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
 import { eventually } from '../support/http-receiver.js';
@@ -401,6 +402,114 @@ describe('InviteToChat (ESP)', () => {
     // A fault: the flow takes its fault exit, with the code and text.
     const declined = await call(await flowWith('Invite elsewhere', { businessId: '+15550000000' }), '+15551234569');
     assert.deepEqual([inviteStep(declined).exit, inviteStep(declined).detail.faultCode], ['fault', 1002]);
+  });
+
+  test('rich responses: Messenger’s carousel and buttons, Apple’s list picker', async () => {
+    const s = await setup();
+    const apple = await startAppleGateway();
+    try {
+      const fb = await make(h, `${s.t.base}/channels`, {
+        name: 'fb-main',
+        type: 'messaging',
+        medium: 'facebook',
+        defaultQueueId: s.support.id,
+      });
+      await make(h, `${s.t.base}/entry-points`, { channelId: fb.id, address: '1067280970047460' });
+      await h.call('PUT', `${s.t.base}/channels/${fb.id}/provider`, {
+        body: {
+          type: 'messenger',
+          settings: { apiBaseUrl: graph.apiBaseUrl, pageId: '1067280970047460' },
+          credentials: { pageAccessToken: 'EAAG-invite', appSecret: 's', verifyToken: 'v' },
+        },
+      });
+      const abc = await make(h, `${s.t.base}/channels`, {
+        name: 'apple-main',
+        type: 'messaging',
+        medium: 'apple-business-chat',
+        defaultQueueId: s.support.id,
+      });
+      await make(h, `${s.t.base}/entry-points`, { channelId: abc.id, address: businessId });
+      await h.call('PUT', `${s.t.base}/channels/${abc.id}/provider`, {
+        body: { type: 'apple', settings: { apiBaseUrl: apple.apiBaseUrl, businessId, mspId }, credentials: { apiSecret } },
+      });
+      await make(h, `${s.t.base}/standard-responses`, {
+        name: 'SR-CAROUSEL',
+        contentType: 'generic',
+        cards: [
+          {
+            title: 'Order <$CustomProperties.OrderNumber$>',
+            subtitle: 'Ready for pickup',
+            imageUrl: 'https://example.com/box.png',
+            buttons: [{ title: 'Track', url: 'https://example.com/t/<$CustomProperties.OrderNumber$>' }, { title: 'Talk to us' }],
+          },
+        ],
+      });
+      await make(h, `${s.t.base}/standard-responses`, {
+        name: 'SR-PICK',
+        contentType: 'single-selection-list',
+        body: 'Hi <$Contact.FirstName$>, pick a slot',
+        choices: ['Morning', 'Afternoon'],
+      });
+      await make(h, `${s.t.base}/standard-responses`, {
+        name: 'SR-PICK-MANY',
+        contentType: 'single-selection-list',
+        body: 'Pick',
+        choices: ['1', '2', '3', '4'],
+      });
+      const onMessenger = {
+        _umsChannel: 'fb-main',
+        _umsBusinessId: '1067280970047460',
+        _umsClientId: '2457000000009',
+        ChatQueueKey: undefined,
+      };
+      const before = graph.sent.length;
+      assert.ok((await s.esp(s.request({ Parameters: { ...onMessenger, StandardResponseId: 'SR-CAROUSEL' } }))).Parameters);
+      assert.ok((await s.esp(s.request({ Parameters: { ...onMessenger, StandardResponseId: 'SR-PICK' } }))).Parameters);
+      assert.equal(await s.fault(s.request({ Parameters: { ...onMessenger, StandardResponseId: 'SR-PICK-MANY' } })), 1008);
+      const [carousel, buttons] = await eventually(async () =>
+        graph.sent.length >= before + 2 ? graph.sent.slice(before) : null,
+      );
+      assert.deepEqual((carousel?.body.message as Json)?.attachment.payload, {
+        template_type: 'generic',
+        elements: [
+          {
+            title: 'Order A-1042',
+            subtitle: 'Ready for pickup',
+            image_url: 'https://example.com/box.png',
+            buttons: [
+              { type: 'web_url', url: 'https://example.com/t/A-1042', title: 'Track' },
+              { type: 'postback', title: 'Talk to us', payload: 'Talk to us' },
+            ],
+          },
+        ],
+      });
+      assert.deepEqual((buttons?.body.message as Json)?.attachment.payload, {
+        template_type: 'button',
+        text: 'Hi John, pick a slot',
+        buttons: [
+          { type: 'postback', title: 'Morning', payload: 'Morning' },
+          { type: 'postback', title: 'Afternoon', payload: 'Afternoon' },
+        ],
+      });
+      // Apple: the list picker, an interactive message; a notification is not Apple's.
+      const onApple = {
+        _umsChannel: 'apple-main',
+        _umsBusinessId: businessId,
+        _umsClientId: 'urn:mbid:AQAA-customer',
+        ChatQueueKey: undefined,
+      };
+      assert.ok((await s.esp(s.request({ Parameters: { ...onApple, StandardResponseId: 'SR-PICK' } }))).Parameters);
+      assert.equal(await s.fault(s.request({ Parameters: { ...onApple } })), 1008);
+      const picker = await eventually(async () => apple.sent.find((m) => m.body.type === 'interactive'));
+      assert.equal(picker.body.destinationId, 'urn:mbid:AQAA-customer');
+      assert.deepEqual(
+        picker.body.interactiveData.data.listPicker.sections[0].items.map((i: Json) => i.title),
+        ['Morning', 'Afternoon'],
+      );
+      assert.equal(picker.body.interactiveData.receivedMessage.title, 'Hi John, pick a slot');
+    } finally {
+      await apple.close();
+    }
   });
 
   test('scenario 25: the last called agent is offered the new conversation first', async () => {

@@ -48,9 +48,40 @@ export function readEvent(body: Json, headers: Record<string, unknown>): AppleEv
   return { kind: 'other', type };
 }
 
-/** The gzipped body of POST /message for a text reply. */
+/** The Messages for Business extension that shows Apple's own interactive messages (the list picker). */
+export const businessExtension =
+  'com.apple.messages.MSMessageExtensionBalloonPlugin:0000000000:com.apple.icloud.apps.messages.business.extension';
+
+/** The gzipped body of POST /message: a text reply, or a list to pick from as Apple's list picker. */
 export function sendBody(message: OutgoingMessage, businessId: string): Buffer {
-  return gzipSync(
-    JSON.stringify({ v: 1, type: 'text', id: message.id, sourceId: businessId, destinationId: message.to, body: message.text }),
-  );
+  const base = { v: 1, id: message.id, sourceId: businessId, destinationId: message.to };
+  if (message.structured?.type === 'list') {
+    const { title, choices } = message.structured;
+    return gzipSync(
+      JSON.stringify({
+        ...base,
+        type: 'interactive',
+        interactiveData: {
+          bid: businessExtension,
+          data: {
+            version: '1.0',
+            requestIdentifier: message.id,
+            listPicker: {
+              sections: [
+                {
+                  order: 0,
+                  title,
+                  multipleSelection: false,
+                  items: choices.map((choice, i) => ({ identifier: String(i + 1), order: i, style: 'default', title: choice })),
+                },
+              ],
+            },
+          },
+          receivedMessage: { title, style: 'icon' },
+          replyMessage: { title: 'Your choice', style: 'icon' },
+        },
+      }),
+    );
+  }
+  return gzipSync(JSON.stringify({ ...base, type: 'text', body: message.text }));
 }

@@ -1,4 +1,4 @@
-import type { MessageAttachment } from '../../core/model.js';
+import type { MessageAttachment, StructuredContent } from '../../core/model.js';
 import type { OutgoingMessage } from '../../engine/messaging/messaging-provider.js';
 
 // Messenger Platform payloads (webhook `object: page`, Send API) ↔ Switchboard's messages. Pure.
@@ -78,6 +78,32 @@ export function readEvents(body: unknown): { ok: true; events: MessengerEvent[] 
   return { ok: true, events };
 }
 
+/** A carousel as the generic template; a list to pick from as the button template (postback buttons). */
+function templatePayload(structured: StructuredContent): Json {
+  if (structured.type === 'cards') {
+    return {
+      template_type: 'generic',
+      elements: structured.cards.map((card) => ({
+        title: card.title,
+        ...(card.subtitle ? { subtitle: card.subtitle } : {}),
+        ...(card.imageUrl ? { image_url: card.imageUrl } : {}),
+        ...(card.buttons.length > 0
+          ? {
+              buttons: card.buttons.map((b) =>
+                b.url ? { type: 'web_url', url: b.url, title: b.title } : { type: 'postback', title: b.title, payload: b.title },
+              ),
+            }
+          : {}),
+      })),
+    };
+  }
+  return {
+    template_type: 'button',
+    text: structured.title,
+    buttons: structured.choices.map((choice) => ({ type: 'postback', title: choice.slice(0, 20), payload: choice })),
+  };
+}
+
 /**
  * The Send API body. Within 24 h of the customer's last message it is a RESPONSE; after, a person's
  * reply goes tagged HUMAN_AGENT (Meta allows it for 7 days).
@@ -97,19 +123,21 @@ export function sendBody(message: OutgoingMessage, humanAgentTag: boolean): Json
     recipient: { id: message.to },
     messaging_type: humanAgentTag ? 'MESSAGE_TAG' : 'RESPONSE',
     ...(humanAgentTag ? { tag: 'HUMAN_AGENT' } : {}),
-    message: attachment
-      ? { attachment: { type: kind, payload: { url: attachment.url, is_reusable: true } } }
-      : {
-          text: message.text,
-          ...(message.quickReplies.length > 0
-            ? {
-                quick_replies: message.quickReplies.map((title) => ({
-                  content_type: 'text',
-                  title: title.slice(0, 20),
-                  payload: title,
-                })),
-              }
-            : {}),
-        },
+    message: message.structured
+      ? { attachment: { type: 'template', payload: templatePayload(message.structured) } }
+      : attachment
+        ? { attachment: { type: kind, payload: { url: attachment.url, is_reusable: true } } }
+        : {
+            text: message.text,
+            ...(message.quickReplies.length > 0
+              ? {
+                  quick_replies: message.quickReplies.map((title) => ({
+                    content_type: 'text',
+                    title: title.slice(0, 20),
+                    payload: title,
+                  })),
+                }
+              : {}),
+          },
   };
 }

@@ -70,9 +70,13 @@ const faults = {
 /** The media an invitation can move a caller to, and the standard response types each takes (CONTRACT 1(a)). */
 const contentTypesByMedium: Record<string, StandardResponse['contentType'][]> = {
   whatsapp: ['text', 'notification'],
-  facebook: ['text', 'quick-replies'],
-  'apple-business-chat': ['text'],
+  facebook: ['text', 'quick-replies', 'generic', 'single-selection-list'],
+  // Apple's interactive messages: a single-selection list is its list picker.
+  'apple-business-chat': ['text', 'single-selection-list'],
 };
+
+/** Messenger shows a single-selection list as buttons: at most three. */
+const messengerButtons = 3;
 
 /**
  * The routing-strategy value types (CONTRACT 1(a'')): a string may carry a prefix in braces — `{s}` text,
@@ -213,6 +217,13 @@ export function createInviteToChat(deps: {
     if (responseRef && !response) throw faults.response(responseRef);
     if (response && !allowed.includes(response.contentType))
       throw faults.contentType(`${response.contentType} cannot be sent on ${medium}`);
+    if (
+      response?.contentType === 'single-selection-list' &&
+      medium === 'facebook' &&
+      response.choices.length > messengerButtons
+    ) {
+      throw faults.contentType(`Messenger shows at most ${messengerButtons} choices as buttons`);
+    }
     const resolved = await deps.channelProviders.resolve(tenant.id, channel.id);
     if (response && !resolved) throw faults.unknownChannel(`${channel.name} has no messaging provider to send through`);
 
@@ -288,6 +299,20 @@ export function createInviteToChat(deps: {
               }
             : null,
           quickReplies: response.quickReplies.map(render),
+          structured:
+            response.contentType === 'generic'
+              ? {
+                  type: 'cards',
+                  cards: response.cards.map((card) => ({
+                    title: render(card.title),
+                    subtitle: card.subtitle ? render(card.subtitle) : null,
+                    imageUrl: card.imageUrl ? render(card.imageUrl) : null,
+                    buttons: card.buttons.map((b) => ({ title: render(b.title), url: b.url ? render(b.url) : null })),
+                  })),
+                }
+              : response.contentType === 'single-selection-list'
+                ? { type: 'list', title: render(response.body), choices: response.choices.map(render) }
+                : null,
         };
       } catch (error) {
         if (error instanceof FieldCodeError) throw faults.rendering(error.message);

@@ -3,6 +3,7 @@ import { compileTemplate } from '../../core/field-codes/field-code-evaluator.js'
 import { FieldCodeError } from '../../core/field-codes/field-code-parser.js';
 import {
   type MessageAttachment,
+  type MessageCard,
   type Page,
   type PageRequest,
   type StandardResponse,
@@ -18,6 +19,47 @@ type Body = Record<string, unknown>;
 
 /** Messenger offers at most 13 quick replies, each titled in at most 20 characters once rendered. */
 const maxQuickReplies = 13;
+
+/** A list picker or a set of buttons holds at most this many choices (Messenger's buttons: 3, checked when sent there). */
+const maxChoices = 20;
+
+/** The cards of a carousel (Messenger's generic template: up to 10 cards, 3 buttons each). */
+function checkCards(value: unknown, errors: ApiError[]): MessageCard[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > 10) {
+    errors.push(apiError('INVALID_VALUE', 'cards lists 1 to 10 cards.', 'cards'));
+    return [];
+  }
+  return value.map((raw, i) => {
+    const card = (raw ?? {}) as Body;
+    const at = `cards[${i}]`;
+    const title = text(card.title, `${at}.title`, 80, errors, true);
+    checkTemplate(title, `${at}.title`, errors);
+    const subtitle = text(card.subtitle, `${at}.subtitle`, 80, errors, false);
+    checkTemplate(subtitle, `${at}.subtitle`, errors);
+    const imageUrl = text(card.imageUrl, `${at}.imageUrl`, 2000, errors, false);
+    if (imageUrl && !/^https?:\/\//i.test(imageUrl))
+      errors.push(apiError('INVALID_VALUE', `${at}.imageUrl must be an http(s) URL.`, `${at}.imageUrl`));
+    checkTemplate(imageUrl, `${at}.imageUrl`, errors);
+    const rawButtons = card.buttons ?? [];
+    const buttons: MessageCard['buttons'] = [];
+    if (!Array.isArray(rawButtons) || rawButtons.length > 3) {
+      errors.push(apiError('INVALID_VALUE', `${at}.buttons lists up to 3 buttons.`, `${at}.buttons`));
+    } else {
+      rawButtons.forEach((b, j) => {
+        const button = (b ?? {}) as Body;
+        const bat = `${at}.buttons[${j}]`;
+        const buttonTitle = text(button.title, `${bat}.title`, 20, errors, true);
+        checkTemplate(buttonTitle, `${bat}.title`, errors);
+        const url = text(button.url, `${bat}.url`, 2000, errors, false);
+        if (url && !/^https?:\/\//i.test(url))
+          errors.push(apiError('INVALID_VALUE', `${bat}.url must be an http(s) URL.`, `${bat}.url`));
+        checkTemplate(url, `${bat}.url`, errors);
+        buttons.push({ title: buttonTitle, url: url || null });
+      });
+    }
+    return { title, subtitle: subtitle || null, imageUrl: imageUrl || null, buttons };
+  });
+}
 
 /** A template's field codes, read now: a mistake is refused with its field and position. */
 function checkTemplate(text: string, field: string, errors: ApiError[]): void {
@@ -54,7 +96,7 @@ function checkResponse(body: Body): Omit<StandardResponse, 'id' | 'tenantId' | '
   if (!standardResponseTypes.includes(contentType)) {
     errors.push(apiError('INVALID_VALUE', `contentType must be one of ${standardResponseTypes.join(', ')}.`, 'contentType'));
   }
-  const message = text(body.body, 'body', 4096, errors, contentType !== 'notification');
+  const message = text(body.body, 'body', 4096, errors, contentType !== 'notification' && contentType !== 'generic');
   checkTemplate(message, 'body', errors);
   const rawAttachments = body.attachments ?? [];
   const attachments: MessageAttachment[] = [];
@@ -127,8 +169,27 @@ function checkResponse(body: Body): Omit<StandardResponse, 'id' | 'tenantId' | '
   } else if (Array.isArray(rawReplies) && rawReplies.length > 0) {
     errors.push(apiError('INVALID_VALUE', 'Only quick-replies have quickReplies.', 'quickReplies'));
   }
+  const cards = contentType === 'generic' ? checkCards(body.cards, errors) : [];
+  if (contentType !== 'generic' && Array.isArray(body.cards) && body.cards.length > 0) {
+    errors.push(apiError('INVALID_VALUE', 'Only generic responses have cards.', 'cards'));
+  }
+  const choices: string[] = [];
+  if (contentType === 'single-selection-list') {
+    const raw = body.choices;
+    if (!Array.isArray(raw) || raw.length === 0 || raw.length > maxChoices) {
+      errors.push(apiError('INVALID_VALUE', `choices lists 1 to ${maxChoices} choices.`, 'choices'));
+    } else {
+      raw.forEach((c, i) => {
+        const value = text(c, `choices[${i}]`, 200, errors, true);
+        checkTemplate(value, `choices[${i}]`, errors);
+        choices.push(value);
+      });
+    }
+  } else if (Array.isArray(body.choices) && body.choices.length > 0) {
+    errors.push(apiError('INVALID_VALUE', 'Only single-selection lists have choices.', 'choices'));
+  }
   if (errors.length > 0) throw new AppError(errors);
-  return { name, description, contentType, body: message, attachments, template, quickReplies };
+  return { name, description, contentType, body: message, attachments, template, quickReplies, cards, choices };
 }
 
 /** Standard responses: `/v1/tenants/{t}/standard-responses`, checked (field codes too) when stored. */

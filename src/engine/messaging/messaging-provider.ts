@@ -1,4 +1,11 @@
-import type { MessageAttachment, MessageAuthor, MessageTemplate, ProviderType, Tenant } from '../../core/model.js';
+import type {
+  MessageAttachment,
+  MessageAuthor,
+  MessageTemplate,
+  ProviderType,
+  StructuredContent,
+  Tenant,
+} from '../../core/model.js';
 import type { HttpClient } from '../http-client.js';
 
 /** A message as a provider's client is asked to send it. */
@@ -18,6 +25,8 @@ export interface OutgoingMessage {
   template: MessageTemplate | null;
   /** Choices offered with the text (Messenger's quick replies); empty for most messages. */
   quickReplies: string[];
+  /** Rich content (a carousel, a list to pick from); null for most messages. */
+  structured: StructuredContent | null;
 }
 
 /** What became of a send: taken (with the provider's id), refused for good (4xx), or to try again. */

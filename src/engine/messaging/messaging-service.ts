@@ -298,6 +298,7 @@ export function createMessagingService(deps: {
           attachments: message.attachments ?? [],
           template: message.template ?? null,
           quickReplies: message.quickReplies ?? [],
+          structured: message.structured ?? null,
         },
         http: deps.http,
         allowPrivateNetwork: tenant.allowPrivateNetworkRequests,

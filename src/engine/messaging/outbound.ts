@@ -1,4 +1,11 @@
-import type { ConversationMessage, MessageAttachment, MessageAuthor, MessageTemplate, OutboxItem } from '../../core/model.js';
+import type {
+  ConversationMessage,
+  MessageAttachment,
+  MessageAuthor,
+  MessageTemplate,
+  OutboxItem,
+  StructuredContent,
+} from '../../core/model.js';
 import type { IdGenerator } from '../id-generator.js';
 
 /** What a message to the customer carries. */
@@ -8,6 +15,8 @@ export interface OutgoingContent {
   template: MessageTemplate | null;
   /** Choices the customer can tap (Messenger's quick replies). */
   quickReplies?: string[];
+  /** Rich content where the medium has it (a carousel, a list to pick from). */
+  structured?: StructuredContent | null;
 }
 
 /**
@@ -37,6 +46,7 @@ export function outboundMessage(
     attachments: content.attachments,
     template: content.template,
     ...(content.quickReplies && content.quickReplies.length > 0 ? { quickReplies: content.quickReplies } : {}),
+    ...(content.structured ? { structured: content.structured } : {}),
     status: 'queued',
     statusAt: at,
     error: null,
