@@ -11,10 +11,12 @@ import { compileExpression } from './flow/expressions.js';
 import { freeFormError } from './json-limits.js';
 import {
   type Agent,
+  type CallAssignmentSettings,
   type ChannelType,
   type Contact,
   defaultAgentCapacity,
   defaultQueueRouting,
+  type IntegrationUser,
   type MessagingMedium,
   type QueueRouting,
 } from './model.js';
@@ -266,7 +268,17 @@ export function checkEntryPointAddress(
 
 const integrationTypePattern = /^[a-z][a-z0-9-]{0,39}$/;
 
-export function checkIntegration(input: { name?: unknown; type?: unknown }): Checked<{ name: string; type: string }> {
+export type IntegrationFields = { name: string; type: string } & CallAssignmentSettings;
+
+/**
+ * An integration and how it assigns finished calls to its users (seed 004). `agentId` resolves a user
+ * mapping's agent reference (id, email or employee id, as the caller looked it up) to the agent's id, or
+ * null when the tenant has no such agent.
+ */
+export function checkIntegration(
+  input: Record<string, unknown>,
+  facts: { agentId: (reference: string) => string | null },
+): Checked<IntegrationFields> {
   const errors: ApiError[] = [];
   const name = requiredText(input.name, 'name', errors);
   const type = typeof input.type === 'string' ? input.type : '';
@@ -274,7 +286,76 @@ export function checkIntegration(input: { name?: unknown; type?: unknown }): Che
   else if (!integrationTypePattern.test(type)) {
     errors.push(apiError('INVALID_INTEGRATION_TYPE', 'type must be a lower-case slug such as twilio or salesforce.', 'type'));
   }
-  return done(errors, () => ({ name, type }));
+
+  const users: IntegrationUser[] = [];
+  const rawUsers = Array.isArray(input.users) ? (input.users as Record<string, unknown>[]) : [];
+  for (const [index, raw] of rawUsers.entries()) {
+    const id = typeof raw.id === 'string' ? raw.id.trim() : '';
+    const email = typeof raw.email === 'string' ? normalizeEmail(raw.email) : null;
+    if (id === '') errors.push(apiError('REQUIRED', 'A user needs an id.', `users/${index}/id`));
+    else if (users.some((u) => u.id === id)) {
+      errors.push(apiError('DUPLICATE_INTEGRATION_USER', `Another user has the id ${id}.`, `users/${index}/id`));
+    }
+    if (email === null) errors.push(apiError('INVALID_EMAIL', 'A user needs an email address.', `users/${index}/email`));
+    else if (users.some((u) => u.email === email)) {
+      errors.push(apiError('DUPLICATE_INTEGRATION_USER', `Another user has the email ${email}.`, `users/${index}/email`));
+    }
+    users.push({ id, email: email ?? '', active: raw.active !== false });
+  }
+  const userIds = new Set(users.map((u) => u.id));
+  const user = (value: unknown, field: string): string | null => {
+    if (value === undefined || value === null || value === '') return null;
+    if (typeof value === 'string' && userIds.has(value)) return value;
+    errors.push(apiError('INTEGRATION_USER_NOT_FOUND', 'No user of this integration has this id.', field));
+    return null;
+  };
+
+  const userMappings: CallAssignmentSettings['userMappings'] = [];
+  const rawMappings = Array.isArray(input.userMappings) ? (input.userMappings as Record<string, unknown>[]) : [];
+  for (const [index, raw] of rawMappings.entries()) {
+    const reference = typeof raw.agentId === 'string' ? raw.agentId.trim() : '';
+    const agentId = reference === '' ? null : facts.agentId(reference);
+    if (agentId === null) {
+      errors.push(
+        apiError('AGENT_NOT_FOUND', 'No agent of the tenant has this id, email or employee id.', `userMappings/${index}/agentId`),
+      );
+    } else if (userMappings.some((m) => m.agentId === agentId)) {
+      errors.push(apiError('DUPLICATE_USER_MAPPING', 'This agent is mapped already.', `userMappings/${index}/agentId`));
+    }
+    const integrationUserId = user(raw.integrationUserId, `userMappings/${index}/integrationUserId`);
+    if (raw.integrationUserId === undefined || raw.integrationUserId === null || raw.integrationUserId === '') {
+      errors.push(apiError('REQUIRED', 'A mapping names the integration user.', `userMappings/${index}/integrationUserId`));
+    }
+    if (agentId !== null && integrationUserId !== null) userMappings.push({ agentId, integrationUserId });
+  }
+
+  const rawAssign = input.assignMissedCallsTo ?? 'automatic';
+  let assignMissedCallsTo: CallAssignmentSettings['assignMissedCallsTo'] = 'automatic';
+  if (rawAssign === 'automatic' || rawAssign === 'unassigned') assignMissedCallsTo = rawAssign;
+  else if (typeof rawAssign === 'object' && rawAssign !== null && 'user' in rawAssign) {
+    assignMissedCallsTo = { user: user((rawAssign as { user: unknown }).user, 'assignMissedCallsTo/user') ?? '' };
+  } else {
+    errors.push(
+      apiError(
+        'INVALID_VALUE',
+        'assignMissedCallsTo is "automatic", "unassigned" or {"user": <user id>}.',
+        'assignMissedCallsTo',
+      ),
+    );
+  }
+
+  const installerUserId = user(input.installerUserId, 'installerUserId');
+  const defaultAssigneeId = user(input.defaultAssigneeId, 'defaultAssigneeId');
+  return done(errors, () => ({
+    name,
+    type,
+    users,
+    userMappings,
+    assignMissedCallsTo,
+    contactOwners: input.contactOwners === true,
+    installerUserId,
+    defaultAssigneeId,
+  }));
 }
 
 export interface FlowFields {

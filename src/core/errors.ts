@@ -139,6 +139,9 @@ export const errorCatalog = {
     description: 'Another contact of the tenant already has one of these phone numbers or email addresses.',
   },
   INTEGRATION_IN_USE: { status: 409, description: 'The integration is named by a source dispatch mapping.' },
+  DUPLICATE_INTEGRATION_USER: { status: 400, description: 'Two users of the integration have the same id or email.' },
+  INTEGRATION_USER_NOT_FOUND: { status: 400, description: 'No user of the integration has this id.' },
+  DUPLICATE_USER_MAPPING: { status: 400, description: 'An agent is mapped to integration users twice.' },
   // Dispatch mappings
   INTEGRATION_NOT_FOUND: {
     status: 400,

@@ -9,6 +9,8 @@
  * `needs-contact-owner`, and the caller asks again with the owner the CRM gave (or null).
  */
 
+import type { CallAssignmentSettings } from './model.js';
+
 /** An agent as the chain sees them: their id and email. */
 export interface AgentRef {
   id: string;
@@ -32,17 +34,6 @@ export interface CallFacts {
   favoriteAgent: AgentRef | null;
 }
 
-export interface IntegrationUsers {
-  users: { id: string; email: string; active: boolean }[];
-  /** Explicit agent → integration user mappings: they win over email equality. */
-  mappings: { agentId: string; integrationUserId: string }[];
-  assignMissedCallsTo: 'automatic' | 'unassigned' | { user: string };
-  /** Whether the CRM can tell a contact's owner. */
-  contactOwners: boolean;
-  installerUserId: string | null;
-  defaultAssigneeId: string | null;
-}
-
 export type AssignmentMethod =
   | 'direct'
   | 'configured_user'
@@ -64,19 +55,19 @@ export type Assignment =
   | { kind: 'assigned'; assigneeIntegrationUserId: string | null; method: AssignmentMethod; attempts: Attempt[] }
   | { kind: 'needs-contact-owner'; attempts: Attempt[] };
 
-function activeUser(integration: IntegrationUsers, id: string | null): string | null {
+function activeUser(integration: CallAssignmentSettings, id: string | null): string | null {
   const user = id ? integration.users.find((u) => u.id === id) : undefined;
   return user?.active ? user.id : null;
 }
 
-function userByEmail(integration: IntegrationUsers, email: string): string | null {
+function userByEmail(integration: CallAssignmentSettings, email: string): string | null {
   const wanted = email.trim().toLowerCase();
   return integration.users.find((u) => u.active && u.email.toLowerCase() === wanted)?.id ?? null;
 }
 
 /** An agent's CRM user: the explicit mapping, else the active user with the same email. */
-export function resolveAgent(integration: IntegrationUsers, agent: AgentRef): string | null {
-  const mapped = integration.mappings.find((m) => m.agentId === agent.id);
+export function resolveAgent(integration: CallAssignmentSettings, agent: AgentRef): string | null {
+  const mapped = integration.userMappings.find((m) => m.agentId === agent.id);
   if (mapped) return activeUser(integration, mapped.integrationUserId);
   return userByEmail(integration, agent.email);
 }
@@ -85,7 +76,7 @@ export function resolveAgent(integration: IntegrationUsers, agent: AgentRef): st
  * The assignee of a finished call. `contactOwner`: undefined while the CRM has not been asked; the
  * owner's CRM user id, or null, once it has.
  */
-export function assignCall(facts: CallFacts, integration: IntegrationUsers, contactOwner?: string | null): Assignment {
+export function assignCall(facts: CallFacts, integration: CallAssignmentSettings, contactOwner?: string | null): Assignment {
   const direct = facts.handlingAgent ? resolveAgent(integration, facts.handlingAgent) : null;
   // Answered (or dialled out) by an agent the CRM knows: theirs, no chain.
   if ((facts.answered || facts.direction === 'outbound') && direct) {

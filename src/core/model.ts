@@ -197,7 +197,30 @@ export interface FlowVersion {
   createdAt: string;
 }
 
-export interface Integration {
+/** A person of the integrated system (a CRM user): who a finished call can be assigned to (seed 004). */
+export interface IntegrationUser {
+  id: string;
+  /** Lower-case: an agent with the same email is this user, unless a user mapping says otherwise. */
+  email: string;
+  active: boolean;
+}
+
+/** How an integration assigns finished calls to its users (CONTRACT 4(b')). */
+export interface CallAssignmentSettings {
+  users: IntegrationUser[];
+  /** Explicit agent → integration user mappings: they win over email equality. */
+  userMappings: { agentId: string; integrationUserId: string }[];
+  /** `automatic` runs the assignment chain for missed calls; otherwise they go to the user, or to nobody. */
+  assignMissedCallsTo: 'automatic' | 'unassigned' | { user: string };
+  /** Whether the integrated system can tell a contact's owner. */
+  contactOwners: boolean;
+  /** The user who installed the integration: the chain's last resort. */
+  installerUserId: string | null;
+  /** The chain's last resort when there is no installer. */
+  defaultAssigneeId: string | null;
+}
+
+export interface Integration extends CallAssignmentSettings {
   id: string;
   tenantId: string;
   name: string;
@@ -205,6 +228,16 @@ export interface Integration {
   createdAt: string;
   updatedAt: string;
 }
+
+/** What an integration stored before it had users reads as. */
+export const defaultCallAssignmentSettings: CallAssignmentSettings = {
+  users: [],
+  userMappings: [],
+  assignMissedCallsTo: 'automatic',
+  contactOwners: false,
+  installerUserId: null,
+  defaultAssigneeId: null,
+};
 
 /** What a standard response holds (CONTRACT 1(a)): each medium takes some of them. */
 export const standardResponseTypes = ['text', 'notification', 'quick-replies', 'generic', 'single-selection-list'] as const;

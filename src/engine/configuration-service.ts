@@ -30,6 +30,7 @@ import type {
   Tenant,
   VisibleDispatchMapping,
 } from '../core/model.js';
+import { defaultCallAssignmentSettings } from '../core/model.js';
 import type { ResourceTable, Store } from '../store/store.js';
 import type { AccessControl } from './access-control.js';
 import type { Clock } from './clock.js';
@@ -412,23 +413,52 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     },
   };
 
+  /** Integrations stored before they had users read with the defaults. */
+  const withAssignmentDefaults = (integration: Integration): Integration => ({
+    ...defaultCallAssignmentSettings,
+    ...integration,
+  });
+
+  /** The merged fields checked, with the agents the user mappings name looked up (by id, email or employee id). */
+  async function checkedIntegration(tenant: Tenant, merged: Body) {
+    const agents = new Map<string, string | null>();
+    const mappings = Array.isArray(merged.userMappings) ? (merged.userMappings as Body[]) : [];
+    for (const mapping of mappings) {
+      const reference = typeof mapping.agentId === 'string' ? mapping.agentId.trim() : '';
+      if (reference !== '' && !agents.has(reference)) {
+        agents.set(reference, (await store.findAgent(tenant.id, reference))?.id ?? null);
+      }
+    }
+    const checked = checkIntegration(merged, { agentId: (reference) => agents.get(reference) ?? null });
+    if (!checked.ok) refuse(checked.errors);
+    return checked.value;
+  }
+
   const integrations = {
-    ...lookups(store.integrations, 'integration'),
+    async get(tenant: Tenant, id: string): Promise<Integration> {
+      return withAssignmentDefaults(await requireFound(store.integrations.get(tenant.id, id), 'integration'));
+    },
+    async list(tenant: Tenant, page: PageRequest): Promise<Page<Integration>> {
+      const batch = await store.integrations.list(tenant.id, page);
+      return { ...batch, items: batch.items.map(withAssignmentDefaults) };
+    },
+    async remove(tenant: Tenant, id: string): Promise<void> {
+      if (!(await store.integrations.remove(tenant.id, id))) throw notFound('integration');
+    },
     async create(tenant: Tenant, body: Body): Promise<Integration> {
-      const checked = checkIntegration(body);
-      if (!checked.ok) refuse(checked.errors);
+      const fields = await checkedIntegration(tenant, body);
       const now = clock.now();
-      const integration: Integration = { id: newId(), tenantId: tenant.id, ...checked.value, createdAt: now, updatedAt: now };
+      const integration: Integration = { id: newId(), tenantId: tenant.id, ...fields, createdAt: now, updatedAt: now };
       await store.integrations.insert(integration);
       return integration;
     },
+    /** Fields not sent keep their value; a list sent (users, userMappings) replaces the list. */
     async update(tenant: Tenant, id: string, body: Body): Promise<Integration> {
       const current = await integrations.get(tenant, id);
       // The type may be what source mappings name, so it stays as created.
       throwIfAny(immutable({ ...current }, body, ['type']));
-      const checked = checkIntegration({ ...current, ...body });
-      if (!checked.ok) refuse(checked.errors);
-      const integration: Integration = { ...current, ...checked.value, updatedAt: clock.now() };
+      const fields = await checkedIntegration(tenant, { ...current, ...body });
+      const integration: Integration = { ...current, ...fields, updatedAt: clock.now() };
       if (!(await store.integrations.update(integration))) throw notFound('integration');
       return integration;
     },

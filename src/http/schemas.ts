@@ -151,9 +151,42 @@ export const entryPointSettingsUpdate = Type.Object(
   closed,
 );
 
-export const integrationCreate = Type.Object({ name: text(), type: Type.String({ maxLength: 40 }) }, closed);
+const integrationUserId = Type.String({ maxLength: 200 });
+const callAssignmentFields = {
+  users: Type.Optional(
+    Type.Array(
+      Type.Object(
+        { id: integrationUserId, email: Type.String({ maxLength: 320 }), active: Type.Optional(Type.Boolean()) },
+        closed,
+      ),
+      { maxItems: 5000, description: 'The people of the integrated system (e.g. CRM users) calls can be assigned to.' },
+    ),
+  ),
+  userMappings: Type.Optional(
+    Type.Array(
+      Type.Object(
+        {
+          agentId: Type.String({ maxLength: 320, description: 'An agent id, email or employee id; stored as the id.' }),
+          integrationUserId,
+        },
+        closed,
+      ),
+      { maxItems: 5000, description: 'Agent → integration user; a mapping wins over email equality.' },
+    ),
+  ),
+  assignMissedCallsTo: Type.Optional(
+    Type.Union([Type.Enum(['automatic', 'unassigned']), Type.Object({ user: integrationUserId }, closed)]),
+  ),
+  contactOwners: Type.Optional(Type.Boolean({ description: 'Whether the integrated system can tell a contact’s owner.' })),
+  installerUserId: Type.Optional(Type.Union([integrationUserId, Type.Null()])),
+  defaultAssigneeId: Type.Optional(Type.Union([integrationUserId, Type.Null()])),
+};
+export const integrationCreate = Type.Object(
+  { name: text(), type: Type.String({ maxLength: 40 }), ...callAssignmentFields },
+  closed,
+);
 export const integrationUpdate = Type.Object(
-  { name: Type.Optional(text()), type: Type.Optional(Type.String({ maxLength: 40 })) },
+  { name: Type.Optional(text()), type: Type.Optional(Type.String({ maxLength: 40 })), ...callAssignmentFields },
   closed,
 );
 

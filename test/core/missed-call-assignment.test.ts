@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assignCall, type CallFacts, type IntegrationUsers } from '../../src/core/missed-call-assignment.js';
+import { assignCall, type CallFacts } from '../../src/core/missed-call-assignment.js';
+import type { CallAssignmentSettings } from '../../src/core/model.js';
 
 // The assignment chain of seed 004 on the contract's fixtures: integration crm1 with users u-ana, u-bo
 // and u-installer; agents Ana and Bo (CRM users) and Cy (not one).
@@ -8,13 +9,13 @@ import { assignCall, type CallFacts, type IntegrationUsers } from '../../src/cor
 const ana = { id: 'agent-ana', email: 'ana@acme.com' };
 const bo = { id: 'agent-bo', email: 'Bo@Acme.com' };
 const cy = { id: 'agent-cy', email: 'cy@acme.com' };
-const crm1: IntegrationUsers = {
+const crm1: CallAssignmentSettings = {
   users: [
     { id: 'u-ana', email: 'ana@acme.com', active: true },
     { id: 'u-bo', email: 'bo@acme.com', active: true },
     { id: 'u-installer', email: 'admin@acme.com', active: true },
   ],
-  mappings: [],
+  userMappings: [],
   assignMissedCallsTo: 'automatic',
   contactOwners: true,
   installerUserId: 'u-installer',
@@ -108,7 +109,7 @@ describe('missed call assignment (CONTRACT 4(c))', () => {
   test('11: an explicit mapping beats email equality (Cy → u-bo): Cy resolves, so the call is theirs directly', () => {
     // The contract names the method last_step_agent here; with the mapping Cy is a CRM user, so by its own
     // rules the answered call is assigned directly (the assignee is the same: u-bo).
-    const mapped = { ...crm1, mappings: [{ agentId: cy.id, integrationUserId: 'u-bo' }] };
+    const mapped = { ...crm1, userMappings: [{ agentId: cy.id, integrationUserId: 'u-bo' }] };
     const eleven = assigned(
       assignCall(missed({ answered: true, handlingAgent: cy, lastStep: { kind: 'agent', agent: cy } }), mapped),
     );
