@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { appleAdapter, appleProvider } from './adapters/apple/index.js';
+import { hubspotFormat } from './adapters/hubspot/index.js';
 import { messengerAdapter, messengerProvider } from './adapters/messenger/index.js';
 import { scvAdapter } from './adapters/scv/scv-routes.js';
 import { webchatAdapter, webchatProvider } from './adapters/webchat/index.js';
@@ -9,6 +10,7 @@ import { whatsappAdapter, whatsappProvider } from './adapters/whatsapp/index.js'
 import { generateAdminToken } from './engine/access-control.js';
 import { systemClock } from './engine/clock.js';
 import { createEngine } from './engine/engine.js';
+import type { CallExportFormat } from './engine/exports/export-format.js';
 import { createUuidV7Generator } from './engine/id-generator.js';
 import type { MessagingProvider } from './engine/messaging/messaging-provider.js';
 import { createPrometheusMetrics } from './engine/metrics.js';
@@ -72,6 +74,8 @@ function endpointOf(databaseUrl: string): string {
 export const protocolAdapters: ProtocolAdapter[] = [scvAdapter, whatsappAdapter, messengerAdapter, appleAdapter, webchatAdapter];
 /** The messaging providers the adapters implement, for the engine to send through. */
 export const messagingProviders: MessagingProvider[] = [whatsappProvider, messengerProvider, appleProvider, webchatProvider];
+/** The CRMs finished calls can be exported to, besides Switchboard's own signed HTTP. */
+export const callExportFormats: CallExportFormat[] = [hubspotFormat];
 
 /** The store the configuration asks for; the Postgres driver is loaded only when used. */
 export async function openStore(config: Pick<ServeConfig, 'dataDir' | 'databaseUrl'>): Promise<Store> {
@@ -116,6 +120,7 @@ export async function serve(config: ServeConfig, log: (line: string) => void = c
       adminToken: token,
       metrics,
       messagingProviders,
+      callExportFormats,
     });
     metrics.readLive(() => engine.liveFigures());
     resumed = await engine.start();

@@ -12,6 +12,7 @@ import { freeFormError } from './json-limits.js';
 import {
   type Agent,
   type CallAssignmentSettings,
+  type CallExportTarget,
   type ChannelType,
   type Contact,
   defaultAgentCapacity,
@@ -268,7 +269,50 @@ export function checkEntryPointAddress(
 
 const integrationTypePattern = /^[a-z][a-z0-9-]{0,39}$/;
 
-export type IntegrationFields = { name: string; type: string } & CallAssignmentSettings;
+export type IntegrationFields = { name: string; type: string; callExport: CallExportTarget | null } & CallAssignmentSettings;
+
+/** The write-only credential each export format needs: the signing secret, or the API's access token. */
+export const exportCredentialOf = { 'signed-http': 'secret', hubspot: 'accessToken' } as const;
+
+/**
+ * Where the integration takes finished calls, and the credential given with it (write-only: returned
+ * apart, to be stored apart). A new target or format needs its credential unless one is stored for it.
+ */
+function checkCallExport(
+  value: unknown,
+  credentialStoredFor: CallExportTarget['format'] | null,
+  errors: ApiError[],
+): { target: CallExportTarget | null; credential: string | null } {
+  if (value === undefined || value === null) return { target: null, credential: null };
+  const raw = value as Record<string, unknown>;
+  const format = raw.format;
+  if (format !== 'signed-http' && format !== 'hubspot') {
+    errors.push(apiError('INVALID_VALUE', 'callExport.format is signed-http or hubspot.', 'callExport/format'));
+    return { target: null, credential: null };
+  }
+  const url = typeof raw.url === 'string' ? raw.url : '';
+  if (!/^https?:\/\/[^\s]+$/i.test(url)) {
+    errors.push(apiError('INVALID_URL', 'callExport.url must be an http or https URL.', 'callExport/url'));
+  }
+  const name = exportCredentialOf[format];
+  const other = name === 'secret' ? 'accessToken' : 'secret';
+  if (raw[other] !== undefined) {
+    errors.push(apiError('UNKNOWN_FIELD', `${format} exports take ${name}, not ${other}.`, `callExport/${other}`));
+  }
+  const given = raw[name];
+  let credential: string | null = null;
+  if (given !== undefined) {
+    const minimum = name === 'secret' ? 16 : 1;
+    if (typeof given !== 'string' || given.length < minimum || given.length > 4096) {
+      errors.push(
+        apiError('INVALID_VALUE', `callExport.${name} is a string of ${minimum} to 4096 characters.`, `callExport/${name}`),
+      );
+    } else credential = given;
+  } else if (credentialStoredFor !== format) {
+    errors.push(apiError('REQUIRED', `callExport.${name} is required.`, `callExport/${name}`));
+  }
+  return { target: { format, url }, credential };
+}
 
 /**
  * An integration and how it assigns finished calls to its users (seed 004). `agentId` resolves a user
@@ -277,8 +321,8 @@ export type IntegrationFields = { name: string; type: string } & CallAssignmentS
  */
 export function checkIntegration(
   input: Record<string, unknown>,
-  facts: { agentId: (reference: string) => string | null },
-): Checked<IntegrationFields> {
+  facts: { agentId: (reference: string) => string | null; credentialStoredFor: CallExportTarget['format'] | null },
+): Checked<{ fields: IntegrationFields; exportCredential: string | null }> {
   const errors: ApiError[] = [];
   const name = requiredText(input.name, 'name', errors);
   const type = typeof input.type === 'string' ? input.type : '';
@@ -346,15 +390,20 @@ export function checkIntegration(
 
   const installerUserId = user(input.installerUserId, 'installerUserId');
   const defaultAssigneeId = user(input.defaultAssigneeId, 'defaultAssigneeId');
+  const callExport = checkCallExport(input.callExport, facts.credentialStoredFor, errors);
   return done(errors, () => ({
-    name,
-    type,
-    users,
-    userMappings,
-    assignMissedCallsTo,
-    contactOwners: input.contactOwners === true,
-    installerUserId,
-    defaultAssigneeId,
+    fields: {
+      name,
+      type,
+      callExport: callExport.target,
+      users,
+      userMappings,
+      assignMissedCallsTo,
+      contactOwners: input.contactOwners === true,
+      installerUserId,
+      defaultAssigneeId,
+    },
+    exportCredential: callExport.credential,
   }));
 }
 

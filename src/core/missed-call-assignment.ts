@@ -9,7 +9,7 @@
  * `needs-contact-owner`, and the caller asks again with the owner the CRM gave (or null).
  */
 
-import type { CallAssignmentSettings } from './model.js';
+import type { AssignmentMethod, AssignmentAttempt as Attempt, CallAssignmentSettings } from './model.js';
 
 /** An agent as the chain sees them: their id and email. */
 export interface AgentRef {
@@ -32,23 +32,6 @@ export interface CallFacts {
   lastStep: LastStep | null;
   /** The customer's contact's favourite agent. */
   favoriteAgent: AgentRef | null;
-}
-
-export type AssignmentMethod =
-  | 'direct'
-  | 'configured_user'
-  | 'last_step_agent'
-  | 'voicemail_email'
-  | 'contact_owner'
-  | 'favorite_agent'
-  | 'integration_fallback';
-
-export interface Attempt {
-  method: AssignmentMethod;
-  /** Who the method named (an agent's email, an email, a CRM user id), or null when it named nobody. */
-  candidate: string | null;
-  /** The integration user it resolved to, or null. */
-  integrationUserId: string | null;
 }
 
 export type Assignment =

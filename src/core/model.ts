@@ -1,4 +1,5 @@
 import type { FlowRun } from './flow/flow-interpreter.js';
+import type { CallFacts } from './missed-call-assignment.js';
 
 /**
  * Domain types shared by every layer. Times are ISO 8601 UTC strings with milliseconds; ids are
@@ -220,13 +221,89 @@ export interface CallAssignmentSettings {
   defaultAssigneeId: string | null;
 }
 
+/**
+ * Where an integration receives finished calls: `signed-http` POSTs each export as JSON signed like the
+ * webhooks; `hubspot` creates a call engagement through HubSpot's CRM API. The secret or access token is
+ * write-only (stored apart, never returned).
+ */
+export interface CallExportTarget {
+  format: 'signed-http' | 'hubspot';
+  /** signed-http: the receiver's URL; hubspot: the API's base URL (https://api.hubapi.com). */
+  url: string;
+}
+
 export interface Integration extends CallAssignmentSettings {
   id: string;
   tenantId: string;
   name: string;
   type: string;
+  /** Where finished voice calls are exported; null when this integration takes none. */
+  callExport: CallExportTarget | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** How a voice call ended, as an export tells it. */
+export type CallOutcome = 'answered' | 'missed' | 'voicemail' | 'callback_requested';
+
+/**
+ * A finished voice call on its way to one integration (seed 004): the call's facts, who in the integrated
+ * system follows it up and why, and how its delivery went. Made with the change that ends the call.
+ */
+export interface CallExport {
+  id: string;
+  tenantId: string;
+  integrationId: string;
+  interactionId: string;
+  call: {
+    direction: Direction;
+    outcome: CallOutcome;
+    /** The customer's number, and the number they called (or were called from). */
+    customer: string | null;
+    contactPoint: string | null;
+    startedAt: string;
+    endedAt: string;
+    /** From the agent's answer to the end; null when nobody answered. */
+    talkSeconds: number | null;
+    agentId: string | null;
+    queueId: string | null;
+    contactId: string | null;
+    recordingUrl: string | null;
+    voicemailUrl: string | null;
+  };
+  /** What the assignment chain reads: who handled the call, the last step it reached, the favourite agent. */
+  facts: CallFacts;
+  /** Null while the integrated system is still to be asked for the contact's owner (at delivery). */
+  assignment: {
+    assigneeIntegrationUserId: string | null;
+    method: AssignmentMethod;
+    attempts: AssignmentAttempt[];
+  } | null;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastError: string | null;
+  /** The record the integrated system made (e.g. HubSpot's call id), once delivered. */
+  externalId: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Which rule of the assignment chain chose the assignee (CONTRACT 4(b')). */
+export type AssignmentMethod =
+  | 'direct'
+  | 'configured_user'
+  | 'last_step_agent'
+  | 'voicemail_email'
+  | 'contact_owner'
+  | 'favorite_agent'
+  | 'integration_fallback';
+
+/** One rule the chain tried: who it named, and the integration user that resolved to (or null). */
+export interface AssignmentAttempt {
+  method: AssignmentMethod;
+  candidate: string | null;
+  integrationUserId: string | null;
 }
 
 /** What an integration stored before it had users reads as. */
@@ -565,22 +642,26 @@ export interface ConversationMessage {
   error?: { code: string; message: string } | null;
 }
 
-/** Where the outbox sends an item; one dispatcher per kind. */
-export type OutboxDestination = 'messaging';
-
 /**
  * Something to send out of the process (transactional outbox): stored in the transaction of the change
  * that decides to send it, sent after that commit, retried with backoff until the destination takes or
- * refuses it. Items of one ordering key leave one at a time, in order.
+ * refuses it. Items of one ordering key leave one at a time, in order. `destination` says what the item
+ * stands for: a conversation message to a messaging provider, or a call export to an integration.
  */
-export interface OutboxItem {
+export type OutboxItem = OutboxItemState &
+  (
+    | { destination: 'messaging'; payload: { interactionId: string; messageId: string } }
+    | { destination: 'call-export'; payload: { interactionId: string; exportId: string } }
+  );
+
+/** Where the outbox sends an item; one handler per kind. */
+export type OutboxDestination = OutboxItem['destination'];
+
+export interface OutboxItemState {
   id: string;
   tenantId: string;
   /** Items with the same key (a conversation: its interaction id) leave in the order they were added. */
   orderingKey: string;
-  destination: OutboxDestination;
-  /** For messaging: the message to deliver. */
-  payload: { interactionId: string; messageId: string };
   attempts: number;
   nextAttemptAt: string;
   /** Why the last attempt did not go through (kept on a failed item). */

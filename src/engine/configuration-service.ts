@@ -7,6 +7,7 @@ import {
   checkIntegration,
   checkQueue,
   checkTenant,
+  exportCredentialOf,
 } from '../core/configuration.js';
 import { validateDispatchMapping } from '../core/dispatch.js';
 import { type ApiError, AppError, apiError, notFound, throwIfAny } from '../core/errors.js';
@@ -50,6 +51,8 @@ export interface ConfigurationDeps {
     agentRemoved(tenantId: string, agentId: string): void;
     queue(queue: Queue): void;
     queueRemoved(tenantId: string, queueId: string): void;
+    /** Awaited: a call that ends after the answer is exported under the new settings. */
+    integrations(tenantId: string): Promise<void>;
   };
 }
 
@@ -419,8 +422,11 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     ...integration,
   });
 
-  /** The merged fields checked, with the agents the user mappings name looked up (by id, email or employee id). */
-  async function checkedIntegration(tenant: Tenant, merged: Body) {
+  /**
+   * The merged fields checked, with the agents the user mappings name looked up (by id, email or employee
+   * id) and the export credential given, if any (stored apart, never returned).
+   */
+  async function checkedIntegration(tenant: Tenant, merged: Body, current: Integration | null) {
     const agents = new Map<string, string | null>();
     const mappings = Array.isArray(merged.userMappings) ? (merged.userMappings as Body[]) : [];
     for (const mapping of mappings) {
@@ -429,9 +435,18 @@ export function createConfigurationService(deps: ConfigurationDeps) {
         agents.set(reference, (await store.findAgent(tenant.id, reference))?.id ?? null);
       }
     }
-    const checked = checkIntegration(merged, { agentId: (reference) => agents.get(reference) ?? null });
+    const checked = checkIntegration(merged, {
+      agentId: (reference) => agents.get(reference) ?? null,
+      credentialStoredFor: current?.callExport?.format ?? null,
+    });
     if (!checked.ok) refuse(checked.errors);
     return checked.value;
+  }
+
+  async function saveExportCredential(integration: Integration, credential: string | null): Promise<void> {
+    if (credential === null || !integration.callExport) return;
+    const name = exportCredentialOf[integration.callExport.format];
+    await store.setIntegrationSecrets(integration.tenantId, integration.id, { [name]: credential });
   }
 
   const integrations = {
@@ -444,12 +459,15 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     },
     async remove(tenant: Tenant, id: string): Promise<void> {
       if (!(await store.integrations.remove(tenant.id, id))) throw notFound('integration');
+      await deps.changed.integrations(tenant.id);
     },
     async create(tenant: Tenant, body: Body): Promise<Integration> {
-      const fields = await checkedIntegration(tenant, body);
+      const { fields, exportCredential } = await checkedIntegration(tenant, body, null);
       const now = clock.now();
       const integration: Integration = { id: newId(), tenantId: tenant.id, ...fields, createdAt: now, updatedAt: now };
       await store.integrations.insert(integration);
+      await saveExportCredential(integration, exportCredential);
+      await deps.changed.integrations(tenant.id);
       return integration;
     },
     /** Fields not sent keep their value; a list sent (users, userMappings) replaces the list. */
@@ -457,9 +475,11 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       const current = await integrations.get(tenant, id);
       // The type may be what source mappings name, so it stays as created.
       throwIfAny(immutable({ ...current }, body, ['type']));
-      const fields = await checkedIntegration(tenant, { ...current, ...body });
+      const { fields, exportCredential } = await checkedIntegration(tenant, { ...current, ...body }, current);
       const integration: Integration = { ...current, ...fields, updatedAt: clock.now() };
       if (!(await store.integrations.update(integration))) throw notFound('integration');
+      await saveExportCredential(integration, exportCredential);
+      await deps.changed.integrations(tenant.id);
       return integration;
     },
   };

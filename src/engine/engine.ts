@@ -7,6 +7,10 @@ import type { Clock } from './clock.js';
 import { createConfigurationService } from './configuration-service.js';
 import { createContactService } from './contact-service.js';
 import { createConversations } from './conversations.js';
+import { createCallExports } from './exports/call-exports.js';
+import type { CallExportFormat } from './exports/export-format.js';
+import { exportingStore } from './exports/exporting-store.js';
+import { signedHttpFormat } from './exports/signed-http-format.js';
 import { createFlowRunner } from './flow-runner.js';
 import { type HttpClient, nodeHttpClient } from './http-client.js';
 import type { IdGenerator } from './id-generator.js';
@@ -36,11 +40,25 @@ export interface EngineConfig {
   metrics?: Metrics;
   /** The messaging providers the adapters implement (src/adapters/<provider>); none by default. */
   messagingProviders?: readonly MessagingProvider[];
+  /** CRM formats calls can be exported in besides signed HTTP (HubSpot: src/adapters/hubspot). */
+  callExportFormats?: readonly CallExportFormat[];
 }
 
 /** The engine's services over one store, clock and id source. Call start() before serving. */
 export function createEngine(config: EngineConfig) {
-  const { store, clock, newId } = config;
+  const { clock, newId } = config;
+  // Outgoing requests (flow HTTP steps, webhooks, exports) may carry what an operation applied: they
+  // leave once it is durable (see Store.committed).
+  const send = config.http ?? nodeHttpClient;
+  const http: HttpClient = (request) => config.store.committed().then(() => send(request));
+  const callExports = createCallExports({
+    store: config.store,
+    clock,
+    newId,
+    http,
+    formats: [signedHttpFormat, ...(config.callExportFormats ?? [])],
+  });
+  const store = exportingStore(config.store, callExports, (items) => outbox.added(items));
   const metrics = config.metrics ?? noMetrics;
   const access = createAccessControl({ store, adminToken: config.adminToken });
   const hub = createAgentHub();
@@ -60,10 +78,6 @@ export function createEngine(config: EngineConfig) {
     webhooks.eventsCommitted(interaction.tenantId);
     telephony.interactionChanged(interaction);
   };
-  // Outgoing requests (flow HTTP steps, webhooks) may carry what an operation applied: they leave once
-  // it is durable (see Store.committed).
-  const send = config.http ?? nodeHttpClient;
-  const http: HttpClient = (request) => store.committed().then(() => send(request));
   const webhooks = createWebhookDispatcher({ store, clock, newId, http });
   const flows = createFlowRunner({
     store,
@@ -96,6 +110,7 @@ export function createEngine(config: EngineConfig) {
       agentRemoved: (tenantId, id) => void router.agentRemoved(tenantId, id),
       queue: (queue) => void router.queueChanged(queue),
       queueRemoved: (tenantId, id) => void router.queueRemoved(tenantId, id),
+      integrations: (tenantId) => callExports.integrationsChanged(tenantId),
     },
   });
   const interactions = createInteractionService({
@@ -132,7 +147,11 @@ export function createEngine(config: EngineConfig) {
     outboxAdded: (items) => outbox.added(items),
     onTimers: (changes) => timers.apply(changes),
   });
-  const outbox = createOutboxDispatcher({ store, clock, destinations: { messaging: messaging.delivery } });
+  const outbox = createOutboxDispatcher({
+    store,
+    clock,
+    destinations: { messaging: messaging.delivery, 'call-export': callExports.delivery },
+  });
   const invitations = createInviteToChat({
     store,
     clock,
@@ -165,6 +184,7 @@ export function createEngine(config: EngineConfig) {
     invitations,
     webhooks,
     queueStats,
+    callExports,
     /** What the metrics' gauges read when scraped. */
     async liveFigures(): Promise<LiveFigures> {
       return { ...(await router.liveFigures()), webhooks: await webhooks.backlog() };
@@ -172,6 +192,7 @@ export function createEngine(config: EngineConfig) {
     /** Re-arms the stored timers and lets the router pick up the open work; returns how many timers. */
     async start(): Promise<number> {
       const armed = await timers.restore(store);
+      await callExports.start();
       await router.start();
       await webhooks.start();
       await outbox.start();

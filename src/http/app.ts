@@ -18,6 +18,7 @@ import { registerCallCenterRoutes } from './routes/call-center-routes.js';
 import { registerConfigurationRoutes } from './routes/configuration-routes.js';
 import { registerContactRoutes } from './routes/contact-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
+import { registerExportRoutes } from './routes/export-routes.js';
 import { registerInteractionRoutes } from './routes/interaction-routes.js';
 import { registerInvitationRoutes } from './routes/invitation-routes.js';
 import { registerMessagingRoutes } from './routes/messaging-routes.js';
@@ -213,6 +214,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerTenantRoutes(app, engine);
   registerConfigurationRoutes(app, engine);
   registerContactRoutes(app, engine);
+  registerExportRoutes(app, engine);
   registerInteractionRoutes(app, engine);
   registerMessagingRoutes(app, engine);
   registerInvitationRoutes(app, engine);

@@ -180,6 +180,20 @@ const callAssignmentFields = {
   contactOwners: Type.Optional(Type.Boolean({ description: 'Whether the integrated system can tell a contact’s owner.' })),
   installerUserId: Type.Optional(Type.Union([integrationUserId, Type.Null()])),
   defaultAssigneeId: Type.Optional(Type.Union([integrationUserId, Type.Null()])),
+  callExport: Type.Optional(
+    Type.Union([
+      Type.Object(
+        {
+          format: Type.Enum(['signed-http', 'hubspot']),
+          url: Type.String({ maxLength: 2000, description: 'signed-http: the receiver; hubspot: the API base URL.' }),
+          secret: Type.Optional(Type.String({ maxLength: 4096, description: 'signed-http: the signing secret (write-only).' })),
+          accessToken: Type.Optional(Type.String({ maxLength: 4096, description: 'hubspot: the access token (write-only).' })),
+        },
+        closed,
+      ),
+      Type.Null(),
+    ]),
+  ),
 };
 export const integrationCreate = Type.Object(
   { name: text(), type: Type.String({ maxLength: 40 }), ...callAssignmentFields },
@@ -538,6 +552,14 @@ export const espRequest = Type.Object(
 );
 
 export const listQuery = Type.Object({ limit: Type.Optional(Type.String()), cursor: Type.Optional(Type.String()) }, closed);
+export const exportsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.String()),
+    cursor: Type.Optional(Type.String()),
+    interactionId: Type.Optional(Type.String({ maxLength: 100, description: 'Only this call’s exports.' })),
+  },
+  closed,
+);
 
 export type Schema = TSchema;
 

@@ -3,6 +3,7 @@ import type {
   AgentToken,
   ApiKey,
   CallCenter,
+  CallExport,
   Channel,
   Contact,
   ConversationMessage,
@@ -44,6 +45,8 @@ export interface InteractionChange {
   outbox?: OutboxItem[];
   /** Outbox items this change settles: sent ones go, failed ones stay (visible) as failed. */
   settle?: OutboxSettlement[];
+  /** Exports of the call this change ends (their outbox items go in `outbox`); one per call and integration. */
+  callExports?: CallExport[];
 }
 
 /**
@@ -183,6 +186,15 @@ export interface Store {
   /** Credentials of a channel's provider: stored apart from the channel, never returned by the API. */
   setChannelSecrets(tenantId: string, channelId: string, secrets: Record<string, string>): Promise<void>;
   getChannelSecrets(tenantId: string, channelId: string): Promise<Record<string, string>>;
+  /** An integration's export secret or access token: stored apart from it, never returned by the API. */
+  setIntegrationSecrets(tenantId: string, integrationId: string, secrets: Record<string, string>): Promise<void>;
+  getIntegrationSecrets(tenantId: string, integrationId: string): Promise<Record<string, string>>;
+  getCallExport(tenantId: string, id: string): Promise<CallExport | null>;
+  /** The tenant's call exports in creation order, or one call's. */
+  listCallExports(tenantId: string, filter: { interactionId?: string }, page: PageRequest): Promise<Page<CallExport>>;
+  hasCallExports(tenantId: string, interactionId: string): Promise<boolean>;
+  /** Saves what became of an export's delivery, settling its outbox item in the same transaction when given. */
+  recordCallExport(record: CallExport, settlement: OutboxSettlement | null): Promise<void>;
   /** Which of these provider message ids the interaction's conversation already has. */
   findConversationExternalIds(tenantId: string, interactionId: string, externalIds: readonly string[]): Promise<string[]>;
   /** Every stored timer, soonest first: what the timer service arms when the server starts. */

@@ -3,7 +3,7 @@ import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { createUuidV7Generator } from '../../src/engine/id-generator.js';
 import { createPrometheusMetrics } from '../../src/engine/metrics.js';
 import { buildApp } from '../../src/http/app.js';
-import { messagingProviders, protocolAdapters } from '../../src/main.js';
+import { callExportFormats, messagingProviders, protocolAdapters } from '../../src/main.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createSimulatedClock, type SimulatedClock } from './simulated-clock.js';
@@ -38,7 +38,15 @@ export async function startHarness(options: { store?: Store; clock?: SimulatedCl
   const store = options.store ?? (await createSqliteStore({ filename: ':memory:' }));
   const clock = options.clock ?? createSimulatedClock();
   const metrics = createPrometheusMetrics();
-  const engine = createEngine({ store, clock, newId: createUuidV7Generator(), adminToken, metrics, messagingProviders });
+  const engine = createEngine({
+    store,
+    clock,
+    newId: createUuidV7Generator(),
+    adminToken,
+    metrics,
+    messagingProviders,
+    callExportFormats,
+  });
   metrics.readLive(() => engine.liveFigures());
   await engine.start();
   const app = await buildApp({ engine, adapters: protocolAdapters, metrics: metrics.registry });

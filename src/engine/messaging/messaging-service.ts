@@ -232,7 +232,7 @@ export function createMessagingService(deps: {
 
   /** Records what became of an outbound message, settling its outbox item in the same change. */
   async function record(
-    item: OutboxItem,
+    item: Extract<OutboxItem, { destination: 'messaging' }>,
     update: (message: ConversationMessage) => ConversationMessage,
     settlement: OutboxSettlement,
   ): Promise<void> {
@@ -263,7 +263,7 @@ export function createMessagingService(deps: {
   }
 
   /** The outbox destination `messaging`: one attempt at sending a queued message. */
-  const delivery: OutboxDestinationHandler = {
+  const delivery: OutboxDestinationHandler<'messaging'> = {
     async deliver(item): Promise<DeliveryOutcome> {
       const [message, interaction, tenant] = await Promise.all([
         store.getConversationMessage(item.tenantId, item.payload.messageId),

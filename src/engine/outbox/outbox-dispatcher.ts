@@ -10,10 +10,10 @@ export type DeliveryOutcome =
   | { kind: 'retry'; error: string; retryAfterMs: number | null };
 
 /** A kind of destination: how to deliver an item, and how to give up on one that never went through. */
-export interface OutboxDestinationHandler {
-  deliver(item: OutboxItem): Promise<DeliveryOutcome>;
+export interface OutboxDestinationHandler<D extends OutboxDestination = OutboxDestination> {
+  deliver(item: Extract<OutboxItem, { destination: D }>): Promise<DeliveryOutcome>;
   /** After the last attempt: the item and what it stands for are failed with this reason. */
-  giveUp(item: OutboxItem, error: string): Promise<void>;
+  giveUp(item: Extract<OutboxItem, { destination: D }>, error: string): Promise<void>;
 }
 
 /** Attempts before an item is given up (with the backoff capped at 5 min: about 1 h 40 min of trying). */
@@ -35,7 +35,7 @@ export function nextDelay(attempts: number, retryAfterMs: number | null): number
 export function createOutboxDispatcher(deps: {
   store: Store;
   clock: Clock;
-  destinations: Record<OutboxDestination, OutboxDestinationHandler>;
+  destinations: { [D in OutboxDestination]: OutboxDestinationHandler<D> };
 }) {
   const { store, clock } = deps;
   const queues = new Map<string, OutboxItem[]>();
@@ -77,7 +77,8 @@ export function createOutboxDispatcher(deps: {
     }
     running.add(key);
     try {
-      const destination = deps.destinations[item.destination];
+      // Each item goes to the handler of its own destination (the map's type pairs them).
+      const destination = deps.destinations[item.destination] as OutboxDestinationHandler;
       let outcome: DeliveryOutcome;
       try {
         outcome = await destination.deliver(item);

@@ -339,4 +339,23 @@ export const migrations: Migration[] = [
         UNIQUE (tenant_id, name))`,
     ],
   },
+  {
+    // Call exports (seed 004): a finished voice call on its way to each integration that takes calls, one
+    // per call and integration; the integrations' export secrets live apart, like the channels'.
+    id: '0014-call-exports',
+    statements: () => [
+      `CREATE TABLE call_exports (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        interaction_id TEXT NOT NULL,
+        integration_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (interaction_id, integration_id))`,
+      'CREATE INDEX call_exports_tenant ON call_exports (tenant_id, id)',
+      `CREATE TABLE integration_secrets (
+        integration_id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        doc TEXT NOT NULL)`,
+    ],
+  },
 ];

@@ -5,6 +5,7 @@ import type {
   AgentToken,
   ApiKey,
   CallCenter,
+  CallExport,
   Channel,
   Contact,
   ConversationMessage,
@@ -18,6 +19,7 @@ import type {
   InteractionEvent,
   InteractionState,
   OutboxItem,
+  OutboxSettlement,
   Page,
   PageRequest,
   Queue,
@@ -29,6 +31,15 @@ import type {
 } from '../../core/model.js';
 import { conversationThread } from '../../core/model.js';
 import type { InteractionChange, ResourceTable, Store } from '../store.js';
+import {
+  getCallExport,
+  getIntegrationSecrets,
+  hasCallExports,
+  insertCallExports,
+  listCallExports,
+  recordCallExport,
+  setIntegrationSecrets,
+} from './call-exports.js';
 import { findExternalIds, findMessageByExternalId, getMessage, listConversation, saveMessages } from './conversations.js';
 import { type Db, docs, paged, parse, type Row, readDoc, type Tx } from './documents.js';
 import { listPendingOutbox, retryOutbox, writeOutbox } from './outbox.js';
@@ -98,6 +109,7 @@ export function interactionRowChange({
   messages,
   outbox,
   settle,
+  callExports,
 }: InteractionChange): InteractionRowChange {
   const { id, tenantId, state, queueId, priority, dueAt, enqueuedAt, noReplyNeeded, revision, voiceCall } = interaction;
   return {
@@ -120,6 +132,7 @@ export function interactionRowChange({
     ...(messages && messages.length > 0 ? { messages } : {}),
     ...(outbox && outbox.length > 0 ? { outbox } : {}),
     ...(settle && settle.length > 0 ? { settle } : {}),
+    ...(callExports && callExports.length > 0 ? { callExports } : {}),
   };
 }
 
@@ -308,6 +321,7 @@ export class SqlStore implements Store {
         if (used.length > 0) {
           throw new AppError(apiError('INTEGRATION_IN_USE', 'A source dispatch mapping names this integration.'));
         }
+        await trx.deleteFrom('integration_secrets').where('tenant_id', '=', tenantId).where('integration_id', '=', id).execute();
       },
     });
     this.flows = this.table<Flow>({
@@ -496,6 +510,30 @@ export class SqlStore implements Store {
 
   retryOutbox(id: string, attempts: number, nextAttemptAt: string, lastError: string): Promise<void> {
     return retryOutbox(this.db, id, attempts, nextAttemptAt, lastError);
+  }
+
+  setIntegrationSecrets(tenantId: string, integrationId: string, secrets: Record<string, string>): Promise<void> {
+    return setIntegrationSecrets(this.db, tenantId, integrationId, secrets);
+  }
+
+  getIntegrationSecrets(tenantId: string, integrationId: string): Promise<Record<string, string>> {
+    return getIntegrationSecrets(this.db, tenantId, integrationId);
+  }
+
+  getCallExport(tenantId: string, id: string): Promise<CallExport | null> {
+    return getCallExport(this.db, tenantId, id);
+  }
+
+  listCallExports(tenantId: string, filter: { interactionId?: string }, page: PageRequest): Promise<Page<CallExport>> {
+    return listCallExports(this.db, tenantId, filter, page);
+  }
+
+  hasCallExports(tenantId: string, interactionId: string): Promise<boolean> {
+    return hasCallExports(this.db, tenantId, interactionId);
+  }
+
+  recordCallExport(record: CallExport, settlement: OutboxSettlement | null): Promise<void> {
+    return recordCallExport(this.db, record, settlement);
   }
 
   async setChannelSecrets(tenantId: string, channelId: string, secrets: Record<string, string>): Promise<void> {
@@ -1037,7 +1075,12 @@ export class SqlStore implements Store {
     }
     const events = await this.appendEvents(trx, row.tenantId, change.events);
     await saveMessages(trx, change.messages ?? []);
-    await writeOutbox(trx, change.outbox ?? [], change.settle ?? []);
+    // An export the call already has for its integration is not made again, nor sent again.
+    const skipped = await insertCallExports(trx, change.callExports ?? []);
+    const outbox = (change.outbox ?? []).filter(
+      (item) => item.destination !== 'call-export' || !skipped.has(item.payload.exportId),
+    );
+    await writeOutbox(trx, outbox, change.settle ?? []);
     const timers = change.timers ?? { set: [], cancel: [] };
     for (const id of timers.cancel) await trx.executeQuery(this.statement('DELETE FROM timers WHERE id = ?', [id]));
     for (const timer of timers.set) {

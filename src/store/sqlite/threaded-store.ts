@@ -2,6 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { type ApiError, AppError } from '../../core/errors.js';
 import { IdMap } from '../../core/id-map.js';
 import {
+  type CallExport,
   type ConversationMessage,
   type DispatchMapping,
   finalStates,
@@ -45,6 +46,7 @@ interface PendingWrite {
   messages: ConversationMessage[];
   outbox: OutboxItem[];
   settle: OutboxSettlement[];
+  callExports: CallExport[];
   /** The revision the write applies on top of; 0 for a create. */
   replaces: number;
 }
@@ -65,12 +67,13 @@ function fold(write: PendingWrite, change: NumberedChange): void {
   write.messages.push(...(change.messages ?? []));
   write.outbox.push(...(change.outbox ?? []));
   write.settle.push(...(change.settle ?? []));
+  write.callExports.push(...(change.callExports ?? []));
 }
 
 /** The row form of a pending write, as the thread writes it. */
 function pendingRow(write: PendingWrite): InteractionRowChange {
-  const { interaction, events, timers, messages, outbox, settle, replaces } = write;
-  return { ...interactionRowChange({ interaction, events, timers, messages, outbox, settle }), replaces };
+  const { interaction, events, timers, messages, outbox, settle, callExports, replaces } = write;
+  return { ...interactionRowChange({ interaction, events, timers, messages, outbox, settle, callExports }), replaces };
 }
 
 type MethodName<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
@@ -144,6 +147,12 @@ const operations: Record<Exclude<MethodName<Store>, OwnMethod>, 'cached' | 'conf
   retryOutbox: 'other',
   setChannelSecrets: 'other',
   getChannelSecrets: 'other',
+  setIntegrationSecrets: 'other',
+  getIntegrationSecrets: 'other',
+  getCallExport: 'other',
+  listCallExports: 'other',
+  hasCallExports: 'other',
+  recordCallExport: 'other',
   findConversationExternalIds: 'other',
   findVoiceCall: 'other',
   recordTokenId: 'other',
@@ -389,6 +398,7 @@ export class ThreadedStore implements Store {
         messages: [...(change.messages ?? [])],
         outbox: [...(change.outbox ?? [])],
         settle: [...(change.settle ?? [])],
+        callExports: [...(change.callExports ?? [])],
         replaces: path === 'createInteractionRow' ? 0 : change.interaction.revision - 1,
       };
       writes.push(write);
