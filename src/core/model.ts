@@ -279,7 +279,11 @@ export interface CallExport {
     method: AssignmentMethod;
     attempts: AssignmentAttempt[];
   } | null;
-  status: 'pending' | 'delivered' | 'failed';
+  /**
+   * `held`: the call was reopened before its export went (a provider's voicemail of a missed call); it is
+   * refreshed and sent when the call ends again.
+   */
+  status: 'pending' | 'held' | 'delivered' | 'failed';
   attempts: number;
   lastError: string | null;
   /** The record the integrated system made (e.g. HubSpot's call id), once delivered. */

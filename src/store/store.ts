@@ -45,7 +45,10 @@ export interface InteractionChange {
   outbox?: OutboxItem[];
   /** Outbox items this change settles: sent ones go, failed ones stay (visible) as failed. */
   settle?: OutboxSettlement[];
-  /** Exports of the call this change ends (their outbox items go in `outbox`); one per call and integration. */
+  /**
+   * Exports of the call this change ends (their outbox items go in `outbox`), one per call and integration:
+   * a new one is not written when the call has one for that integration already; a held one is refreshed.
+   */
   callExports?: CallExport[];
 }
 
@@ -192,7 +195,6 @@ export interface Store {
   getCallExport(tenantId: string, id: string): Promise<CallExport | null>;
   /** The tenant's call exports in creation order, or one call's. */
   listCallExports(tenantId: string, filter: { interactionId?: string }, page: PageRequest): Promise<Page<CallExport>>;
-  hasCallExports(tenantId: string, interactionId: string): Promise<boolean>;
   /** Saves what became of an export's delivery, settling its outbox item in the same transaction when given. */
   recordCallExport(record: CallExport, settlement: OutboxSettlement | null): Promise<void>;
   /** Which of these provider message ids the interaction's conversation already has. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type AgentClient, connectAgent } from '../support/agent-client.js';
 import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { eventually, sendJson, startHttpReceiver } from '../support/http-receiver.js';
 import { makeCallCenter, mintToken, rsaKeyPair } from '../support/scv.js';
 
 // The rest of the telephony API a provider's existing client calls (issue: transcripts, reroute,
@@ -473,5 +474,78 @@ describe('the provider client against Switchboard', () => {
     // The same key is that record from now on.
     const again = await s.provider('PATCH', '/voiceCalls/contact-never-created', { callDisposition: 'logged' });
     assert.equal(again.json.voiceCallId, record.id);
+  });
+});
+
+describe('seed 004 over the telephony API: missed calls and voicemails exported', () => {
+  test('a missed call is exported after the voicemail hold; a voicemail made of one is held, then exported when handled', async () => {
+    const receiver = await startHttpReceiver((_request, response) => sendJson(response, 200, {}));
+    try {
+      const s = await setup();
+      await h.call('PUT', s.t.base, { body: { allowPrivateNetworkRequests: true } });
+      await make(h, `${s.t.base}/integrations`, {
+        name: 'CRM',
+        type: 'crm',
+        users: [{ id: 'u-ada', email: 'ada@example.com' }],
+        callExport: { format: 'signed-http', url: receiver.url, secret: 'a-secret-of-16-chars-or-more' },
+      });
+      for (const agent of [s.ada, s.grace]) await agent.client.request({ type: 'presence', status: 'away', reason: 'break' });
+      const exportOf = async (id: string) =>
+        (await h.call('GET', `${s.t.base}/exports?interactionId=${id}`)).body.result[0] as Json;
+
+      // Missed: the provider reports the end; the export waits out the hold, then goes.
+      const missed = await s.arrive('contact-missed-export');
+      await s.provider('PATCH', '/voiceCalls/contact-missed-export', { endTime: h.clock.now() });
+      assert.equal((await exportOf(missed)).status, 'pending');
+      assert.equal(receiver.received.length, 0);
+
+      // A voicemail: ended unanswered, then made a voicemail by the packaging Lambda within the hold.
+      const vm = await s.arrive('contact-vm-export');
+      await s.provider('PATCH', '/voiceCalls/contact-vm-export', { endTime: h.clock.now() });
+      await h.clock.advance(5 * 60_000);
+      const init = Date.parse(h.clock.now()) - 30_000;
+      await s.provider('PATCH', '/voiceCalls/contact-vm-export', {
+        recordingLocation: 's3://voicemail/contact-vm-export.wav',
+        totalRecordingDuration: 25,
+        startTime: String(init),
+        endTime: String(init + 25_000),
+        callOrigin: 'Voicemail',
+        isActiveCall: true,
+      });
+      await s.provider('PATCH', '/voiceCalls/contact-vm-export/omniFlow', { dialedNumber: '+18005550000' });
+      await s.provider('PATCH', '/voiceCalls/contact-vm-export', {});
+      await h.clock.advance(15 * 60_000);
+
+      const sentMissed = await eventually(async () =>
+        (await exportOf(missed)).status === 'delivered' ? exportOf(missed) : null,
+      );
+      assert.equal(sentMissed.call.outcome, 'missed');
+      assert.equal(sentMissed.call.customer, '+15065550100');
+      assert.equal(sentMissed.assignment.method, 'integration_fallback');
+      const held = await eventually(async () => ((await exportOf(vm)).status === 'held' ? exportOf(vm) : null));
+      assert.equal(held.attempts, 0);
+
+      // Ada takes the voicemail: when she completes it, the held export goes, as a voicemail, hers.
+      await s.ada.client.request({ type: 'presence', status: 'available' });
+      await s.ada.client.next('offer');
+      assert.equal((await s.ada.client.request({ type: 'accept', interactionId: vm })).ok, true);
+      await s.ada.client.request({ type: 'end', interactionId: vm });
+      await s.ada.client.request({ type: 'complete', interactionId: vm });
+      const sentVm = await eventually(async () => ((await exportOf(vm)).status === 'delivered' ? exportOf(vm) : null));
+      assert.equal(sentVm.id, held.id);
+      assert.equal(sentVm.call.outcome, 'voicemail');
+      assert.equal(sentVm.call.voicemailUrl, 's3://voicemail/contact-vm-export.wav');
+      assert.deepEqual([sentVm.assignment.assigneeIntegrationUserId, sentVm.assignment.method], ['u-ada', 'direct']);
+      const bodies = receiver.received.map((r) => JSON.parse(r.body));
+      assert.deepEqual(
+        bodies.map((b) => [b.interactionId, b.call.outcome]),
+        [
+          [missed, 'missed'],
+          [vm, 'voicemail'],
+        ],
+      );
+    } finally {
+      await receiver.close();
+    }
   });
 });

@@ -20,6 +20,12 @@ import type { CallExportFormat, CrmContact, ExportConnection } from './export-fo
 
 type ExportItem = Extract<OutboxItem, { destination: 'call-export' }>;
 
+/**
+ * How long the export of a telephony-API call that ended unanswered waits: the provider may make a
+ * voicemail of it after reporting its end (Service Cloud Voice's voicemail packaging runs minutes later).
+ */
+export const providerVoicemailHoldMs = 15 * 60_000;
+
 function assignmentOf(result: Assignment): CallExport['assignment'] {
   return result.kind === 'assigned'
     ? { assigneeIntegrationUserId: result.assigneeIntegrationUserId, method: result.method, attempts: result.attempts }
@@ -81,16 +87,32 @@ export function createCallExports(deps: {
     }
   }
 
-  /** The exports (and their outbox items) of a change that ends a voice call; none for any other change. */
+  /**
+   * The exports (and their outbox items) of a change that ends a voice call: a new one for each
+   * integration that takes calls, or the held one refreshed (the call was reopened and now ends again);
+   * none for an integration that has the call's export already, nor for any other change.
+   */
   async function exportsOf(change: InteractionChange): Promise<{ records: CallExport[]; items: ExportItem[] }> {
     const interaction = change.interaction;
     const none = { records: [], items: [] };
     if (!endsCall(change)) return none;
-    if (await store.hasCallExports(interaction.tenantId, interaction.id)) return none;
-    const integrations = await exportingIntegrations(interaction.tenantId);
+    const existing = new Map(
+      (
+        await store.listCallExports(interaction.tenantId, { interactionId: interaction.id }, { limit: 200, after: null })
+      ).items.map((record) => [record.integrationId, record]),
+    );
+    const integrations = (await exportingIntegrations(interaction.tenantId)).filter(
+      (integration) => (existing.get(integration.id)?.status ?? 'held') === 'held',
+    );
     if (integrations.length === 0) return none;
     const { call, facts, ownerIntegrationUserId } = await callFactsOf(store, interaction);
     const now = clock.now();
+    // A provider may make a voicemail of a call after reporting it ended unanswered: such a call's export
+    // waits a while, and is held (then refreshed) if the call is reopened meanwhile.
+    const sendAt =
+      interaction.voiceCall && call.outcome === 'missed'
+        ? new Date(Date.parse(now) + providerVoicemailHoldMs).toISOString()
+        : now;
     const records: CallExport[] = [];
     const items: ExportItem[] = [];
     for (const integration of integrations) {
@@ -98,8 +120,9 @@ export function createCallExports(deps: {
       // A CRM that can look contacts up is asked at delivery; otherwise the owner is the contact's own.
       const asksAtDelivery = formats.get(integration.callExport?.format ?? 'signed-http')?.findContact !== undefined;
       const first = assignCall(facts, settings, asksAtDelivery ? undefined : ownerIntegrationUserId);
+      const held = existing.get(integration.id);
       const record: CallExport = {
-        id: newId(),
+        id: held?.id ?? newId(),
         tenantId: interaction.tenantId,
         integrationId: integration.id,
         interactionId: interaction.id,
@@ -107,11 +130,11 @@ export function createCallExports(deps: {
         facts,
         assignment: assignmentOf(first),
         status: 'pending',
-        attempts: 0,
+        attempts: held?.attempts ?? 0,
         lastError: null,
         externalId: null,
         deliveredAt: null,
-        createdAt: now,
+        createdAt: held?.createdAt ?? now,
         updatedAt: now,
       };
       records.push(record);
@@ -122,7 +145,7 @@ export function createCallExports(deps: {
         destination: 'call-export',
         payload: { interactionId: interaction.id, exportId: record.id },
         attempts: 0,
-        nextAttemptAt: now,
+        nextAttemptAt: sendAt,
         lastError: null,
         state: 'pending',
         createdAt: now,
@@ -176,6 +199,12 @@ export function createCallExports(deps: {
     async deliver(item): Promise<DeliveryOutcome> {
       const exported = await store.getCallExport(item.tenantId, item.payload.exportId);
       if (!exported) return { kind: 'settled' };
+      // Reopened since it ended (a voicemail of a missed call): held, to go when the call ends again.
+      const interaction = await store.getInteraction(item.tenantId, exported.interactionId);
+      if (interaction && !callEndingStates.has(interaction.state)) {
+        await record(item, exported, { status: 'held' }, true, false);
+        return { kind: 'settled' };
+      }
       const fail = async (error: string): Promise<DeliveryOutcome> => {
         await record(item, exported, { status: 'failed', lastError: error }, true);
         return { kind: 'settled' };

@@ -8,7 +8,10 @@ import { writeOutbox } from './outbox.js';
  * a later save of the same ended call adds none), then updated as its delivery goes.
  */
 
-/** Inserts the exports; answers the ids of those the call already had for their integration (not inserted). */
+/**
+ * Inserts the exports, or refreshes a held one (same id); answers the ids of those not written: the call
+ * already had another export for that integration.
+ */
 export async function insertCallExports(trx: Tx, exports: readonly CallExport[]): Promise<Set<string>> {
   const skipped = new Set<string>();
   for (const record of exports) {
@@ -21,7 +24,12 @@ export async function insertCallExports(trx: Tx, exports: readonly CallExport[])
         integration_id: record.integrationId,
         doc: JSON.stringify(record),
       })
-      .onConflict((oc) => oc.columns(['interaction_id', 'integration_id']).doNothing())
+      .onConflict((oc) =>
+        oc
+          .columns(['interaction_id', 'integration_id'])
+          .doUpdateSet((eb) => ({ doc: eb.ref('excluded.doc') }))
+          .whereRef('call_exports.id', '=', 'excluded.id'),
+      )
       .executeTakeFirst();
     if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) skipped.add(record.id);
   }
@@ -47,18 +55,6 @@ export function listCallExports(
   let query = db.selectFrom('call_exports').select(['id', 'doc']).where('tenant_id', '=', tenantId);
   if (filter.interactionId) query = query.where('interaction_id', '=', filter.interactionId);
   return paged<CallExport>(query, page);
-}
-
-/** Whether the call has been exported already (to any integration). */
-export async function hasCallExports(db: Db, tenantId: string, interactionId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('call_exports')
-    .select('id')
-    .where('interaction_id', '=', interactionId)
-    .where('tenant_id', '=', tenantId)
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
 }
 
 /** What became of a delivery attempt, with the outbox item it settles (when it does), in one transaction. */

@@ -34,7 +34,6 @@ import type { InteractionChange, ResourceTable, Store } from '../store.js';
 import {
   getCallExport,
   getIntegrationSecrets,
-  hasCallExports,
   insertCallExports,
   listCallExports,
   recordCallExport,
@@ -526,10 +525,6 @@ export class SqlStore implements Store {
 
   listCallExports(tenantId: string, filter: { interactionId?: string }, page: PageRequest): Promise<Page<CallExport>> {
     return listCallExports(this.db, tenantId, filter, page);
-  }
-
-  hasCallExports(tenantId: string, interactionId: string): Promise<boolean> {
-    return hasCallExports(this.db, tenantId, interactionId);
   }
 
   recordCallExport(record: CallExport, settlement: OutboxSettlement | null): Promise<void> {

@@ -151,7 +151,6 @@ const operations: Record<Exclude<MethodName<Store>, OwnMethod>, 'cached' | 'conf
   getIntegrationSecrets: 'other',
   getCallExport: 'other',
   listCallExports: 'other',
-  hasCallExports: 'other',
   recordCallExport: 'other',
   findConversationExternalIds: 'other',
   findVoiceCall: 'other',
