@@ -24,6 +24,15 @@ export type OutboundResult =
 /** Performs the HTTP calls of flows. */
 export type HttpClient = (request: OutboundRequest) => Promise<OutboundResult>;
 
+/** Retry-After as milliseconds (seconds or an HTTP date), or null. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | null {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
 const maxResponseBytes = 1024 * 1024;
 
 const agents = {

@@ -1,4 +1,5 @@
 import { AppError, apiError } from '../../core/errors.js';
+import { retryAfterMs } from '../../engine/http-client.js';
 import type { MessagingProvider, SendResult } from '../../engine/messaging/messaging-provider.js';
 import { sendBody } from './messenger-mapping.js';
 
@@ -13,11 +14,6 @@ export interface MessengerSettings {
 
 function invalid(message: string, field: string): never {
   throw new AppError(apiError('INVALID_VALUE', message, `settings.${field}`));
-}
-
-function retryAfter(value: string | undefined): number | null {
-  const seconds = Number(value);
-  return value && Number.isFinite(seconds) ? Math.max(0, seconds * 1000) : null;
 }
 
 /**
@@ -67,7 +63,7 @@ export const messengerProvider: MessagingProvider = {
     }
     const error = `${response.status} ${String(body.error?.message ?? 'no message')}`;
     if (response.status === 429 || response.status >= 500) {
-      return { kind: 'retry', message: error, retryAfterMs: retryAfter(response.headers['retry-after']) };
+      return { kind: 'retry', message: error, retryAfterMs: retryAfterMs(response.headers['retry-after']) };
     }
     return { kind: 'refused', code: String(body.error?.code ?? response.status), message: error };
   },

@@ -1,6 +1,7 @@
 import { normalizePhoneNumber } from '../../core/address.js';
 import { AppError, apiError } from '../../core/errors.js';
 import type { Tenant } from '../../core/model.js';
+import { retryAfterMs } from '../../engine/http-client.js';
 import type { MessagingProvider, SendResult } from '../../engine/messaging/messaging-provider.js';
 import { sendBody, type WhatsAppNumber } from './whatsapp-mapping.js';
 
@@ -17,14 +18,6 @@ function invalid(message: string, field: string): never {
 }
 
 /** Seconds or an HTTP date, as Retry-After gives them. */
-function retryAfter(value: string | undefined): number | null {
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
-}
-
 /**
  * WhatsApp Cloud API as the engine's messaging provider: sends to `POST /{phone-number-id}/messages`
  * with the channel's access token. A 4xx is the provider refusing (the message fails with its error);
@@ -89,7 +82,7 @@ export const whatsappProvider: MessagingProvider = {
     }
     const error = `${response.status} ${String(body.error?.message ?? 'no message')}`;
     if (response.status === 429 || response.status >= 500) {
-      return { kind: 'retry', message: error, retryAfterMs: retryAfter(response.headers['retry-after']) };
+      return { kind: 'retry', message: error, retryAfterMs: retryAfterMs(response.headers['retry-after']) };
     }
     return { kind: 'refused', code: String(body.error?.code ?? response.status), message: error };
   },

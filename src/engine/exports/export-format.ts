@@ -1,5 +1,5 @@
 import type { CallExport, CallExportTarget } from '../../core/model.js';
-import type { HttpClient } from '../http-client.js';
+import { type HttpClient, retryAfterMs } from '../http-client.js';
 
 /** Where and how one export attempt goes: the integration's target, its credential, the HTTP client. */
 export interface ExportConnection {
@@ -41,15 +41,6 @@ export interface CallExportFormat {
     record: CallExport,
     contact: CrmContact | null,
   ): Promise<{ kind: 'delivered'; externalId: string | null } | ExportFailure>;
-}
-
-/** Retry-After as milliseconds (seconds or an HTTP date), or null. */
-export function retryAfterMs(value: string | undefined, now = Date.now()): number | null {
-  if (!value) return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
 
 /** How an HTTP answer that is not a 2xx reads: 408, 429 and 5xx are tried again, other 4xx are refusals. */
