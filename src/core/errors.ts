@@ -156,6 +156,7 @@ export const errorCatalog = {
   // Interactions
   IDEMPOTENCY_KEY_REUSED: { status: 422, description: 'The Idempotency-Key was already used with a different request body.' },
   INTERACTION_CLOSED: { status: 422, description: 'The interaction is in a final state and cannot change.' },
+  VOICEMAIL_NOT_AWAITED: { status: 409, description: 'The call did not end in a voicemail step, so no recording is awaited.' },
   AGENT_NOT_FOUND: { status: 400, description: 'A referenced agent (id, email or employee id) does not exist in this tenant.' },
   MALFORMED_MESSAGE: {
     status: 400,

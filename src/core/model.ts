@@ -425,7 +425,8 @@ export type QueueSource =
   | 'transfer'
   | 'callback'
   | 'telephony'
-  | 'invitation';
+  | 'invitation'
+  | 'voicemail';
 export type SlaSource = 'exception' | 'channel-entry-point' | 'queue';
 
 /** Which queue and SLA applied, and why. */
@@ -498,6 +499,18 @@ export interface Interaction {
   } | null;
   /** Messaging: when the customer last wrote (a provider's customer-service window runs from it). */
   lastCustomerMessageAt?: string | null;
+  /**
+   * A flow's voicemail step ended the call: where the voicemail goes once the voice provider reports its
+   * recording (the queue, and the call's skills requirements), and who is emailed. Null once reported.
+   */
+  awaitedVoicemail?: {
+    stepId: string;
+    queueId: string | null;
+    requirements: string | null;
+    notificationEmail: string | null;
+  } | null;
+  /** Voicemail work: the call it was left on and its recording, for the agent to listen to. */
+  voicemail?: { callId: string; recordingUrl: string; durationSeconds: number | null } | null;
   /** A callback asked for later: the queue it goes to when `at` comes (a stored timer fires then). */
   scheduledCallback?: { queueId: string; at: string } | null;
   enqueuedAt: string | null;

@@ -101,6 +101,7 @@ export function placeInQueue(
     callback: `A callback the caller asked for waits in queue ${queue.devName}`,
     telephony: `The telephony provider routes it to queue ${queue.devName}`,
     invitation: `The invitation to chat places it in queue ${queue.devName}`,
+    voicemail: `A voicemail left on a call waits in queue ${queue.devName}`,
   }[source];
   return {
     entryPointId: null,

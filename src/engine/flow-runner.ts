@@ -319,17 +319,32 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
             interactionEvent(interaction.id, 'interaction.left_queue', now, { stepId: effect.stepId, cause: 'timeout' }),
           );
           break;
-        case 'voicemail':
-          next = { ...next, state: 'voicemail', queueId: null, routing: null };
+        case 'voicemail': {
+          // The voicemail goes to the step's queue, or the call's, with the call's skills requirements.
+          const queue = effect.queue ? await store.findQueue(tenant.id, effect.queue) : null;
+          next = {
+            ...next,
+            state: 'voicemail',
+            queueId: null,
+            routing: null,
+            awaitedVoicemail: {
+              stepId: effect.stepId,
+              queueId: queue?.id ?? next.queueId ?? next.placement?.queueId ?? null,
+              requirements: next.routing?.requirements ?? null,
+              notificationEmail: effect.notificationEmail || null,
+            },
+          };
           events.push(
             interactionEvent(interaction.id, 'interaction.voicemail', now, {
               stepId: effect.stepId,
               notificationEmail: effect.notificationEmail,
               prompt: effect.prompt,
               maxSeconds: effect.maxSeconds,
+              queueId: next.awaitedVoicemail?.queueId ?? null,
             }),
           );
           break;
+        }
         case 'callback': {
           const queue = effect.queue ? await store.findQueue(tenant.id, effect.queue) : null;
           next = { ...next, state: 'callback_requested', queueId: queue?.id ?? next.queueId, routing: null };

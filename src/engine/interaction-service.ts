@@ -139,7 +139,7 @@ export function createInteractionService(deps: InteractionDeps) {
     tenant: Tenant,
     interaction: Interaction,
     transferQueue: Queue | null,
-    placedAs: 'transfer' | 'callback' | 'invitation' = 'transfer',
+    placedAs: 'transfer' | 'callback' | 'invitation' | 'voicemail' = 'transfer',
   ): Promise<{ change: InteractionChange; after: () => void }> {
     const now = interaction.createdAt;
     const events: NewEvent[] = [];
@@ -230,7 +230,7 @@ export function createInteractionService(deps: InteractionDeps) {
     };
   }
 
-  return {
+  const service = {
     /**
      * Creates, dispatches and places an interaction. With an idempotency key, a retry of the same
      * request returns the interaction created first (`replayed: true`).
@@ -251,6 +251,8 @@ export function createInteractionService(deps: InteractionDeps) {
         callbackAt?: string;
         /** An invitation to chat: the queue it waits in (no flow), and the agent it prefers. */
         invitationQueue?: Queue;
+        /** Voicemail work: the queue it waits in (no flow), its recording, and who may take it. */
+        voicemail?: { queue: Queue; recording: NonNullable<Interaction['voicemail']>; requirements: string | null };
         preferredAgent?: { agent: string; expiresAt: string };
         /** Messaging: the customer's message that starts the conversation, stored with it. */
         firstMessage?: Omit<ConversationMessage, 'interactionId'>;
@@ -306,6 +308,19 @@ export function createInteractionService(deps: InteractionDeps) {
         ...(extras.firstMessage ? { lastCustomerMessageAt: extras.firstMessage.sentAt } : {}),
         ...(extras.contactId ? { contactId: extras.contactId } : {}),
         ...(extras.invitation ? { invitation: extras.invitation } : {}),
+        ...(extras.voicemail ? { voicemail: extras.voicemail.recording } : {}),
+        // The call's skills requirements go with its voicemail.
+        ...(extras.voicemail?.requirements
+          ? {
+              routing: {
+                stepId: null,
+                requirements: extras.voicemail.requirements,
+                preferredAgent: null,
+                targetAgent: null,
+                maxWaitUntil: null,
+              },
+            }
+          : {}),
         ...(extras.preferredAgent
           ? {
               routing: {
@@ -336,7 +351,9 @@ export function createInteractionService(deps: InteractionDeps) {
           ? scheduleCallback(base, base.scheduledCallback)
           : extras.invitationQueue
             ? await route(tenant, base, extras.invitationQueue, 'invitation')
-            : await route(tenant, base, extras.callbackQueue ?? null, 'callback');
+            : extras.voicemail
+              ? await route(tenant, base, extras.voicemail.queue, 'voicemail')
+              : await route(tenant, base, extras.callbackQueue ?? null, 'callback');
       routed.change.events.unshift(created);
       if (extras.firstMessage) {
         const message: ConversationMessage = { ...extras.firstMessage, interactionId: base.id };
@@ -361,6 +378,71 @@ export function createInteractionService(deps: InteractionDeps) {
     },
 
     get,
+
+    /**
+     * The voice provider reports the recording of a voicemail a flow's voicemail step took: the voicemail
+     * becomes work (a work item linked to the call) in the step's queue, with the call's priority, skills
+     * requirements and waiting time (so its due date). Reported again, it answers the same work.
+     */
+    async recordVoicemail(
+      tenant: Tenant,
+      callId: string,
+      body: Body,
+    ): Promise<{ interaction: InteractionView; replayed: boolean }> {
+      const call = await get(tenant, callId);
+      const recordingUrl = typeof body.recordingUrl === 'string' ? body.recordingUrl.trim() : '';
+      if (!/^https?:\/\/\S+$/i.test(recordingUrl)) {
+        throw new AppError(apiError('INVALID_URL', 'recordingUrl must be an http or https URL.', 'recordingUrl'));
+      }
+      const durationSeconds = typeof body.durationSeconds === 'number' ? body.durationSeconds : null;
+      const key = `voicemail:${call.id}`;
+      const awaited = call.awaitedVoicemail;
+      if (!awaited) {
+        // Reported already: the same work again; otherwise the call took no voicemail.
+        const first = await store.findInteractionByIdempotencyKey(tenant.id, key);
+        if (first) return { interaction: await get(tenant, first.interactionId), replayed: true };
+        throw new AppError(
+          apiError('VOICEMAIL_NOT_AWAITED', 'The call did not end in a voicemail step, so no recording is awaited.'),
+        );
+      }
+      const queue = awaited.queueId ? await store.queues.get(tenant.id, awaited.queueId) : null;
+      if (!queue) {
+        throw new AppError(
+          apiError(
+            'ROUTING_FAILED',
+            'No queue for the voicemail: the step names none and the call was in none (or it was deleted).',
+          ),
+        );
+      }
+      const made = await service.create(
+        tenant,
+        {
+          channelType: 'work-item',
+          direction: 'inbound',
+          customer: call.customer,
+          source: 'voicemail',
+          priority: call.priority,
+          attributes: { voicemailFor: call.id },
+        },
+        key,
+        {
+          parentInteractionId: call.id,
+          unansweredSince: call.unansweredSince ?? call.createdAt,
+          ...(call.contactId ? { contactId: call.contactId } : {}),
+          voicemail: { queue, recording: { callId: call.id, recordingUrl, durationSeconds }, requirements: awaited.requirements },
+        },
+      );
+      const now = clock.now();
+      const { events: _history, ...stored } = call;
+      const recorded: Interaction = { ...stored, awaitedVoicemail: null, revision: call.revision + 1, updatedAt: now };
+      const event = interactionEvent(call.id, 'voicemail.recorded', now, {
+        workId: made.interaction.id,
+        recordingUrl,
+        durationSeconds,
+      });
+      await save([{ interaction: recorded, events: [event] }]);
+      return made;
+    },
 
     /**
      * A scheduled callback's timer fired: the callback goes to its queue, and the timer row goes in the
@@ -576,6 +658,7 @@ export function createInteractionService(deps: InteractionDeps) {
       return store.listQueueWaiting(tenant.id, queueId, { limit, includeNoReplyNeeded: false });
     },
   };
+  return service;
 
   async function replay(
     tenant: Tenant,

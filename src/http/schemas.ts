@@ -283,6 +283,13 @@ export const flowSimulate = Type.Object(
   closed,
 );
 export const flowInput = Type.Object({ value: Type.String({ maxLength: 1000 }) }, closed);
+export const voicemailRecording = Type.Object(
+  {
+    recordingUrl: Type.String({ maxLength: 2000, description: 'Where the voice provider keeps the recording (http or https).' }),
+    durationSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400 })),
+  },
+  closed,
+);
 export const agentCreate = Type.Object(
   {
     name: text(),

@@ -345,3 +345,52 @@ describe('delivery to HubSpot', () => {
     assert.match(failed.lastError, /401.*Authentication credentials not found/);
   });
 });
+
+describe('voicemail as work', () => {
+  test('a voicemail step’s recording becomes work in the queue, offered and handled like any work', async () => {
+    const s = await setup();
+    const id = await s.call();
+    await s.toVoicemail(id);
+    const call = await eventually(async () => {
+      const read = (await h.call('GET', `${s.base}/interactions/${id}`)).body.result;
+      return read.state === 'voicemail' ? read : null;
+    });
+    assert.equal(call.awaitedVoicemail.notificationEmail, 'bo@acme.com');
+
+    const bad = await h.call('POST', `${s.base}/interactions/${id}/voicemail`, { body: { recordingUrl: 'ftp://x/vm.wav' } });
+    assert.deepEqual([bad.status, bad.body.errors[0].code], [400, 'INVALID_URL']);
+    const recording = { recordingUrl: 'https://recordings.example.com/vm-1.mp3', durationSeconds: 42 };
+    const made = await h.call('POST', `${s.base}/interactions/${id}/voicemail`, { body: recording });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const work = made.body.result;
+    assert.equal(work.channelType, 'work-item');
+    assert.equal(work.state, 'queued');
+    assert.equal(work.parentInteractionId, id);
+    assert.equal(work.placement.queueSource, 'voicemail');
+    assert.deepEqual(work.voicemail, { callId: id, ...recording });
+    // The voicemail is due when the call was: its waiting time runs from the call.
+    assert.equal(work.dueAt, call.placement.dueAt);
+    const again = await h.call('POST', `${s.base}/interactions/${id}/voicemail`, { body: recording });
+    assert.deepEqual([again.status, again.body.result.id], [200, work.id]);
+    const recorded = (await h.call('GET', `${s.base}/interactions/${id}`)).body.result;
+    assert.equal(recorded.awaitedVoicemail, null);
+    assert.ok(recorded.events.some((e: Json) => e.type === 'voicemail.recorded' && e.data.workId === work.id));
+
+    // Bo comes back: offered the voicemail, listens (the URL), completes it.
+    await s.available('Bo');
+    const offer = await s.agents.Bo.client.next('offer');
+    assert.equal(offer.interaction.id, work.id);
+    const bo = s.agents.Bo.client;
+    assert.equal((await bo.request({ type: 'accept', interactionId: work.id })).ok, true);
+    const held = (await h.call('GET', `${s.base}/interactions/${work.id}`)).body.result;
+    assert.equal(held.voicemail.recordingUrl, recording.recordingUrl);
+    assert.equal((await bo.request({ type: 'end', interactionId: work.id })).ok, true);
+    assert.equal((await bo.request({ type: 'complete', interactionId: work.id })).ok, true);
+    assert.equal((await h.call('GET', `${s.base}/interactions/${work.id}`)).body.result.state, 'completed');
+
+    // A call that took no voicemail has none to report.
+    const answered = await s.call(false);
+    const none = await h.call('POST', `${s.base}/interactions/${answered}/voicemail`, { body: recording });
+    assert.deepEqual([none.status, none.body.errors[0].code], [409, 'VOICEMAIL_NOT_AWAITED']);
+  });
+});

@@ -118,7 +118,14 @@ export type FlowEffect =
     }
   | { type: 'routeToAgent'; stepId: string; agent: string; expiresAt: string }
   | { type: 'leaveQueue'; stepId: string }
-  | { type: 'voicemail'; stepId: string; notificationEmail: string; prompt: string | null; maxSeconds: number }
+  | {
+      type: 'voicemail';
+      stepId: string;
+      notificationEmail: string;
+      prompt: string | null;
+      maxSeconds: number;
+      queue: string | null;
+    }
   | { type: 'callback'; stepId: string; number: string | null; queue: string | null }
   | { type: 'complete'; outputs: Record<string, unknown> }
   | { type: 'fail'; code: ErrorCode; message: string; stepId: string | null };
@@ -507,7 +514,14 @@ class Machine {
         const scope = this.scope();
         const notificationEmail = renderTemplate(step.notificationEmail, scope);
         const prompt = step.prompt === undefined ? null : renderTemplate(step.prompt, scope);
-        this.effects.push({ type: 'voicemail', stepId: step.id, notificationEmail, prompt, maxSeconds: step.maxSeconds ?? 120 });
+        this.effects.push({
+          type: 'voicemail',
+          stepId: step.id,
+          notificationEmail,
+          prompt,
+          maxSeconds: step.maxSeconds ?? 120,
+          queue: step.queue ?? null,
+        });
         this.finish({ kind: 'voicemail' }, 'voicemail', { notificationEmail });
         return;
       }

@@ -185,10 +185,17 @@ export const stepSchemas = {
   ),
   voicemail: step(
     'voicemail',
-    'Records a voicemail and notifies the email of the step; ends the run.',
+    'Records a voicemail and notifies the email of the step; ends the run. Once the voice provider reports the recording, the voicemail is work for the agents of the queue.',
     {
       prompt: Type.Optional(template('Said before the tone.')),
       notificationEmail: Type.String({ maxLength: 320 }),
+      queue: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 100,
+          description: 'Queue devName or id whose agents get the voicemail; the call’s queue by default.',
+        }),
+      ),
       maxSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 600, default: 120 })),
     },
     exits('error'),

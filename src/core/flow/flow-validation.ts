@@ -272,6 +272,9 @@ function checkStep(step: FlowStep, index: number, refs: FlowReferences, errors: 
       if (isLiteral(step.notificationEmail) ? normalizeEmail(step.notificationEmail) === null : false) {
         errors.push(problem('FLOW_INVALID_EMAIL', at('notificationEmail'), 'notificationEmail must be an email address.'));
       } else if (!isLiteral(step.notificationEmail)) checkTemplate(step.notificationEmail, at('notificationEmail'), errors);
+      if (step.queue !== undefined && !refs.queueExists(step.queue)) {
+        errors.push(problem('FLOW_QUEUE_NOT_FOUND', at('queue'), `No queue with devName or id "${step.queue}".`));
+      }
       break;
     case 'callback':
       if (step.number !== undefined) checkTemplate(step.number, at('number'), errors);

@@ -10,6 +10,7 @@ import {
   interactionListQuery,
   interactionUpdate,
   transferCreate,
+  voicemailRecording,
 } from '../schemas.js';
 
 type Body = Record<string, unknown>;
@@ -62,6 +63,17 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
     ),
   );
 
+  // The voice provider reports the recording of a voicemail a flow's voicemail step took: it becomes work.
+  app.post(`${base}/:id/voicemail`, { schema: { tags, body: voicemailRecording } }, async (request, reply) => {
+    const id = (request.params as Params).id ?? '';
+    const { interaction, replayed } = await interactions.recordVoicemail(
+      await tenantOf(engine, request),
+      id,
+      request.body as Body,
+    );
+    if (replayed) return reply.code(200).header('idempotent-replayed', 'true').send({ result: interaction });
+    return created(reply, interaction);
+  });
   app.post(`${base}/:id/inputs`, { schema: { tags, body: flowInput } }, async (request) => {
     const tenant = await tenantOf(engine, request);
     const id = (request.params as Params).id ?? '';
