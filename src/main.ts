@@ -5,6 +5,7 @@ import { appleAdapter, appleProvider } from './adapters/apple/index.js';
 import { hubspotFormat } from './adapters/hubspot/index.js';
 import { messengerAdapter, messengerProvider } from './adapters/messenger/index.js';
 import { scvAdapter } from './adapters/scv/scv-routes.js';
+import { smtpTransport } from './adapters/smtp/index.js';
 import { webchatAdapter, webchatProvider } from './adapters/webchat/index.js';
 import { whatsappAdapter, whatsappProvider } from './adapters/whatsapp/index.js';
 import { generateAdminToken } from './engine/access-control.js';
@@ -25,6 +26,8 @@ export interface ServeConfig {
   databaseUrl: string | null;
   adminToken: string | null;
   logLevel: string;
+  /** The SMTP server voicemail emails go through (nodemailer's URL form), and their sender. */
+  smtp: { url: string; from: string } | null;
 }
 
 /** The levels LOG_LEVEL may name (pino's). */
@@ -39,6 +42,12 @@ export function serveConfigFromEnv(env: NodeJS.ProcessEnv): ServeConfig {
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!(logLevels as readonly string[]).includes(logLevel)) {
     throw new Error(`LOG_LEVEL must be one of ${logLevels.join(', ')}, not "${logLevel}".`);
+  }
+  const smtpUrl = env.SWITCHBOARD_SMTP_URL || null;
+  if (smtpUrl !== null && !/^smtps?:\/\/[^\s]+$/.test(smtpUrl)) {
+    throw new Error(
+      'SWITCHBOARD_SMTP_URL must be an smtp:// or smtps:// URL, such as smtp://user:password@mail.example.com:587.',
+    );
   }
   const databaseUrl = env.DATABASE_URL || null;
   if (databaseUrl !== null) {
@@ -61,6 +70,7 @@ export function serveConfigFromEnv(env: NodeJS.ProcessEnv): ServeConfig {
     databaseUrl,
     adminToken: env.SWITCHBOARD_ADMIN_TOKEN || null,
     logLevel,
+    smtp: smtpUrl ? { url: smtpUrl, from: env.SWITCHBOARD_SMTP_FROM || 'Switchboard <switchboard@localhost>' } : null,
   };
 }
 
@@ -121,6 +131,7 @@ export async function serve(config: ServeConfig, log: (line: string) => void = c
       metrics,
       messagingProviders,
       callExportFormats,
+      email: config.smtp ? smtpTransport(config.smtp.url, config.smtp.from) : null,
     });
     metrics.readLive(() => engine.liveFigures());
     resumed = await engine.start();

@@ -8,7 +8,9 @@ Commands:
             PORT (default 8080), HOST (default 0.0.0.0),
             SWITCHBOARD_DATA_DIR (default ./data, SQLite), DATABASE_URL (a postgres:// URL: PostgreSQL instead),
             SWITCHBOARD_ADMIN_TOKEN (else generated on first start and printed once),
-            LOG_LEVEL (fatal, error, warn, info, debug, trace or silent; default info).
+            LOG_LEVEL (fatal, error, warn, info, debug, trace or silent; default info),
+            SWITCHBOARD_SMTP_URL (smtp:// or smtps://: where voicemail emails go; none sent without it),
+            SWITCHBOARD_SMTP_FROM (their sender; default Switchboard <switchboard@localhost>).
   help      Show this text (also --help or -h, after any command).
   version   Show the version (also --version or -v).`;
 

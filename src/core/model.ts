@@ -669,7 +669,15 @@ export type OutboxItem = OutboxItemState &
   (
     | { destination: 'messaging'; payload: { interactionId: string; messageId: string } }
     | { destination: 'call-export'; payload: { interactionId: string; exportId: string } }
+    | { destination: 'email'; payload: { interactionId: string; email: EmailMessage } }
   );
+
+/** An email to send (a voicemail's notification): plain text. */
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+}
 
 /** Where the outbox sends an item; one handler per kind. */
 export type OutboxDestination = OutboxItem['destination'];

@@ -7,6 +7,7 @@ import type { Clock } from './clock.js';
 import { createConfigurationService } from './configuration-service.js';
 import { createContactService } from './contact-service.js';
 import { createConversations } from './conversations.js';
+import { createEmailDelivery, type EmailTransport } from './email/email-delivery.js';
 import { createCallExports } from './exports/call-exports.js';
 import type { CallExportFormat } from './exports/export-format.js';
 import { exportingStore } from './exports/exporting-store.js';
@@ -42,6 +43,8 @@ export interface EngineConfig {
   messagingProviders?: readonly MessagingProvider[];
   /** CRM formats calls can be exported in besides signed HTTP (HubSpot: src/adapters/hubspot). */
   callExportFormats?: readonly CallExportFormat[];
+  /** The SMTP server voicemail emails go through; without one they are recorded as failed. */
+  email?: EmailTransport | null;
 }
 
 /** The engine's services over one store, clock and id source. Call start() before serving. */
@@ -150,7 +153,11 @@ export function createEngine(config: EngineConfig) {
   const outbox = createOutboxDispatcher({
     store,
     clock,
-    destinations: { messaging: messaging.delivery, 'call-export': callExports.delivery },
+    destinations: {
+      messaging: messaging.delivery,
+      'call-export': callExports.delivery,
+      email: createEmailDelivery({ store, clock, transport: config.email ?? null }),
+    },
   });
   const invitations = createInviteToChat({
     store,

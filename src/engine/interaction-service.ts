@@ -8,6 +8,7 @@ import {
   type ConversationMessage,
   type Direction,
   type DispatchDecision,
+  type EmailMessage,
   finalStates,
   type Interaction,
   type InteractionEvent,
@@ -440,7 +441,28 @@ export function createInteractionService(deps: InteractionDeps) {
         recordingUrl,
         durationSeconds,
       });
-      await save([{ interaction: recorded, events: [event] }]);
+      // The step's email learns of it, through the outbox, in the same change.
+      const email: OutboxItem[] = awaited.notificationEmail
+        ? [
+            {
+              id: newId(),
+              tenantId: tenant.id,
+              orderingKey: call.id,
+              destination: 'email',
+              payload: {
+                interactionId: call.id,
+                email: voicemailEmail(awaited.notificationEmail, call, recordingUrl, durationSeconds),
+              },
+              attempts: 0,
+              nextAttemptAt: now,
+              lastError: null,
+              state: 'pending',
+              createdAt: now,
+            },
+          ]
+        : [];
+      await save([{ interaction: recorded, events: [event], outbox: email }]);
+      if (email.length > 0) deps.onOutbox(email);
       return made;
     },
 
@@ -684,3 +706,18 @@ function dispatchEventData(decision: DispatchDecision): Record<string, unknown> 
 }
 
 export type InteractionService = ReturnType<typeof createInteractionService>;
+
+/** The email a voicemail's step sends: who called, how long, where to listen. */
+function voicemailEmail(to: string, call: Interaction, recordingUrl: string, durationSeconds: number | null): EmailMessage {
+  const from = call.customer ?? 'an unknown number';
+  const length = durationSeconds === null ? '' : ` (${durationSeconds} s)`;
+  return {
+    to,
+    subject: `Voicemail from ${from}${length}`,
+    text: [
+      `${from} left a voicemail${length} on ${call.contactPoint ?? 'your line'}.`,
+      `Listen: ${recordingUrl}`,
+      `Call: ${call.id}`,
+    ].join('\n'),
+  };
+}

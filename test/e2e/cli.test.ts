@@ -70,6 +70,7 @@ test('a start that cannot succeed exits 1 at once, naming the setting', async ()
   const cases: [Record<string, string>, RegExp][] = [
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent, not "loud"/],
     [{ PORT: 'eighty' }, /PORT must be a port number/],
+    [{ SWITCHBOARD_SMTP_URL: 'mail.example.com:25' }, /SWITCHBOARD_SMTP_URL must be an smtp:\/\/ or smtps:\/\/ URL/],
     [
       { DATABASE_URL: 'mysql://root@127.0.0.1/switchboard' },
       /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL, not mysql:/,

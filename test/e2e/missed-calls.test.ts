@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
+import { smtpTransport } from '../../src/adapters/smtp/index.js';
 import { type AgentClient, connectAgent } from '../support/agent-client.js';
 import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
 import { eventually, type HttpReceiver, sendJson, startHttpReceiver } from '../support/http-receiver.js';
 import { type HubSpotStandIn, startHubSpotStandIn } from '../support/hubspot-stand-in.js';
+import { type SmtpStandIn, startSmtpServer } from '../support/smtp-server.js';
 
 // CONTRACT 4(c), end to end: calls driven through the HTTP API and the agents' WebSockets on the
 // contract's call flow (Welcome → Call to agent(Ana, 20 s) → Call to group(Sales) → Voicemail), each
@@ -18,10 +20,12 @@ let h: Harness;
 let url: string;
 let hubspot: HubSpotStandIn;
 let receiver: HttpReceiver;
+let smtp: SmtpStandIn;
 const clients: AgentClient[] = [];
 
 before(async () => {
-  h = await startHarness();
+  smtp = await startSmtpServer();
+  h = await startHarness({ email: smtpTransport(smtp.url, 'Switchboard <switchboard@acme.com>') });
   url = await h.listen();
   hubspot = await startHubSpotStandIn(hubspotToken);
   receiver = await startHttpReceiver((_request, response) => sendJson(response, 200, {}));
@@ -30,6 +34,7 @@ after(async () => {
   for (const client of clients) await client.close();
   await hubspot.close();
   await receiver.close();
+  await smtp.close();
   await h.close();
 });
 beforeEach(async () => {
@@ -375,6 +380,17 @@ describe('voicemail as work', () => {
     const recorded = (await h.call('GET', `${s.base}/interactions/${id}`)).body.result;
     assert.equal(recorded.awaitedVoicemail, null);
     assert.ok(recorded.events.some((e: Json) => e.type === 'voicemail.recorded' && e.data.workId === work.id));
+
+    // The step's email gets it once, through a real SMTP server, and the call says so.
+    const mail = await eventually(async () => smtp.messages.find((m) => m.to.includes('bo@acme.com')));
+    assert.match(mail.data, /^Subject: Voicemail from \+15065550000 \(42 s\)$/m);
+    assert.match(mail.data, /Listen: https:\/\/recordings\.example\.com\/vm-1\.mp3/);
+    assert.equal(mail.from, 'switchboard@acme.com');
+    await eventually(async () => {
+      const read = (await h.call('GET', `${s.base}/interactions/${id}`)).body.result;
+      return read.events.some((e: Json) => e.type === 'email.sent' && e.data.to === 'bo@acme.com');
+    });
+    assert.equal(smtp.messages.filter((m) => m.to.includes('bo@acme.com')).length, 1);
 
     // Bo comes back: offered the voicemail, listens (the URL), completes it.
     await s.available('Bo');

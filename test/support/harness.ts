@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { EmailTransport } from '../../src/engine/email/email-delivery.js';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { createUuidV7Generator } from '../../src/engine/id-generator.js';
 import { createPrometheusMetrics } from '../../src/engine/metrics.js';
@@ -34,7 +35,9 @@ export interface Harness {
 }
 
 /** A fresh app over a real SQLite store (in memory unless a file is given) and a simulated clock. */
-export async function startHarness(options: { store?: Store; clock?: SimulatedClock } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { store?: Store; clock?: SimulatedClock; email?: EmailTransport } = {},
+): Promise<Harness> {
   const store = options.store ?? (await createSqliteStore({ filename: ':memory:' }));
   const clock = options.clock ?? createSimulatedClock();
   const metrics = createPrometheusMetrics();
@@ -46,6 +49,7 @@ export async function startHarness(options: { store?: Store; clock?: SimulatedCl
     metrics,
     messagingProviders,
     callExportFormats,
+    email: options.email ?? null,
   });
   metrics.readLive(() => engine.liveFigures());
   await engine.start();
