@@ -18,11 +18,15 @@ export function exportingStore(store: Store, exports: CallExports, outboxAdded: 
     if (saved && items.length > 0) outboxAdded(items);
     return saved;
   };
+  // Every other operation is the store's own, bound to it once.
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(store, {
     get(target, property) {
       if (property === 'saveInteractions') return saveInteractions;
       const value = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function') return value;
+      if (!bound.has(property)) bound.set(property, value.bind(target));
+      return bound.get(property);
     },
   });
 }
