@@ -8,16 +8,14 @@ import {
 } from './address.js';
 import { type ApiError, apiError } from './errors.js';
 import { compileExpression } from './flow/expressions.js';
+import type { CallAssignmentSettings, CallExportTarget, IntegrationUser } from './integrations.js';
 import { freeFormError } from './json-limits.js';
 import {
   type Agent,
-  type CallAssignmentSettings,
-  type CallExportTarget,
   type ChannelType,
   type Contact,
   defaultAgentCapacity,
   defaultQueueRouting,
-  type IntegrationUser,
   type MessagingMedium,
   type QueueRouting,
 } from './model.js';

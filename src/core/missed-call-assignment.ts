@@ -9,30 +9,13 @@
  * `needs-contact-owner`, and the caller asks again with the owner the CRM gave (or null).
  */
 
-import type { AssignmentMethod, AssignmentAttempt as Attempt, CallAssignmentSettings } from './model.js';
-
-/** An agent as the chain sees them: their id and email. */
-export interface AgentRef {
-  id: string;
-  email: string;
-}
-
-/** The last step of the flow the call reached before it ended. */
-export type LastStep =
-  | { kind: 'agent'; agent: AgentRef }
-  | { kind: 'queue'; lastOffered: AgentRef | null }
-  | { kind: 'voicemail'; email: string | null }
-  | { kind: 'other' };
-
-export interface CallFacts {
-  direction: 'inbound' | 'outbound';
-  answered: boolean;
-  /** The agent who answered the call, or who dialled it out. */
-  handlingAgent: AgentRef | null;
-  lastStep: LastStep | null;
-  /** The customer's contact's favourite agent. */
-  favoriteAgent: AgentRef | null;
-}
+import type {
+  AgentRef,
+  AssignmentMethod,
+  AssignmentAttempt as Attempt,
+  CallAssignmentSettings,
+  CallFacts,
+} from './integrations.js';
 
 export type Assignment =
   | { kind: 'assigned'; assigneeIntegrationUserId: string | null; method: AssignmentMethod; attempts: Attempt[] }

@@ -12,6 +12,7 @@ import {
 import { validateDispatchMapping } from '../core/dispatch.js';
 import { type ApiError, AppError, apiError, notFound, throwIfAny } from '../core/errors.js';
 import { type FlowValidation, validateFlowDocument } from '../core/flow/flow-validation.js';
+import { defaultCallAssignmentSettings, type Integration } from '../core/integrations.js';
 import type {
   Agent,
   AgentToken,
@@ -24,14 +25,12 @@ import type {
   EntryPointSettings,
   Flow,
   FlowVersion,
-  Integration,
   Page,
   PageRequest,
   Queue,
   Tenant,
   VisibleDispatchMapping,
 } from '../core/model.js';
-import { defaultCallAssignmentSettings } from '../core/model.js';
 import type { ResourceTable, Store } from '../store/store.js';
 import type { AccessControl } from './access-control.js';
 import type { Clock } from './clock.js';

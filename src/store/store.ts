@@ -1,9 +1,9 @@
+import type { CallExport, Integration } from '../core/integrations.js';
 import type {
   Agent,
   AgentToken,
   ApiKey,
   CallCenter,
-  CallExport,
   Channel,
   Contact,
   ConversationMessage,
@@ -12,7 +12,6 @@ import type {
   EntryPointException,
   Flow,
   FlowVersion,
-  Integration,
   Interaction,
   InteractionEvent,
   InteractionState,

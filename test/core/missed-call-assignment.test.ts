@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { assignCall, type CallFacts } from '../../src/core/missed-call-assignment.js';
-import type { CallAssignmentSettings } from '../../src/core/model.js';
+import type { CallAssignmentSettings, CallFacts } from '../../src/core/integrations.js';
+import { assignCall } from '../../src/core/missed-call-assignment.js';
 
 // The assignment chain of seed 004 on the contract's fixtures: integration crm1 with users u-ana, u-bo
 // and u-installer; agents Ana and Bo (CRM users) and Cy (not one).

@@ -1,4 +1,4 @@
-import type { CallExport } from '../../core/model.js';
+import type { CallExport } from '../../core/integrations.js';
 import type { CrmContact } from '../../engine/exports/export-format.js';
 
 /** HubSpot's association type of a call to a contact (HUBSPOT_DEFINED). */

@@ -1,15 +1,8 @@
 import { exportCredentialOf } from '../../core/configuration.js';
 import { notFound } from '../../core/errors.js';
+import { type CallExport, defaultCallAssignmentSettings, type Integration } from '../../core/integrations.js';
 import { type Assignment, assignCall } from '../../core/missed-call-assignment.js';
-import {
-  type CallExport,
-  defaultCallAssignmentSettings,
-  type Integration,
-  type OutboxItem,
-  type Page,
-  type PageRequest,
-  type Tenant,
-} from '../../core/model.js';
+import type { OutboxItem, Page, PageRequest, Tenant } from '../../core/model.js';
 import type { InteractionChange, Store } from '../../store/store.js';
 import type { Clock } from '../clock.js';
 import type { HttpClient } from '../http-client.js';

@@ -1,5 +1,5 @@
-import type { AgentRef, CallFacts, LastStep } from '../../core/missed-call-assignment.js';
-import type { CallExport, CallOutcome, Interaction } from '../../core/model.js';
+import type { AgentRef, CallExport, CallFacts, CallOutcome, LastStep } from '../../core/integrations.js';
+import type { Interaction } from '../../core/model.js';
 import type { Store } from '../../store/store.js';
 
 /** The final states of a voice interaction that end the call (a transfer's segment is continued, not ended). */

@@ -1,4 +1,4 @@
-import type { CallExport, CallExportTarget } from '../../core/model.js';
+import type { CallExport, CallExportTarget } from '../../core/integrations.js';
 import { type HttpClient, retryAfterMs } from '../http-client.js';
 
 /** Where and how one export attempt goes: the integration's target, its credential, the HTTP client. */

@@ -1,4 +1,4 @@
-import type { CallExport } from '../../core/model.js';
+import type { CallExport } from '../../core/integrations.js';
 import { webhookSignature } from '../webhook-dispatcher.js';
 import { type CallExportFormat, failureOf } from './export-format.js';
 

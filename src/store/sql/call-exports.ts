@@ -1,4 +1,5 @@
-import type { CallExport, OutboxSettlement, Page, PageRequest } from '../../core/model.js';
+import type { CallExport } from '../../core/integrations.js';
+import type { OutboxSettlement, Page, PageRequest } from '../../core/model.js';
 import { type Db, paged, parse, type Tx } from './documents.js';
 import { writeOutbox } from './outbox.js';
 

@@ -1,11 +1,11 @@
 import { CompiledQuery, sql } from 'kysely';
 import { type ApiError, AppError, apiError } from '../../core/errors.js';
+import type { CallExport, Integration } from '../../core/integrations.js';
 import type {
   Agent,
   AgentToken,
   ApiKey,
   CallCenter,
-  CallExport,
   Channel,
   Contact,
   ConversationMessage,
@@ -14,7 +14,6 @@ import type {
   EntryPointException,
   Flow,
   FlowVersion,
-  Integration,
   Interaction,
   InteractionEvent,
   InteractionState,

@@ -1,8 +1,8 @@
 import type { Worker } from 'node:worker_threads';
 import { type ApiError, AppError } from '../../core/errors.js';
 import { IdMap } from '../../core/id-map.js';
+import type { CallExport } from '../../core/integrations.js';
 import {
-  type CallExport,
   type ConversationMessage,
   type DispatchMapping,
   finalStates,
