@@ -123,6 +123,10 @@ export const errorCatalog = {
   FLOW_BODY_CONFLICT: { status: 400, description: 'An httpRequest step has both body and json.' },
   FLOW_INVALID_DIGITS: { status: 400, description: 'collectInput digit limits are inconsistent or used with text input.' },
   FLOW_INVALID_EMAIL: { status: 400, description: 'A voicemail notificationEmail is not an email address.' },
+  FLOW_INVALID_TIME: {
+    status: 400,
+    description: 'A callback step’s at is neither an ISO 8601 time with its offset nor a local time YYYY-MM-DDTHH:MM.',
+  },
   FLOW_EXIT_REQUIRED: {
     status: 400,
     description: 'The step needs this exit (a timeout exit for maxWaitSeconds or routeToAgent).',
@@ -158,6 +162,16 @@ export const errorCatalog = {
   INTERACTION_CLOSED: { status: 422, description: 'The interaction is in a final state and cannot change.' },
   VOICEMAIL_NOT_AWAITED: { status: 409, description: 'The call did not end in a voicemail step, so no recording is awaited.' },
   AGENT_NOT_FOUND: { status: 400, description: 'A referenced agent (id, email or employee id) does not exist in this tenant.' },
+  NOT_A_CALLBACK: { status: 409, description: 'callbackId names an interaction that is not a callback.' },
+  CALLBACK_NOT_HELD: {
+    status: 409,
+    description: 'The callback is not connected to this agent: the agent accepts its offer before calling the customer.',
+  },
+  NOT_AN_OUTBOUND_CALL: { status: 409, description: 'Call statuses are reported for outbound calls an agent placed only.' },
+  CALL_STATUS_CONFLICT: {
+    status: 409,
+    description: 'The status does not follow the call’s: an answered call cannot be unanswered, an ended one cannot be answered.',
+  },
   MALFORMED_MESSAGE: {
     status: 400,
     description: 'A WebSocket message is not JSON or not one of the protocol messages (docs/agent-protocol.md).',

@@ -1,3 +1,4 @@
+import type { Callback, CallbackRequest, OutboundCallStatus } from './callbacks.js';
 import type { FlowRun } from './flow/flow-interpreter.js';
 
 /**
@@ -390,6 +391,15 @@ export interface Interaction {
   voicemail?: { callId: string; recordingUrl: string; durationSeconds: number | null } | null;
   /** A callback asked for later: the queue it goes to when `at` comes (a stored timer fires then). */
   scheduledCallback?: { queueId: string; at: string } | null;
+  /** A callback (voice, outbound): the number to call, the attempts allowed and those made. */
+  callback?: Callback | null;
+  /**
+   * A flow's callback step ended the call: the callback to make, made by a stored timer (due at once) in
+   * its own transaction, so it is made once even across a crash. Null once made.
+   */
+  requestedCallback?: { request: CallbackRequest; queueId: string | null; requirements: string | null; stepId: string } | null;
+  /** A call an agent placed: how it goes, and for a callback's attempt which callback and attempt. */
+  outboundCall?: { status: OutboundCallStatus; callbackId: string | null; attempt: number | null } | null;
   enqueuedAt: string | null;
   /** Increases with every saved change; stores use it for optimistic concurrency. */
   revision: number;

@@ -3,6 +3,7 @@ import type { Store } from '../store/store.js';
 import { createAccessControl } from './access-control.js';
 import { createAgentHub } from './agent-hub.js';
 import { createCallCenterService } from './call-center-service.js';
+import { createCallbackService } from './callbacks/callback-service.js';
 import type { Clock } from './clock.js';
 import { createConfigurationService } from './configuration-service.js';
 import { createContactService } from './contact-service.js';
@@ -70,7 +71,7 @@ export function createEngine(config: EngineConfig) {
     fire: (timer) => {
       if (timer.kind === 'offer') return router.offerExpired(timer);
       if (timer.kind === 'wrap-up') return router.complete(timer.tenantId, timer.interactionId, null, timer.id);
-      if (timer.kind === 'callback') return interactions.callbackDue(timer);
+      if (timer.kind === 'callback') return callbacks.due(timer);
       if (timer.kind === 'inactivity') return messaging.inactive(timer);
       return flows.deliver(timer.tenantId, timer.interactionId, { type: 'timer', timerId: timer.id });
     },
@@ -127,6 +128,14 @@ export function createEngine(config: EngineConfig) {
     onOutbox: (items) => outbox.added(items),
     metrics,
   });
+  const callbacks = createCallbackService({
+    store,
+    clock,
+    newId,
+    interactions,
+    router,
+    committed,
+  });
   const callCenters = createCallCenterService({ store, clock, newId });
   const contacts = createContactService({ store, clock, newId });
   const conversations = createConversations({ store, hub });
@@ -180,6 +189,7 @@ export function createEngine(config: EngineConfig) {
     flows,
     router,
     interactions,
+    callbacks,
     callCenters,
     contacts,
     telephony,

@@ -1,3 +1,4 @@
+import { requestedCallbackTimer } from '../core/callbacks.js';
 import { AppError, apiError, notFound } from '../core/errors.js';
 import {
   type FlowEffect,
@@ -163,6 +164,7 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
     return {
       now: clock.now(),
       timeZone: tenant.timeZone,
+      defaultCountry: tenant.defaultCountry,
       idPrefix: interaction.id,
       interaction: {
         id: interaction.id,
@@ -346,13 +348,29 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
           break;
         }
         case 'callback': {
+          // The callback is made by a stored timer due at once, in its own transaction (made once, even
+          // across a crash); it goes to the step's queue, or the call's, with the call's skills requirements.
           const queue = effect.queue ? await store.findQueue(tenant.id, effect.queue) : null;
-          next = { ...next, state: 'callback_requested', queueId: queue?.id ?? next.queueId, routing: null };
+          const queueId = queue?.id ?? next.queueId ?? next.placement?.queueId ?? null;
+          next = {
+            ...next,
+            state: 'callback_requested',
+            queueId: queue?.id ?? next.queueId,
+            routing: null,
+            requestedCallback: {
+              request: effect.request,
+              queueId,
+              requirements: next.routing?.requirements ?? null,
+              stepId: effect.stepId,
+            },
+          };
+          timers.set.push(requestedCallbackTimer(next, now));
           events.push(
             interactionEvent(interaction.id, 'interaction.callback_requested', now, {
               stepId: effect.stepId,
-              number: effect.number,
-              queueId: queue?.id ?? null,
+              number: effect.request.number,
+              at: effect.request.at,
+              queueId,
             }),
           );
           break;

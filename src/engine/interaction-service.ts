@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { addressKindFor, normalizeAddress, normalizeEmail, normalizeLoosely, normalizePhoneNumber } from '../core/address.js';
+import type { Callback } from '../core/callbacks.js';
 import { type DispatchKey, decideDispatch, matchDispatchMapping } from '../core/dispatch.js';
 import { AppError, apiError, notFound } from '../core/errors.js';
 import { checkFreeForm } from '../core/json-limits.js';
@@ -231,6 +232,148 @@ export function createInteractionService(deps: InteractionDeps) {
     };
   }
 
+  /**
+   * What an adapter adds to a new interaction: the telephony API's voice call record and the call it
+   * continues, since when its customer has been waiting, and for work that skips dispatch the queue it
+   * waits in.
+   */
+  type Extras = Partial<
+    Pick<Interaction, 'id' | 'voiceCall' | 'parentInteractionId' | 'unansweredSince' | 'contactId' | 'invitation'>
+  > & {
+    /** A callback: its queue (no flow), at once or when `at` comes, and the request it serves. */
+    callback?: { queue: Queue; at: string | null; callback: Callback; requirements: string | null };
+    /** An invitation to chat: the queue it waits in (no flow), and the agent it prefers. */
+    invitationQueue?: Queue;
+    /** Voicemail work: the queue it waits in (no flow), its recording, and who may take it. */
+    voicemail?: { queue: Queue; recording: NonNullable<Interaction['voicemail']>; requirements: string | null };
+    preferredAgent?: { agent: string; expiresAt: string };
+    /** Messaging: the customer's message that starts the conversation, stored with it. */
+    firstMessage?: Omit<ConversationMessage, 'interactionId'>;
+    /** Messaging: a message to the customer, stored and queued in the outbox with the interaction. */
+    outgoing?: { content: OutgoingContent; author: MessageAuthor; sender: ConversationMessage['sender'] };
+  };
+
+  /**
+   * A new interaction, dispatched and placed, as a change to store (alone, or with the change that
+   * caused it) and what to do once it is committed.
+   */
+  async function prepare(
+    tenant: Tenant,
+    body: Body,
+    extras: Extras = {},
+  ): Promise<{ change: InteractionChange; after: () => void }> {
+    const channelType = body.channelType as ChannelType;
+    const medium = channelType === 'messaging' ? ((body.medium as MessagingMedium | undefined) ?? null) : null;
+    if (body.medium !== undefined && channelType !== 'messaging') {
+      throw new AppError(apiError('MEDIUM_NOT_ALLOWED', 'Only messaging interactions have a medium.', 'medium'));
+    }
+    checkFreeForm(body.attributes, 'attributes');
+    const now = clock.now();
+    const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : null);
+    const customer = text(body.customer);
+    const contactPoint = text(body.contactPoint);
+    const requirements = extras.voicemail?.requirements ?? extras.callback?.requirements ?? null;
+    const base: Interaction = {
+      id: extras.id ?? newId(),
+      tenantId: tenant.id,
+      channelType,
+      medium,
+      direction: ((body.direction as string | undefined)?.toLowerCase() ?? 'inbound') as Direction,
+      customer: customer === null ? null : normalizeCustomer(customer, channelType, medium, tenant),
+      contactPoint: contactPoint === null ? null : normalizeContactPoint(contactPoint, channelType, medium, tenant),
+      source: text(body.source),
+      attributes: (body.attributes as Record<string, unknown> | undefined) ?? {},
+      priority: (body.priority as number | undefined) ?? 0,
+      state: 'created',
+      flowId: null,
+      flowVersionId: null,
+      queueId: null,
+      entryPointId: null,
+      dueAt: null,
+      unansweredSince: extras.unansweredSince ?? now,
+      noReplyNeeded: false,
+      dispatchError: null,
+      dispatch: null,
+      placement: null,
+      enqueuedAt: null,
+      ...untouchedRouting(),
+      parentInteractionId: extras.parentInteractionId ?? null,
+      ...(extras.voiceCall ? { voiceCall: extras.voiceCall } : {}),
+      ...(extras.callback?.at ? { scheduledCallback: { queueId: extras.callback.queue.id, at: extras.callback.at } } : {}),
+      ...(extras.callback ? { callback: extras.callback.callback } : {}),
+      ...(extras.firstMessage ? { lastCustomerMessageAt: extras.firstMessage.sentAt } : {}),
+      ...(extras.contactId ? { contactId: extras.contactId } : {}),
+      ...(extras.invitation ? { invitation: extras.invitation } : {}),
+      ...(extras.voicemail ? { voicemail: extras.voicemail.recording } : {}),
+      // The call's skills requirements go with its voicemail or callback.
+      ...(requirements
+        ? {
+            routing: {
+              stepId: null,
+              requirements,
+              preferredAgent: null,
+              targetAgent: null,
+              maxWaitUntil: null,
+            },
+          }
+        : {}),
+      ...(extras.preferredAgent
+        ? {
+            routing: {
+              stepId: null,
+              requirements: null,
+              preferredAgent: extras.preferredAgent,
+              targetAgent: null,
+              maxWaitUntil: null,
+            },
+          }
+        : {}),
+      revision: 1,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const created = interactionEvent(base.id, 'interaction.created', now, {
+      channelType: base.channelType,
+      direction: base.direction,
+      customer: base.customer,
+      contactPoint: base.contactPoint,
+      source: base.source,
+    });
+    // A call created through the telephony API is routed when the provider asks (omniFlow), not by the
+    // dispatch mappings at once: the caller may still be in the provider's own IVR.
+    const routed = base.voiceCall
+      ? { change: { interaction: base, events: [] as NewEvent[] }, after: () => deps.committed(base) }
+      : base.scheduledCallback
+        ? scheduleCallback(base, base.scheduledCallback)
+        : extras.invitationQueue
+          ? await route(tenant, base, extras.invitationQueue, 'invitation')
+          : extras.voicemail
+            ? await route(tenant, base, extras.voicemail.queue, 'voicemail')
+            : await route(tenant, base, extras.callback?.queue ?? null, 'callback');
+    routed.change.events.unshift(created);
+    if (extras.firstMessage) {
+      const message: ConversationMessage = { ...extras.firstMessage, interactionId: base.id };
+      routed.change.events.splice(1, 0, interactionEvent(base.id, 'message.received', now, { message }));
+      routed.change.messages = [...(routed.change.messages ?? []), message];
+    }
+    const outgoing = extras.outgoing
+      ? outboundMessage(newId, now, { tenantId: tenant.id, interactionId: base.id }, extras.outgoing.content, extras.outgoing)
+      : null;
+    if (outgoing) {
+      routed.change.events.push(interactionEvent(base.id, 'message.queued', now, { message: outgoing.message }));
+      routed.change.messages = [...(routed.change.messages ?? []), outgoing.message];
+      routed.change.outbox = [...(routed.change.outbox ?? []), outgoing.item];
+    }
+    return {
+      change: routed.change,
+      after: () => {
+        deps.metrics?.interactionCreated(base.channelType);
+        routed.after();
+        if (outgoing) deps.onOutbox([outgoing.item]);
+      },
+    };
+  }
+
   const service = {
     /**
      * Creates, dispatches and places an interaction. With an idempotency key, a retry of the same
@@ -240,26 +383,7 @@ export function createInteractionService(deps: InteractionDeps) {
       tenant: Tenant,
       body: Body,
       idempotencyKey: string | null,
-      /**
-       * What an adapter adds: the telephony API's voice call record and the call it continues; for a
-       * callback, the queue it goes to (no flow), at once or when `callbackAt` comes, and since when its
-       * customer has been waiting.
-       */
-      extras: Partial<
-        Pick<Interaction, 'id' | 'voiceCall' | 'parentInteractionId' | 'unansweredSince' | 'contactId' | 'invitation'>
-      > & {
-        callbackQueue?: Queue;
-        callbackAt?: string;
-        /** An invitation to chat: the queue it waits in (no flow), and the agent it prefers. */
-        invitationQueue?: Queue;
-        /** Voicemail work: the queue it waits in (no flow), its recording, and who may take it. */
-        voicemail?: { queue: Queue; recording: NonNullable<Interaction['voicemail']>; requirements: string | null };
-        preferredAgent?: { agent: string; expiresAt: string };
-        /** Messaging: the customer's message that starts the conversation, stored with it. */
-        firstMessage?: Omit<ConversationMessage, 'interactionId'>;
-        /** Messaging: a message to the customer, stored and queued in the outbox with the interaction. */
-        outgoing?: { content: OutgoingContent; author: MessageAuthor; sender: ConversationMessage['sender'] };
-      } = {},
+      extras: Extras = {},
     ): Promise<{ interaction: InteractionView; replayed: boolean }> {
       // Only a request that can be retried under its key needs its fingerprint.
       const requestHash = idempotencyKey ? createHash('sha256').update(canonicalJson(body)).digest('hex') : '';
@@ -267,116 +391,18 @@ export function createInteractionService(deps: InteractionDeps) {
         const first = await store.findInteractionByIdempotencyKey(tenant.id, idempotencyKey);
         if (first) return { interaction: await replay(tenant, first, requestHash), replayed: true };
       }
-      const channelType = body.channelType as ChannelType;
-      const medium = channelType === 'messaging' ? ((body.medium as MessagingMedium | undefined) ?? null) : null;
-      if (body.medium !== undefined && channelType !== 'messaging') {
-        throw new AppError(apiError('MEDIUM_NOT_ALLOWED', 'Only messaging interactions have a medium.', 'medium'));
-      }
-      checkFreeForm(body.attributes, 'attributes');
-      const now = clock.now();
-      const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : null);
-      const customer = text(body.customer);
-      const contactPoint = text(body.contactPoint);
-      const base: Interaction = {
-        id: extras.id ?? newId(),
-        tenantId: tenant.id,
-        channelType,
-        medium,
-        direction: ((body.direction as string | undefined)?.toLowerCase() ?? 'inbound') as Direction,
-        customer: customer === null ? null : normalizeCustomer(customer, channelType, medium, tenant),
-        contactPoint: contactPoint === null ? null : normalizeContactPoint(contactPoint, channelType, medium, tenant),
-        source: text(body.source),
-        attributes: (body.attributes as Record<string, unknown> | undefined) ?? {},
-        priority: (body.priority as number | undefined) ?? 0,
-        state: 'created',
-        flowId: null,
-        flowVersionId: null,
-        queueId: null,
-        entryPointId: null,
-        dueAt: null,
-        unansweredSince: extras.unansweredSince ?? now,
-        noReplyNeeded: false,
-        dispatchError: null,
-        dispatch: null,
-        placement: null,
-        enqueuedAt: null,
-        ...untouchedRouting(),
-        parentInteractionId: extras.parentInteractionId ?? null,
-        ...(extras.voiceCall ? { voiceCall: extras.voiceCall } : {}),
-        ...(extras.callbackQueue && extras.callbackAt
-          ? { scheduledCallback: { queueId: extras.callbackQueue.id, at: extras.callbackAt } }
-          : {}),
-        ...(extras.firstMessage ? { lastCustomerMessageAt: extras.firstMessage.sentAt } : {}),
-        ...(extras.contactId ? { contactId: extras.contactId } : {}),
-        ...(extras.invitation ? { invitation: extras.invitation } : {}),
-        ...(extras.voicemail ? { voicemail: extras.voicemail.recording } : {}),
-        // The call's skills requirements go with its voicemail.
-        ...(extras.voicemail?.requirements
-          ? {
-              routing: {
-                stepId: null,
-                requirements: extras.voicemail.requirements,
-                preferredAgent: null,
-                targetAgent: null,
-                maxWaitUntil: null,
-              },
-            }
-          : {}),
-        ...(extras.preferredAgent
-          ? {
-              routing: {
-                stepId: null,
-                requirements: null,
-                preferredAgent: extras.preferredAgent,
-                targetAgent: null,
-                maxWaitUntil: null,
-              },
-            }
-          : {}),
-        revision: 1,
-        createdAt: now,
-        updatedAt: now,
-      };
-      const created = interactionEvent(base.id, 'interaction.created', now, {
-        channelType: base.channelType,
-        direction: base.direction,
-        customer: base.customer,
-        contactPoint: base.contactPoint,
-        source: base.source,
-      });
-      // A call created through the telephony API is routed when the provider asks (omniFlow), not by the
-      // dispatch mappings at once: the caller may still be in the provider's own IVR.
-      const routed = base.voiceCall
-        ? { change: { interaction: base, events: [] as NewEvent[] }, after: () => deps.committed(base) }
-        : base.scheduledCallback
-          ? scheduleCallback(base, base.scheduledCallback)
-          : extras.invitationQueue
-            ? await route(tenant, base, extras.invitationQueue, 'invitation')
-            : extras.voicemail
-              ? await route(tenant, base, extras.voicemail.queue, 'voicemail')
-              : await route(tenant, base, extras.callbackQueue ?? null, 'callback');
-      routed.change.events.unshift(created);
-      if (extras.firstMessage) {
-        const message: ConversationMessage = { ...extras.firstMessage, interactionId: base.id };
-        routed.change.events.splice(1, 0, interactionEvent(base.id, 'message.received', now, { message }));
-        routed.change.messages = [...(routed.change.messages ?? []), message];
-      }
-      const outgoing = extras.outgoing
-        ? outboundMessage(newId, now, { tenantId: tenant.id, interactionId: base.id }, extras.outgoing.content, extras.outgoing)
-        : null;
-      if (outgoing) {
-        routed.change.events.push(interactionEvent(base.id, 'message.queued', now, { message: outgoing.message }));
-        routed.change.messages = [...(routed.change.messages ?? []), outgoing.message];
-        routed.change.outbox = [...(routed.change.outbox ?? []), outgoing.item];
-      }
-      const outcome = await store.createInteraction(routed.change, idempotencyKey ? { key: idempotencyKey, requestHash } : null);
+      const prepared = await prepare(tenant, body, extras);
+      const outcome = await store.createInteraction(
+        prepared.change,
+        idempotencyKey ? { key: idempotencyKey, requestHash } : null,
+      );
       if (!outcome.created) return { interaction: await replay(tenant, outcome, requestHash), replayed: true };
-      deps.metrics?.interactionCreated(base.channelType);
-      routed.after();
-      if (outgoing) deps.onOutbox([outgoing.item]);
+      prepared.after();
       // What was just stored, as GET would read it (without reading it back).
-      return { interaction: { ...routed.change.interaction, events: outcome.events }, replayed: false };
+      return { interaction: { ...prepared.change.interaction, events: outcome.events }, replayed: false };
     },
+
+    prepare,
 
     get,
 
@@ -464,54 +490,6 @@ export function createInteractionService(deps: InteractionDeps) {
       await save([{ interaction: recorded, events: [event], outbox: email }]);
       if (email.length > 0) deps.onOutbox(email);
       return made;
-    },
-
-    /**
-     * A scheduled callback's timer fired: the callback goes to its queue, and the timer row goes in the
-     * same transaction, so it never fires twice (also across a restart). Its queue deleted meanwhile,
-     * the callback fails.
-     */
-    async callbackDue(timer: StoredTimer): Promise<void> {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const interaction = await store.getInteraction(timer.tenantId, timer.interactionId);
-        const scheduled = interaction?.scheduledCallback;
-        if (!interaction || !scheduled || interaction.state !== 'created') {
-          await store.deleteTimers([timer.id]);
-          return;
-        }
-        const now = clock.now();
-        const queue = await store.queues.get(interaction.tenantId, scheduled.queueId);
-        const base = { ...interaction, scheduledCallback: null, revision: interaction.revision + 1, updatedAt: now };
-        let change: InteractionChange;
-        if (queue) {
-          const placement = placeInQueue(queue, interaction.unansweredSince ?? now, 'callback');
-          const queued: Interaction = {
-            ...base,
-            state: 'queued',
-            queueId: queue.id,
-            dueAt: placement.dueAt,
-            placement,
-            enqueuedAt: now,
-            routing: { stepId: null, requirements: null, preferredAgent: null, targetAgent: null, maxWaitUntil: null },
-          };
-          const data = { queueId: queue.id, dueAt: placement.dueAt, slaMinutes: placement.slaMinutes, reason: placement.reason };
-          change = { interaction: queued, events: [interactionEvent(interaction.id, 'interaction.queued', now, data)] };
-        } else {
-          const reason = `The callback's queue ${scheduled.queueId} was deleted before its time came`;
-          const failed: Interaction = { ...base, state: 'failed' };
-          change = {
-            interaction: failed,
-            events: [interactionEvent(interaction.id, 'interaction.failed', now, { cause: 'queue_removed', reason })],
-          };
-        }
-        if (await store.saveInteractions([{ ...change, timers: { set: [], cancel: [timer.id] } }])) {
-          deps.committed(change.interaction);
-          return;
-        }
-      }
-      throw new AppError(
-        apiError('CONCURRENT_MODIFICATION', 'The scheduled callback kept changing; it is tried again at the next start'),
-      );
     },
 
     list: (tenant: Tenant, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>> =>

@@ -78,12 +78,18 @@ export function createRouter(deps: RouterDeps) {
       attributes: interaction.attributes,
       agentId: interaction.agentId,
       offer: interaction.offer,
+      // A callback: the number to call and the attempts so far.
+      ...(interaction.callback ? { callback: interaction.callback } : {}),
     };
   }
 
-  async function save(change: InteractionChange): Promise<boolean> {
+  /**
+   * Saves a change of routed work, with changes of other interactions made with it (none mostly): their
+   * timers and notifications are for whoever made them, once this returns true.
+   */
+  async function save(change: InteractionChange, companions: InteractionChange[] = []): Promise<boolean> {
     const started = performance.now();
-    const saved = await store.saveInteractions([change]);
+    const saved = await store.saveInteractions([change, ...companions]);
     metrics.commitSeconds((performance.now() - started) / 1000);
     if (!saved) return false;
     deps.onTimers(change.timers ?? { set: [], cancel: [] });
@@ -475,16 +481,28 @@ export function createRouter(deps: RouterDeps) {
       });
     },
 
-    /** The conversation ended (by the agent or the customer): wrap-up starts. */
-    end(tenantId: string, interactionId: string, by: 'agent' | 'customer', agentId: string | null): Promise<Interaction> {
+    /**
+     * The conversation ended (by the agent or the customer): wrap-up starts. `also` is what the caller
+     * records with the end: fields of the interaction, events before the end's, and changes of other
+     * interactions (an outbound call's callback), all in the same transaction.
+     */
+    end(
+      tenantId: string,
+      interactionId: string,
+      by: 'agent' | 'customer',
+      agentId: string | null,
+      also?: { patch: Partial<Interaction>; events: NewEvent[]; companions: InteractionChange[] },
+    ): Promise<Interaction> {
       return serialized(tenantId, async () => {
         const view = await viewOf(tenantId);
-        const interaction = await loadFor(tenantId, interactionId);
-        if (interaction.state !== 'connected')
+        const loaded = await loadFor(tenantId, interactionId);
+        if (loaded.state !== 'connected')
           throw new AppError(apiError('INTERACTION_NOT_CONNECTED', 'Only a connected interaction can end.'));
-        if (agentId && interaction.agentId !== agentId)
+        if (agentId && loaded.agentId !== agentId)
           throw new AppError(apiError('FORBIDDEN', 'The interaction is held by another agent.'));
-        return endConversation(view, interaction, [interactionEvent(interactionId, 'interaction.ended', clock.now(), { by })]);
+        const extra = also ?? { patch: {}, events: [], companions: [] };
+        const ended = interactionEvent(interactionId, 'interaction.ended', clock.now(), { by });
+        return endConversation(view, { ...loaded, ...extra.patch }, [...extra.events, ended], extra.companions);
       });
     },
 
@@ -654,7 +672,12 @@ export function createRouter(deps: RouterDeps) {
   return router;
 
   /** The conversation is over: wrap-up for the queue's wrapUpSeconds, or completed at once. Runs serialized. */
-  async function endConversation(view: TenantView, interaction: Interaction, events: NewEvent[]): Promise<Interaction> {
+  async function endConversation(
+    view: TenantView,
+    interaction: Interaction,
+    events: NewEvent[],
+    companions: InteractionChange[] = [],
+  ): Promise<Interaction> {
     const { tenantId } = interaction;
     const interactionId = interaction.id;
     const now = clock.now();
@@ -671,7 +694,7 @@ export function createRouter(deps: RouterDeps) {
       changed = { ...interaction, state: 'completed', revision: interaction.revision + 1, updatedAt: now };
       events.push(interactionEvent(interactionId, 'interaction.completed', now, { cause: 'ended' }));
     }
-    if (!(await save({ interaction: changed, events, timers }))) {
+    if (!(await save({ interaction: changed, events, timers }, companions))) {
       throw new AppError(apiError('CONCURRENT_MODIFICATION', 'The interaction changed meanwhile; retry.'));
     }
     track(view, changed);

@@ -15,6 +15,7 @@ import { describeOperation } from './openapi.js';
 import { authenticate, requireAdmin } from './request-context.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerCallCenterRoutes } from './routes/call-center-routes.js';
+import { registerCallbackRoutes } from './routes/callback-routes.js';
 import { registerConfigurationRoutes } from './routes/configuration-routes.js';
 import { registerContactRoutes } from './routes/contact-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
@@ -216,6 +217,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerContactRoutes(app, engine);
   registerExportRoutes(app, engine);
   registerInteractionRoutes(app, engine);
+  registerCallbackRoutes(app, engine);
   registerMessagingRoutes(app, engine);
   registerInvitationRoutes(app, engine);
   registerAgentRoutes(app, engine);

@@ -88,3 +88,23 @@ export function listBody<T>(page: Page<T>) {
 export function created(reply: FastifyReply, result: unknown) {
   return reply.code(201).send({ result });
 }
+
+const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
+
+/** The request's Idempotency-Key header: null without one; 1 to 255 visible ASCII characters, or 400. */
+export function idempotencyKeyOf(request: FastifyRequest): string | null {
+  const header = request.headers['idempotency-key'];
+  const key = typeof header === 'string' ? header : null;
+  if (header !== undefined && (key === null || !idempotencyKeyPattern.test(key))) {
+    throw new AppError(
+      apiError('INVALID_VALUE', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', 'Idempotency-Key'),
+    );
+  }
+  return key;
+}
+
+/** 201 with what was created, or 200 marked `idempotent-replayed` for a retry of the same request. */
+export function createdOrReplayed(reply: FastifyReply, outcome: { interaction: unknown; replayed: boolean }) {
+  if (outcome.replayed) return reply.code(200).header('idempotent-replayed', 'true').send({ result: outcome.interaction });
+  return created(reply, outcome.interaction);
+}

@@ -1,4 +1,5 @@
 import { type TSchema, Type } from 'typebox';
+import { reportedCallStatuses } from '../core/callbacks.js';
 import {
   agentSelections,
   channelTypes,
@@ -288,6 +289,47 @@ export const voicemailRecording = Type.Object(
     recordingUrl: Type.String({ maxLength: 2000, description: 'Where the voice provider keeps the recording (http or https).' }),
     durationSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 86400 })),
   },
+  closed,
+);
+export const callbackCreate = Type.Object(
+  {
+    number: Type.Optional(
+      Type.String({ maxLength: 40, description: "The number to call; the interaction's customer by default." }),
+    ),
+    queue: Type.Optional(
+      Type.String({ maxLength: 100, description: "Queue devName or id the callback waits in; the interaction's by default." }),
+    ),
+    at: Type.Optional(
+      Type.String({
+        maxLength: 40,
+        description:
+          "When to call: an ISO 8601 time with its offset, or a local time YYYY-MM-DDTHH:MM in the tenant's time zone; at once when absent or past.",
+      }),
+    ),
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, description: 'Calls made at most (3 by default).' })),
+    retryMinutes: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 1440,
+        description: 'Minutes between an unanswered attempt and the next (15 by default).',
+      }),
+    ),
+  },
+  closed,
+);
+export const outboundCallCreate = Type.Object(
+  {
+    agentId: Type.Optional(Type.String({ maxLength: 100, description: "The calling agent; an agent token's own by default." })),
+    to: Type.Optional(Type.String({ maxLength: 40, description: "The number to call; a callback's number by default." })),
+    from: Type.Optional(Type.String({ maxLength: 40, description: "The caller id shown; a callback's line by default." })),
+    callbackId: Type.Optional(
+      Type.String({ maxLength: 100, description: 'The callback this call serves: the agent must have accepted it.' }),
+    ),
+  },
+  closed,
+);
+export const callStatusReport = Type.Object(
+  { status: Type.Union(reportedCallStatuses.map((status) => Type.Literal(status))) },
   closed,
 );
 export const agentCreate = Type.Object(

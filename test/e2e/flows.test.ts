@@ -206,7 +206,7 @@ describe('every step type through the API', () => {
     const done = (await input(created.id, '2')).body.result;
     assert.equal(done.state, 'callback_requested');
     const callback = done.events.find((e: Json) => e.type === 'interaction.callback_requested');
-    assert.deepEqual(callback.data, { stepId: 'cb', number: '+15065559999', queueId: billing.id });
+    assert.deepEqual(callback.data, { stepId: 'cb', number: '+15065559999', at: null, queueId: billing.id });
   });
 
   test('collectInput retries: a wrong key re-prompts, a second one takes noMatch', async () => {

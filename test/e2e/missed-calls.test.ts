@@ -316,6 +316,30 @@ describe('missed call assignment end to end (CONTRACT 4(c))', () => {
     assert.deepEqual(result.attempts, ['last_step_agent:null:null', 'contact_owner:u-bo:u-bo']);
     assert.deepEqual([result.assignee, result.method], ['u-bo', 'contact_owner']);
   });
+
+  test('14. an outbound call nobody answers is not a missed incoming call: the dialling agent’s, else the chain', async () => {
+    const s = await setup({ hubspot: true });
+    const customer = '+15065550111';
+    hubspot.contacts.push({ id: '505', phone: customer, ownerId: 'u-bo' });
+    const dial = async (name: string) => {
+      const placed = await h.call('POST', `${s.base}/outbound-calls`, { body: { agentId: s.agents[name].id, to: customer } });
+      assert.equal(placed.status, 201, JSON.stringify(placed.body));
+      const id = placed.body.result.id as string;
+      const ended = await h.call('POST', `${s.base}/interactions/${id}/call-status`, { body: { status: 'no-answer' } });
+      assert.equal(ended.body.result.state, 'completed');
+      return id;
+    };
+    // Ana is a CRM user: hers, though the contact is Bo's.
+    const byAna = await s.exported(await dial('Ana'));
+    assert.deepEqual([byAna.assignee, byAna.method, byAna.attempts], ['u-ana', 'direct', []]);
+    assert.deepEqual([byAna.record.call.direction, byAna.record.call.outcome], ['agent-initiated', 'missed']);
+    const logged = hubspot.calls.find((c) => c.id === byAna.record.externalId);
+    assert.equal(logged?.properties.hs_call_direction, 'OUTBOUND');
+    assert.equal(logged?.properties.hs_call_status, 'NO_ANSWER');
+    // Cy is not: the chain runs as for a call with no agent-bearing step.
+    const byCy = await s.exported(await dial('Cy'));
+    assert.deepEqual([byCy.assignee, byCy.method], ['u-bo', 'contact_owner']);
+  });
 });
 
 describe('delivery to HubSpot', () => {

@@ -1,3 +1,4 @@
+import { type CallbackRequest, checkCallbackRequest } from '../callbacks.js';
 import type { ErrorCode } from '../errors.js';
 import { ExpressionError, evaluateExpression, renderTemplate } from './expressions.js';
 import type { FlowDocument, FlowStep, StepOf } from './flow-schema.js';
@@ -126,7 +127,7 @@ export type FlowEffect =
       maxSeconds: number;
       queue: string | null;
     }
-  | { type: 'callback'; stepId: string; number: string | null; queue: string | null }
+  | { type: 'callback'; stepId: string; request: CallbackRequest; queue: string | null }
   | { type: 'complete'; outputs: Record<string, unknown> }
   | { type: 'fail'; code: ErrorCode; message: string; stepId: string | null };
 
@@ -134,6 +135,8 @@ export type FlowEffect =
 export interface FlowContext {
   now: string;
   timeZone: string;
+  /** The tenant's country, to read national phone numbers (a callback's). */
+  defaultCountry?: string | null;
   /** Prefix of timer and request ids (the interaction id). */
   idPrefix: string;
   interaction: Record<string, unknown>;
@@ -526,12 +529,23 @@ class Machine {
         return;
       }
       case 'callback': {
-        const number =
-          step.number === undefined
-            ? ((this.ctx.interaction.customer as string | null) ?? null)
-            : renderTemplate(step.number, this.scope());
-        this.effects.push({ type: 'callback', stepId: step.id, number, queue: step.queue ?? null });
-        this.finish({ kind: 'callback' }, 'callback', { number });
+        const checked = checkCallbackRequest(
+          {
+            number: step.number === undefined ? undefined : renderTemplate(step.number, this.scope()),
+            at: step.at === undefined ? undefined : renderTemplate(step.at, this.scope()),
+            maxAttempts: step.maxAttempts,
+            retryMinutes: step.retryMinutes,
+          },
+          {
+            defaultNumber: (this.ctx.interaction.customer as string | null) ?? null,
+            defaultCountry: this.ctx.defaultCountry ?? null,
+            timeZone: this.ctx.timeZone,
+            now: this.ctx.now,
+          },
+        );
+        if (!checked.ok) throw new StepFailure(checked.errors.map((error) => error.message).join(' '));
+        this.effects.push({ type: 'callback', stepId: step.id, request: checked.value, queue: step.queue ?? null });
+        this.finish({ kind: 'callback' }, 'callback', { number: checked.value.number, at: checked.value.at });
         return;
       }
       case 'subflow': {

@@ -202,10 +202,30 @@ export const stepSchemas = {
   ),
   callback: step(
     'callback',
-    'Records a requested callback to a number (the customer by default); ends the run.',
+    'Ends the call with a callback to a number (the customer by default): routable work in a queue, at once or at a time; an attempt nobody answers is retried.',
     {
       number: Type.Optional(template('The number to call back.')),
-      queue: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Queue devName or id for the callback.' })),
+      queue: Type.Optional(
+        Type.String({
+          minLength: 1,
+          maxLength: 100,
+          description: 'Queue devName or id for the callback; the call’s by default.',
+        }),
+      ),
+      at: Type.Optional(
+        template(
+          'When to call back: an ISO 8601 time with its offset, or a local time YYYY-MM-DDTHH:MM in the tenant’s time zone; at once when empty or past.',
+        ),
+      ),
+      maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, default: 3, description: 'Calls made at most.' })),
+      retryMinutes: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: 1440,
+          default: 15,
+          description: 'Minutes between an unanswered attempt and the next.',
+        }),
+      ),
     },
     exits('error'),
   ),

@@ -1,5 +1,6 @@
 import { Value } from 'typebox/value';
 import { normalizeEmail } from '../address.js';
+import { callbackDueAt } from '../callbacks.js';
 import { isTimeZone } from '../configuration.js';
 import { type ApiError, apiError, type ErrorCode } from '../errors.js';
 import { compileExpression, type ExpressionScope, templateExpressions } from './expressions.js';
@@ -278,6 +279,10 @@ function checkStep(step: FlowStep, index: number, refs: FlowReferences, errors: 
       break;
     case 'callback':
       if (step.number !== undefined) checkTemplate(step.number, at('number'), errors);
+      if (step.at !== undefined && isLiteral(step.at)) {
+        const due = callbackDueAt(step.at, 'UTC', '1970-01-01T00:00:00.000Z');
+        if (due !== null && typeof due === 'object') errors.push(problem('FLOW_INVALID_TIME', at('at'), due.message));
+      } else if (step.at !== undefined) checkTemplate(step.at, at('at'), errors);
       if (step.queue !== undefined && !refs.queueExists(step.queue)) {
         errors.push(problem('FLOW_QUEUE_NOT_FOUND', at('queue'), `No queue with devName or id "${step.queue}".`));
       }

@@ -56,12 +56,15 @@ export function createCallExports(deps: {
 
   /**
    * Whether the change leaves a voice call ended (it may have been ended by an earlier change) in a
-   * tenant that exports calls.
+   * tenant that exports calls. A callback is work, not a call: the calls its agents place are exported.
    */
   function endsCall(change: InteractionChange): boolean {
     const { interaction } = change;
     return (
-      interaction.channelType === 'voice' && callEndingStates.has(interaction.state) && exportingTenants.has(interaction.tenantId)
+      interaction.channelType === 'voice' &&
+      !interaction.callback &&
+      callEndingStates.has(interaction.state) &&
+      exportingTenants.has(interaction.tenantId)
     );
   }
 

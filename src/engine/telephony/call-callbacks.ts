@@ -1,4 +1,5 @@
 import { normalizePhoneNumber } from '../../core/address.js';
+import { callbackDefaults } from '../../core/callbacks.js';
 import { AppError, apiError } from '../../core/errors.js';
 import { type CallCenter, interactionEvent, type Queue, type Tenant, type VoiceCall } from '../../core/model.js';
 import { type Body, isoTime, refuse, requiredText } from './fields.js';
@@ -54,8 +55,18 @@ export function createCallCallbacks(ctx: TelephonyContext) {
           parentInteractionId: call.id,
           // Scheduled, the caller expects the call at that time: its SLA runs from then.
           unansweredSince: later ?? call.unansweredSince ?? call.createdAt,
-          callbackQueue: queue,
-          ...(later ? { callbackAt: later } : {}),
+          callback: {
+            queue,
+            at: later,
+            callback: {
+              number,
+              requestedOn: call.id,
+              requestedBy: 'provider',
+              ...callbackDefaults,
+              attempts: [],
+            },
+            requirements: call.routing?.requirements ?? null,
+          },
         },
       );
       // The caller no longer waits on the line: the call leaves routing, answered by the callback.

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { AppError, apiError } from '../../core/errors.js';
 import type { InteractionState } from '../../core/model.js';
 import type { Engine } from '../../engine/engine.js';
-import { created, listBody, pageRequest, tenantOf } from '../request-context.js';
+import { created, createdOrReplayed, idempotencyKeyOf, listBody, pageRequest, tenantOf } from '../request-context.js';
 import {
   flowInput,
   inboundContactCreate,
@@ -16,8 +15,6 @@ import {
 type Body = Record<string, unknown>;
 type Params = Record<string, string>;
 
-const idempotencyKeyPattern = /^[\x21-\x7e]{1,255}$/;
-
 /** Interactions: creation through dispatch, reading with history, contacts, transfers; queue waiting lists. */
 export function registerInteractionRoutes(app: FastifyInstance, engine: Engine): void {
   const interactions = engine.interactions;
@@ -25,16 +22,8 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
   const base = '/v1/tenants/:tenantId/interactions';
 
   app.post(base, { schema: { tags, body: interactionCreate } }, async (request, reply) => {
-    const header = request.headers['idempotency-key'];
-    const key = typeof header === 'string' ? header : null;
-    if (header !== undefined && (key === null || !idempotencyKeyPattern.test(key))) {
-      throw new AppError(
-        apiError('INVALID_VALUE', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', 'Idempotency-Key'),
-      );
-    }
-    const { interaction, replayed } = await interactions.create(await tenantOf(engine, request), request.body as Body, key);
-    if (replayed) return reply.code(200).header('idempotent-replayed', 'true').send({ result: interaction });
-    return created(reply, interaction);
+    const key = idempotencyKeyOf(request);
+    return createdOrReplayed(reply, await interactions.create(await tenantOf(engine, request), request.body as Body, key));
   });
   app.get(base, { schema: { tags, querystring: interactionListQuery } }, async (request) => {
     const { state } = request.query as { state?: InteractionState };
@@ -66,13 +55,10 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
   // The voice provider reports the recording of a voicemail a flow's voicemail step took: it becomes work.
   app.post(`${base}/:id/voicemail`, { schema: { tags, body: voicemailRecording } }, async (request, reply) => {
     const id = (request.params as Params).id ?? '';
-    const { interaction, replayed } = await interactions.recordVoicemail(
-      await tenantOf(engine, request),
-      id,
-      request.body as Body,
+    return createdOrReplayed(
+      reply,
+      await interactions.recordVoicemail(await tenantOf(engine, request), id, request.body as Body),
     );
-    if (replayed) return reply.code(200).header('idempotent-replayed', 'true').send({ result: interaction });
-    return created(reply, interaction);
   });
   app.post(`${base}/:id/inputs`, { schema: { tags, body: flowInput } }, async (request) => {
     const tenant = await tenantOf(engine, request);
