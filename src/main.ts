@@ -6,6 +6,7 @@ import { hubspotFormat } from './adapters/hubspot/index.js';
 import { messengerAdapter, messengerProvider } from './adapters/messenger/index.js';
 import { scvAdapter } from './adapters/scv/scv-routes.js';
 import { smtpTransport } from './adapters/smtp/index.js';
+import { twilioAdapter, twilioProvider, twilioVoiceProvider } from './adapters/twilio/index.js';
 import { webchatAdapter, webchatProvider } from './adapters/webchat/index.js';
 import { whatsappAdapter, whatsappProvider } from './adapters/whatsapp/index.js';
 import { generateAdminToken } from './engine/access-control.js';
@@ -15,6 +16,7 @@ import type { CallExportFormat } from './engine/exports/export-format.js';
 import { createUuidV7Generator } from './engine/id-generator.js';
 import type { MessagingProvider } from './engine/messaging/messaging-provider.js';
 import { createPrometheusMetrics } from './engine/metrics.js';
+import type { VoiceProvider } from './engine/voice/voice-provider.js';
 import { buildApp, type ProtocolAdapter } from './http/app.js';
 import type { Store } from './store/store.js';
 
@@ -81,9 +83,24 @@ function endpointOf(databaseUrl: string): string {
 }
 
 /** The other vendors' protocols Switchboard speaks, each under its own path prefix. */
-export const protocolAdapters: ProtocolAdapter[] = [scvAdapter, whatsappAdapter, messengerAdapter, appleAdapter, webchatAdapter];
+export const protocolAdapters: ProtocolAdapter[] = [
+  scvAdapter,
+  whatsappAdapter,
+  messengerAdapter,
+  appleAdapter,
+  webchatAdapter,
+  twilioAdapter,
+];
 /** The messaging providers the adapters implement, for the engine to send through. */
-export const messagingProviders: MessagingProvider[] = [whatsappProvider, messengerProvider, appleProvider, webchatProvider];
+export const messagingProviders: MessagingProvider[] = [
+  whatsappProvider,
+  messengerProvider,
+  appleProvider,
+  webchatProvider,
+  twilioProvider,
+];
+/** The voice providers that carry live calls. */
+export const voiceProviders: VoiceProvider[] = [twilioVoiceProvider];
 /** The CRMs finished calls can be exported to, besides Switchboard's own signed HTTP. */
 export const callExportFormats: CallExportFormat[] = [hubspotFormat];
 
@@ -131,6 +148,7 @@ export async function serve(config: ServeConfig, log: (line: string) => void = c
       metrics,
       messagingProviders,
       callExportFormats,
+      voiceProviders,
       email: config.smtp ? smtpTransport(config.smtp.url, config.smtp.from) : null,
     });
     metrics.readLive(() => engine.liveFigures());

@@ -18,6 +18,7 @@ import {
   defaultQueueRouting,
   type MessagingMedium,
   type QueueRouting,
+  type VoiceEndpoint,
 } from './model.js';
 import { defaultQueueSlaMinutes, parseSlaMinutes } from './sla.js';
 
@@ -457,7 +458,7 @@ export function checkException(
 
 export type AgentFields = Pick<
   Agent,
-  'name' | 'email' | 'employeeId' | 'attributes' | 'capacity' | 'voiceBlocksOtherWork' | 'queueIds'
+  'name' | 'email' | 'employeeId' | 'attributes' | 'capacity' | 'voiceBlocksOtherWork' | 'queueIds' | 'voiceEndpoint'
 >;
 
 /** Queue routing settings, merged over the defaults; requirements are compiled here. */
@@ -510,8 +511,9 @@ export function checkAgent(
     capacity?: unknown;
     voiceBlocksOtherWork?: unknown;
     queueIds?: unknown;
+    voiceEndpoint?: unknown;
   },
-  facts: { queueExists: (id: string) => boolean } = { queueExists: () => true },
+  facts: { queueExists: (id: string) => boolean; defaultCountry?: string | null } = { queueExists: () => true },
 ): Checked<AgentFields> {
   const errors: ApiError[] = [];
   const name = requiredText(input.name, 'name', errors);
@@ -526,6 +528,7 @@ export function checkAgent(
       errors.push(apiError('QUEUE_NOT_FOUND', 'No queue with this id in the tenant.', `queueIds/${index}`));
   });
   const capacity = { ...defaultAgentCapacity, ...((input.capacity ?? {}) as Partial<Record<ChannelType, number>>) };
+  const voiceEndpoint = checkVoiceEndpoint(input.voiceEndpoint, facts.defaultCountry ?? null, errors);
   return done(errors, () => ({
     name,
     email: email ?? '',
@@ -534,7 +537,36 @@ export function checkAgent(
     capacity,
     voiceBlocksOtherWork: input.voiceBlocksOtherWork !== false,
     queueIds,
+    voiceEndpoint,
   }));
+}
+
+const clientIdentity = /^[A-Za-z0-9_.@-]{1,121}$/;
+const sipAddress = /^sips?:[^\s@<>"]+@[^\s<>"]+$/i;
+
+/** Where a voice provider rings the agent: a Client identity, a SIP URI, or a phone number (to E.164). */
+function checkVoiceEndpoint(value: unknown, defaultCountry: string | null, errors: ApiError[]): VoiceEndpoint | null {
+  if (value === undefined || value === null) return null;
+  const endpoint = value as { type?: unknown; address?: unknown };
+  const address = typeof endpoint.address === 'string' ? endpoint.address.trim() : '';
+  if (endpoint.type === 'client' && clientIdentity.test(address)) return { type: 'client', address };
+  if (endpoint.type === 'sip' && sipAddress.test(address)) return { type: 'sip', address };
+  const number = endpoint.type === 'number' ? normalizePhoneNumber(address, defaultCountry) : null;
+  if (number) return { type: 'number', address: number };
+  const expected =
+    endpoint.type === 'client'
+      ? 'a Client identity: letters, digits and _ . @ - (at most 121)'
+      : endpoint.type === 'sip'
+        ? 'a SIP URI such as sip:ana@pbx.example.com'
+        : endpoint.type === 'number'
+          ? 'a phone number'
+          : null;
+  errors.push(
+    expected
+      ? apiError('INVALID_VALUE', `voiceEndpoint.address must be ${expected}.`, 'voiceEndpoint.address')
+      : apiError('INVALID_ENUM', 'voiceEndpoint.type must be client, sip or number.', 'voiceEndpoint.type'),
+  );
+  return null;
 }
 
 export type ContactFields = Pick<

@@ -121,7 +121,7 @@ export interface Channel {
   updatedAt: string;
 }
 
-export const providerTypes = ['whatsapp', 'messenger', 'webchat', 'apple'] as const;
+export const providerTypes = ['whatsapp', 'messenger', 'webchat', 'apple', 'twilio'] as const;
 export type ProviderType = (typeof providerTypes)[number];
 
 /** A channel's provider as the API shows it: its settings, and which credentials are set (never their values). */
@@ -398,6 +398,11 @@ export interface Interaction {
    * its own transaction, so it is made once even across a crash. Null once made.
    */
   requestedCallback?: { request: CallbackRequest; queueId: string | null; requirements: string | null; stepId: string } | null;
+  /**
+   * A call whose audio a voice provider carries live and drives with what Switchboard answers (Twilio's
+   * TwiML): the provider's call id and the channel whose provider settings apply.
+   */
+  liveCall?: { provider: 'twilio'; channelId: string; callSid: string } | null;
   /** A call an agent placed: how it goes, and for a callback's attempt which callback and attempt. */
   outboundCall?: { status: OutboundCallStatus; callbackId: string | null; attempt: number | null } | null;
   enqueuedAt: string | null;
@@ -629,6 +634,13 @@ export interface Presence {
 }
 
 /** A person who handles work. */
+export const voiceEndpointTypes = ['client', 'sip', 'number'] as const;
+export interface VoiceEndpoint {
+  type: (typeof voiceEndpointTypes)[number];
+  /** A Client identity, a `sip:` URI, or a phone number in E.164. */
+  address: string;
+}
+
 export interface Agent {
   id: string;
   tenantId: string;
@@ -644,6 +656,11 @@ export interface Agent {
   voiceBlocksOtherWork: boolean;
   /** The queues whose work the agent may be offered. */
   queueIds: string[];
+  /**
+   * Where a voice provider rings the agent for a call they accept (Twilio: a Client identity, a SIP
+   * address or a phone number); null: the Client identity that is the agent's id.
+   */
+  voiceEndpoint?: VoiceEndpoint | null;
   presence: Presence;
   createdAt: string;
   updatedAt: string;

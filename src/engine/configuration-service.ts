@@ -616,7 +616,7 @@ export function createConfigurationService(deps: ConfigurationDeps) {
     },
     async create(tenant: Tenant, body: Body): Promise<Agent> {
       const queueIds = await queueIdsOf(tenant.id);
-      const checked = checkAgent(body, { queueExists: (id) => queueIds.has(id) });
+      const checked = checkAgent(body, { queueExists: (id) => queueIds.has(id), defaultCountry: tenant.defaultCountry });
       if (!checked.ok) refuse(checked.errors);
       const now = clock.now();
       const agent: Agent = {
@@ -634,7 +634,10 @@ export function createConfigurationService(deps: ConfigurationDeps) {
       const current = await agents.get(tenant, id);
       const queueIds = await queueIdsOf(tenant.id);
       const merged = { ...current, ...body, capacity: { ...current.capacity, ...((body.capacity ?? {}) as object) } };
-      const checked = checkAgent(merged, { queueExists: (queueId) => queueIds.has(queueId) });
+      const checked = checkAgent(merged, {
+        queueExists: (queueId) => queueIds.has(queueId),
+        defaultCountry: tenant.defaultCountry,
+      });
       if (!checked.ok) refuse(checked.errors);
       const agent: Agent = { ...current, ...checked.value, updatedAt: clock.now() };
       await insertAgent(agent, current);

@@ -28,6 +28,8 @@ import { createQueueStats } from './queue-stats.js';
 import { createRouter } from './router-service.js';
 import { createTelephonyService } from './telephony/telephony-service.js';
 import { createTimerService } from './timer-service.js';
+import { createLiveCalls } from './voice/live-calls.js';
+import type { VoiceProvider } from './voice/voice-provider.js';
 import { createWebhookDispatcher } from './webhook-dispatcher.js';
 
 export interface EngineConfig {
@@ -46,6 +48,8 @@ export interface EngineConfig {
   callExportFormats?: readonly CallExportFormat[];
   /** The SMTP server voicemail emails go through; without one they are recorded as failed. */
   email?: EmailTransport | null;
+  /** The voice providers that carry live calls (Twilio: src/adapters/twilio); none by default. */
+  voiceProviders?: readonly VoiceProvider[];
 }
 
 /** The engine's services over one store, clock and id source. Call start() before serving. */
@@ -101,6 +105,10 @@ export function createEngine(config: EngineConfig) {
     hub,
     onTimers: (changes) => timers.apply(changes),
     onEvents: (tenantId) => webhooks.eventsCommitted(tenantId),
+    onAccepted: (interaction) => {
+      // The caller's hold loop asks again anyway: a provider that cannot be told now is not an error.
+      if (interaction.liveCall) liveCalls.accepted(interaction).catch(() => undefined);
+    },
     metrics,
   });
   const queueStats = createQueueStats({ store, clock, router });
@@ -179,6 +187,15 @@ export function createEngine(config: EngineConfig) {
     newId,
     committed,
   });
+  const liveCalls = createLiveCalls({
+    store,
+    interactions,
+    flows,
+    router,
+    channelProviders,
+    voiceProviders: new Map((config.voiceProviders ?? []).map((provider) => [provider.type, provider])),
+    http,
+  });
   const telephony = createTelephonyService({ store, clock, newId, interactions, flows, router, conversations, committed });
   return {
     store,
@@ -193,6 +210,7 @@ export function createEngine(config: EngineConfig) {
     callCenters,
     contacts,
     telephony,
+    liveCalls,
     conversations,
     channelProviders,
     messaging,

@@ -9,7 +9,7 @@ import {
   type StepResult,
   stepFlow,
 } from '../core/flow/flow-interpreter.js';
-import type { FlowDocument } from '../core/flow/flow-schema.js';
+import type { FlowDocument, FlowStep } from '../core/flow/flow-schema.js';
 import { checkFreeForm } from '../core/json-limits.js';
 import {
   type Contact,
@@ -569,6 +569,14 @@ export function createFlowRunner(deps: FlowRunnerDeps) {
       const result = stepFlow(program, interaction.flowRun, flowEvent, await contextOf(tenant, interaction, program));
       if (result.ignored) return null;
       return apply(tenant, interaction, program, result, null);
+    },
+
+    /** The step a run waits at, as its flow version defines it (a voice adapter reads a collectInput's settings). */
+    async waitingStep(tenantId: string, run: FlowRun | null | undefined): Promise<FlowStep | null> {
+      const frame = run?.frames.at(-1);
+      if (!run?.waiting || !frame) return null;
+      const program = await programOf(tenantId, run);
+      return program.flows[frame.flow]?.document.steps.find((step) => step.id === run.waiting?.stepId) ?? null;
     },
 
     /** An input for a collectInput step, from the API; 409 when the run is not waiting for one. */

@@ -238,7 +238,7 @@ export function createInteractionService(deps: InteractionDeps) {
    * waits in.
    */
   type Extras = Partial<
-    Pick<Interaction, 'id' | 'voiceCall' | 'parentInteractionId' | 'unansweredSince' | 'contactId' | 'invitation'>
+    Pick<Interaction, 'id' | 'voiceCall' | 'parentInteractionId' | 'unansweredSince' | 'contactId' | 'invitation' | 'liveCall'>
   > & {
     /** A callback: its queue (no flow), at once or when `at` comes, and the request it serves. */
     callback?: { queue: Queue; at: string | null; callback: Callback; requirements: string | null };
@@ -304,6 +304,7 @@ export function createInteractionService(deps: InteractionDeps) {
       ...(extras.firstMessage ? { lastCustomerMessageAt: extras.firstMessage.sentAt } : {}),
       ...(extras.contactId ? { contactId: extras.contactId } : {}),
       ...(extras.invitation ? { invitation: extras.invitation } : {}),
+      ...(extras.liveCall ? { liveCall: extras.liveCall } : {}),
       ...(extras.voicemail ? { voicemail: extras.voicemail.recording } : {}),
       // The call's skills requirements go with its voicemail or callback.
       ...(requirements

@@ -28,6 +28,8 @@ export interface RouterDeps {
   onTimers(changes: TimerChanges): void;
   /** Called after the router commits events for a tenant (webhooks deliver them). */
   onEvents(tenantId: string): void;
+  /** Called after an agent's accept is committed (a live call's provider rings the agent at once). */
+  onAccepted?(interaction: Interaction): void;
   metrics?: Metrics;
 }
 
@@ -443,6 +445,7 @@ export function createRouter(deps: RouterDeps) {
         }
         track(view, connected);
         metrics.offer('accepted');
+        deps.onAccepted?.(connected);
         return connected;
       });
     },

@@ -8,6 +8,7 @@ import {
   mappingChannelTypes,
   messagingMedia,
   presenceStatuses,
+  voiceEndpointTypes,
 } from '../core/model.js';
 
 /**
@@ -346,6 +347,21 @@ export const agentCreate = Type.Object(
     ),
     voiceBlocksOtherWork: Type.Optional(Type.Boolean()),
     queueIds: Type.Optional(Type.Array(id, { maxItems: 500 })),
+    voiceEndpoint: Type.Optional(
+      Type.Union([
+        Type.Object(
+          {
+            type: Type.Union(voiceEndpointTypes.map((type) => Type.Literal(type))),
+            address: Type.String({ maxLength: 300 }),
+          },
+          {
+            ...closed,
+            description: 'Where a voice provider rings the agent; the Client identity that is the agent id by default.',
+          },
+        ),
+        Type.Null(),
+      ]),
+    ),
   },
   closed,
 );

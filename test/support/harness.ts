@@ -4,7 +4,7 @@ import { createEngine, type Engine } from '../../src/engine/engine.js';
 import { createUuidV7Generator } from '../../src/engine/id-generator.js';
 import { createPrometheusMetrics } from '../../src/engine/metrics.js';
 import { buildApp } from '../../src/http/app.js';
-import { callExportFormats, messagingProviders, protocolAdapters } from '../../src/main.js';
+import { callExportFormats, messagingProviders, protocolAdapters, voiceProviders } from '../../src/main.js';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { createSimulatedClock, type SimulatedClock } from './simulated-clock.js';
@@ -49,6 +49,7 @@ export async function startHarness(
     metrics,
     messagingProviders,
     callExportFormats,
+    voiceProviders,
     email: options.email ?? null,
   });
   metrics.readLive(() => engine.liveFigures());

@@ -6,12 +6,13 @@ import type { MessagingProvider } from './messaging-provider.js';
 
 type Body = Record<string, unknown>;
 
-/** The medium each provider carries. */
-const mediumOf: Record<ProviderType, Channel['medium']> = {
-  whatsapp: 'whatsapp',
-  messenger: 'facebook',
-  webchat: 'chat',
-  apple: 'apple-business-chat',
+/** The channels each provider carries: a messaging medium, or (Twilio) the phone channels. */
+const carried: Record<ProviderType, { what: string; carries: (channel: Channel) => boolean }> = {
+  whatsapp: { what: 'whatsapp channels', carries: (channel) => channel.medium === 'whatsapp' },
+  messenger: { what: 'facebook channels', carries: (channel) => channel.medium === 'facebook' },
+  webchat: { what: 'chat channels', carries: (channel) => channel.medium === 'chat' },
+  apple: { what: 'apple-business-chat channels', carries: (channel) => channel.medium === 'apple-business-chat' },
+  twilio: { what: 'voice and sms channels', carries: (channel) => channel.type === 'voice' || channel.type === 'sms' },
 };
 
 /**
@@ -46,11 +47,11 @@ export function createChannelProviders(deps: {
       if (!providerTypes.includes(type) || !provider) {
         throw new AppError(apiError('INVALID_VALUE', `type must be one of ${[...deps.providers.keys()].join(', ')}.`, 'type'));
       }
-      if (channel.medium !== mediumOf[type]) {
+      if (!carried[type].carries(channel)) {
         throw new AppError(
           apiError(
             'PROVIDER_NOT_ALLOWED',
-            `${type} carries ${mediumOf[type]} channels; this one is ${channel.medium ?? channel.type}.`,
+            `${type} carries ${carried[type].what}; this one is ${channel.medium ?? channel.type}.`,
             'type',
           ),
         );

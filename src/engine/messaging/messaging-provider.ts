@@ -49,6 +49,8 @@ export interface MessagingProvider {
   checkSettings(settings: Record<string, unknown>, tenant: Tenant): Record<string, unknown>;
   /** Sends one message. Never throws for what the provider answers: a refusal or a retry is a result. */
   send(request: {
+    /** The channel the message goes out on (Twilio: its status callback URL names it). */
+    channelId: string;
     settings: Record<string, unknown>;
     secrets: Record<string, string>;
     message: OutgoingMessage;

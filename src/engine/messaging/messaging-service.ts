@@ -284,6 +284,7 @@ export function createMessagingService(deps: {
         return { kind: 'settled' };
       }
       const result = await resolved.provider.send({
+        channelId: resolved.channel.id,
         settings: resolved.channel.provider?.settings ?? {},
         secrets: resolved.secrets,
         message: {

@@ -1,0 +1,24 @@
+import type { ProviderType } from '../../core/model.js';
+import type { HttpClient } from '../http-client.js';
+
+/**
+ * A voice provider that carries live calls (src/adapters/<provider>), as the engine calls it: when an
+ * agent accepts a live call, the provider is told to fetch the call's next turn at once (which rings the
+ * agent) instead of when the caller's hold loop next asks. The webhooks that drive calls are the
+ * adapter's own routes.
+ */
+export interface VoiceProvider {
+  type: ProviderType;
+  fetchNextTurn(request: {
+    settings: Record<string, unknown>;
+    secrets: Record<string, string>;
+    tenantId: string;
+    channelId: string;
+    interactionId: string;
+    callSid: string;
+    /** The last event the caller has been told about. */
+    after: number;
+    http: HttpClient;
+    allowPrivateNetwork: boolean;
+  }): Promise<{ ok: true } | { ok: false; message: string }>;
+}
