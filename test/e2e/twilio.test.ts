@@ -302,3 +302,69 @@ describe('Twilio voice', () => {
     assert.equal((await webhook(`${s.hooks}/voice`, { AccountSid: accountSid, From: '+15065550009' })).status, 400);
   });
 });
+
+describe('Twilio SMS', () => {
+  test('an SMS starts a conversation; the flow and the agent answer through the Messages API; statuses come back', async () => {
+    const t = await createTenant(h, { allowPrivateNetworkRequests: true });
+    const support = await make(h, `${t.base}/queues`, { name: 'Support' });
+    const texts = await make(h, `${t.base}/channels`, { name: 'Texts', type: 'sms', defaultQueueId: support.id });
+    await make(h, `${t.base}/entry-points`, { channelId: texts.id, address: '+18005550100' });
+    const configured = await h.call('PUT', `${t.base}/channels/${texts.id}/provider`, { body: providerOf() });
+    assert.equal(configured.status, 200, JSON.stringify(configured.body));
+    const steps = [
+      { id: 'hi', type: 'sendMessage', text: 'Thanks! An agent will text you back.', exits: { next: 'queue' } },
+      { id: 'queue', type: 'routeToQueue' },
+    ];
+    const flow = await make(h, `${t.base}/flows`, { name: 'Texts', definition: { start: 'hi', steps } });
+    await make(h, `${t.base}/dispatch-mappings`, { name: 'in', interactionField: 'direction', value: 'inbound', flowId: flow.id });
+    const hooks = `/providers/twilio/${t.id}/${texts.id}`;
+    const inbound = {
+      AccountSid: accountSid,
+      MessageSid: `SM${'a'.repeat(32)}`,
+      From: '+15065550010',
+      To: '+18005550100',
+      Body: 'Is my order shipped?',
+      NumMedia: '1',
+      MediaUrl0: 'https://api.twilio.com/media/ME1',
+      MediaContentType0: 'image/jpeg',
+    };
+    const received = await webhook(`${hooks}/sms`, inbound);
+    assert.equal(received.status, 200, received.text);
+    assert.deepEqual(parseTwiml(received.text), [], 'no reply of Twilio’s own');
+    // Twilio retries: the same message, once.
+    assert.equal((await webhook(`${hooks}/sms`, inbound)).status, 200);
+    const listed = (await h.call('GET', `${t.base}/interactions?limit=200`)).body.result as Json[];
+    assert.equal(listed.length, 1);
+    const conversation = listed[0];
+    assert.deepEqual([conversation.channelType, conversation.customer, conversation.state], ['sms', '+15065550010', 'queued']);
+
+    const reply = await eventually(async () => twilioApi.messages.find((m) => m.To === '+15065550010'));
+    assert.deepEqual(
+      { To: reply.To, From: reply.From, Body: reply.Body, StatusCallback: reply.StatusCallback },
+      {
+        To: '+15065550010',
+        From: '+18005550100',
+        Body: 'Thanks! An agent will text you back.',
+        StatusCallback: `${publicBaseUrl}${hooks}/sms/status`,
+      },
+    );
+    const sent = await h.call('POST', `${t.base}/interactions/${conversation.id}/messages`, { body: { text: 'Yes, it left today.' } });
+    assert.equal(sent.status, 201, JSON.stringify(sent.body));
+    const second = await eventually(async () => twilioApi.messages.find((m) => m.Body === 'Yes, it left today.'));
+
+    const status = (sid: string, value: string, extra: Record<string, string> = {}) =>
+      webhook(`${hooks}/sms/status`, { AccountSid: accountSid, MessageSid: sid, MessageStatus: value, ...extra });
+    assert.equal((await status(reply.sid as string, 'sent')).status, 204);
+    assert.equal((await status(reply.sid as string, 'delivered')).status, 204);
+    assert.equal((await status(second.sid as string, 'undelivered', { ErrorCode: '30003' })).status, 204);
+    const messages = (await h.call('GET', `${t.base}/interactions/${conversation.id}/messages`)).body.result as Json[];
+    const byText = (text: string) => messages.find((m) => m.text === text);
+    assert.equal(byText('Is my order shipped?')?.attachments[0].contentType, 'image/jpeg');
+    assert.equal(byText('Thanks! An agent will text you back.')?.status, 'delivered');
+    assert.equal(byText('Yes, it left today.')?.status, 'failed');
+    assert.equal(byText('Yes, it left today.')?.error.code, '30003');
+    // A forged status changes nothing.
+    const forged = await webhook(`${hooks}/sms/status`, { AccountSid: accountSid, MessageSid: reply.sid, MessageStatus: 'failed' }, { authToken: 'x' });
+    assert.equal(forged.status, 403);
+  });
+});
