@@ -402,7 +402,7 @@ export interface Interaction {
    * A call whose audio a voice provider carries live and drives with what Switchboard answers (Twilio's
    * TwiML): the provider's call id and the channel whose provider settings apply.
    */
-  liveCall?: { provider: 'twilio'; channelId: string; callSid: string } | null;
+  liveCall?: { provider: ProviderType; channelId: string; callSid: string } | null;
   /** A call an agent placed: how it goes, and for a callback's attempt which callback and attempt. */
   outboundCall?: { status: OutboundCallStatus; callbackId: string | null; attempt: number | null } | null;
   enqueuedAt: string | null;
@@ -555,13 +555,16 @@ export interface ConversationMessage {
  * Something to send out of the process (transactional outbox): stored in the transaction of the change
  * that decides to send it, sent after that commit, retried with backoff until the destination takes or
  * refuses it. Items of one ordering key leave one at a time, in order. `destination` says what the item
- * stands for: a conversation message to a messaging provider, or a call export to an integration.
+ * stands for: a conversation message to a messaging provider, a call export to an integration, an email,
+ * or an outbound call to place through a voice provider.
  */
 export type OutboxItem = OutboxItemState &
   (
     | { destination: 'messaging'; payload: { interactionId: string; messageId: string } }
     | { destination: 'call-export'; payload: { interactionId: string; exportId: string } }
     | { destination: 'email'; payload: { interactionId: string; email: EmailMessage } }
+    /** An agent's outbound call, placed through the voice provider of the line it goes out on. */
+    | { destination: 'voice-call'; payload: { interactionId: string; channelId: string } }
   );
 
 /** An email to send (a voicemail's notification): plain text. */

@@ -29,6 +29,7 @@ import { createRouter } from './router-service.js';
 import { createTelephonyService } from './telephony/telephony-service.js';
 import { createTimerService } from './timer-service.js';
 import { createLiveCalls } from './voice/live-calls.js';
+import { createOutboundCallDelivery } from './voice/outbound-calls.js';
 import type { VoiceProvider } from './voice/voice-provider.js';
 import { createWebhookDispatcher } from './webhook-dispatcher.js';
 
@@ -108,6 +109,8 @@ export function createEngine(config: EngineConfig) {
     onAccepted: (interaction) => {
       // The caller's hold loop asks again anyway: a provider that cannot be told now is not an error.
       if (interaction.liveCall) liveCalls.accepted(interaction).catch(() => undefined);
+      // A callback on a provider's line is dialled at once; else (or failing that) the agent dials it.
+      if (interaction.callback) callbacks.accepted(interaction).catch(() => undefined);
     },
     metrics,
   });
@@ -136,6 +139,7 @@ export function createEngine(config: EngineConfig) {
     onOutbox: (items) => outbox.added(items),
     metrics,
   });
+  const voiceProviders = new Map((config.voiceProviders ?? []).map((provider) => [provider.type, provider]));
   const callbacks = createCallbackService({
     store,
     clock,
@@ -143,6 +147,12 @@ export function createEngine(config: EngineConfig) {
     interactions,
     router,
     committed,
+    async placingChannel(tenantId, line) {
+      const entryPoint = line ? await store.findEntryPointByAddress(tenantId, 'voice', line) : null;
+      const channel = entryPoint ? await store.channels.get(tenantId, entryPoint.channelId) : null;
+      return channel?.provider && voiceProviders.has(channel.provider.type) ? channel.id : null;
+    },
+    onOutbox: (items) => outbox.added(items),
   });
   const callCenters = createCallCenterService({ store, clock, newId });
   const contacts = createContactService({ store, clock, newId });
@@ -174,6 +184,14 @@ export function createEngine(config: EngineConfig) {
       messaging: messaging.delivery,
       'call-export': callExports.delivery,
       email: createEmailDelivery({ store, clock, transport: config.email ?? null }),
+      'voice-call': createOutboundCallDelivery({
+        store,
+        clock,
+        channelProviders,
+        voiceProviders,
+        http,
+        callbacks,
+      }),
     },
   });
   const invitations = createInviteToChat({
@@ -193,7 +211,8 @@ export function createEngine(config: EngineConfig) {
     flows,
     router,
     channelProviders,
-    voiceProviders: new Map((config.voiceProviders ?? []).map((provider) => [provider.type, provider])),
+    voiceProviders,
+    callbacks,
     http,
   });
   const telephony = createTelephonyService({ store, clock, newId, interactions, flows, router, conversations, committed });

@@ -303,6 +303,130 @@ describe('Twilio voice', () => {
   });
 });
 
+describe('Twilio outbound calls', () => {
+  test("an agent's call goes out agent first; a callback's unanswered attempt comes back; an agent who does not pick up cancels", async () => {
+    const s = await voiceLine();
+    const ana = await s.agent('Ana', { type: 'sip', address: 'sip:ana@pbx.example.com' });
+    const token = (await make(h, `${s.base}/agents/${ana.id}/tokens`, {})).token as string;
+    const place = async (body: Json) => {
+      const placed = await h.call('POST', `${s.base}/outbound-calls`, { body, token });
+      assert.equal(placed.status, 201, JSON.stringify(placed.body));
+      const call = placed.body.result;
+      const created = await eventually(async () => twilioApi.calls.find((c) => c.Url?.includes(`/calls/${call.id}/`)));
+      const placedCall = await eventually(async () => {
+        const found = await s.get(call.id);
+        return found.liveCall ? found : null;
+      });
+      assert.deepEqual(placedCall.liveCall, { provider: 'twilio', channelId: s.phones.id, callSid: created.sid });
+      return { id: call.id as string, sid: created.sid as string, created };
+    };
+
+    const plain = await place({ to: '+15065550020', from: line });
+    assert.deepEqual(
+      { To: plain.created.To, From: plain.created.From, Url: plain.created.Url, StatusCallback: plain.created.StatusCallback },
+      {
+        To: 'sip:ana@pbx.example.com',
+        From: line,
+        Url: `${publicBaseUrl}${s.hooks}/voice/calls/${plain.id}/next`,
+        StatusCallback: `${publicBaseUrl}${s.hooks}/voice/calls/${plain.id}/agent-status`,
+      },
+    );
+    // Ana answers her phone: Twilio asks what to do, and dials the customer from the line.
+    const dial = await s.follow(plain.created.Url as string, plain.sid);
+    assert.equal(dial[0]?.verb, 'Dial');
+    assert.equal(dial[0]?.attributes.callerId, line);
+    const number = dial[0]?.children[0];
+    assert.deepEqual(
+      [number?.verb, number?.text, number?.attributes.statusCallbackEvent],
+      ['Number', '+15065550020', 'answered'],
+    );
+    const answered = await webhook(number?.attributes.statusCallback as string, {
+      AccountSid: accountSid,
+      CallSid: callSid(),
+      ParentCallSid: plain.sid,
+      CallStatus: 'in-progress',
+    });
+    assert.equal(answered.status, 204);
+    assert.equal((await s.get(plain.id)).outboundCall.status, 'in-progress');
+    const over = await s.follow(dial[0]?.attributes.action as string, plain.sid, {
+      DialCallStatus: 'completed',
+      DialCallDuration: '61',
+    });
+    assert.deepEqual(
+      over.map((v) => v.verb),
+      ['Hangup'],
+    );
+    const ended = await s.get(plain.id);
+    assert.deepEqual([ended.state, ended.outboundCall.status, Boolean(ended.connectedAt)], ['completed', 'completed', true]);
+
+    // A caller asks for a callback and hangs up; Ana takes it and calls: nobody answers.
+    const caller = await s.ring('+15065550021');
+    await s.press(caller.verbs, caller.sid, '1');
+    const asked = await h.call('POST', `${s.base}/interactions/${caller.id}/callbacks`, {
+      body: { queue: 'Sales', retryMinutes: 5 },
+    });
+    assert.equal(asked.status, 201, JSON.stringify(asked.body));
+    await webhook(`${s.hooks}/voice/status`, { AccountSid: accountSid, CallSid: caller.sid, CallStatus: 'completed' });
+    await ana.client.request({ type: 'presence', status: 'available' });
+    const offer = await ana.client.next('offer');
+    assert.equal(offer.interaction.id, asked.body.result.id);
+    await ana.client.request({ type: 'accept', interactionId: offer.interaction.id });
+    // Accepted on a Twilio line, the callback is dialled at once, agent first.
+    const dialed = await eventually(async () =>
+      (await s.get(offer.interaction.id)).events.find((e: Json) => e.type === 'callback.dialed'),
+    );
+    const attempt = {
+      id: dialed.data.callId as string,
+      created: await eventually(async () => twilioApi.calls.find((c) => c.Url?.includes(`/calls/${dialed.data.callId}/`))),
+    };
+    const attemptSid = attempt.created.sid as string;
+    assert.equal(attempt.created.From, line, 'the callback goes out on the line the customer called');
+    const again = await h.call('POST', `${s.base}/outbound-calls`, { body: { callbackId: offer.interaction.id }, token });
+    assert.equal(again.body.errors[0].code, 'CALLBACK_NOT_HELD', 'dialled once');
+    const toCustomer = await s.follow(attempt.created.Url as string, attemptSid);
+    assert.equal(toCustomer[0]?.children[0]?.text, '+15065550021');
+    await eventually(async () => (await s.get(attempt.id)).liveCall);
+    await s.follow(toCustomer[0]?.attributes.action as string, attemptSid, { DialCallStatus: 'no-answer' });
+    const callback = await s.get(offer.interaction.id);
+    assert.deepEqual(
+      callback.callback.attempts.map((a: Json) => [a.callId, a.outcome]),
+      [[attempt.id, 'no-answer']],
+    );
+    assert.ok(callback.events.some((e: Json) => e.type === 'callback.retry_scheduled'));
+
+    // Ana does not pick up her own phone: the customer is never called.
+    const missed = await place({ to: '+15065550022', from: line });
+    const status = await webhook(`${s.hooks}/voice/calls/${missed.id}/agent-status`, {
+      AccountSid: accountSid,
+      CallSid: missed.sid,
+      CallStatus: 'no-answer',
+    });
+    assert.equal(status.status, 204);
+    const canceled = await s.get(missed.id);
+    assert.deepEqual([canceled.state, canceled.outboundCall.status], ['completed', 'canceled']);
+  });
+
+  test('Twilio refusing the call ends it as failed; the agent can call again', async () => {
+    const s = await voiceLine();
+    const ana = await s.agent('Ana');
+    twilioApi.failWith = 400;
+    try {
+      const placed = await h.call('POST', `${s.base}/outbound-calls`, {
+        body: { agentId: ana.id, to: '+15065550030', from: line },
+      });
+      assert.equal(placed.status, 201);
+      const failed = await eventually(async () => {
+        const found = await s.get(placed.body.result.id);
+        return found.outboundCall.status === 'failed' ? found : null;
+      });
+      assert.equal(failed.state, 'completed');
+      assert.match(failed.events.find((e: Json) => e.type === 'call.placement_failed').data.error, /^400 /);
+    } finally {
+      twilioApi.failWith = null;
+    }
+  });
+});
+
 describe('Twilio SMS', () => {
   test('an SMS starts a conversation; the flow and the agent answer through the Messages API; statuses come back', async () => {
     const t = await createTenant(h, { allowPrivateNetworkRequests: true });
@@ -316,7 +440,12 @@ describe('Twilio SMS', () => {
       { id: 'queue', type: 'routeToQueue' },
     ];
     const flow = await make(h, `${t.base}/flows`, { name: 'Texts', definition: { start: 'hi', steps } });
-    await make(h, `${t.base}/dispatch-mappings`, { name: 'in', interactionField: 'direction', value: 'inbound', flowId: flow.id });
+    await make(h, `${t.base}/dispatch-mappings`, {
+      name: 'in',
+      interactionField: 'direction',
+      value: 'inbound',
+      flowId: flow.id,
+    });
     const hooks = `/providers/twilio/${t.id}/${texts.id}`;
     const inbound = {
       AccountSid: accountSid,
@@ -348,7 +477,9 @@ describe('Twilio SMS', () => {
         StatusCallback: `${publicBaseUrl}${hooks}/sms/status`,
       },
     );
-    const sent = await h.call('POST', `${t.base}/interactions/${conversation.id}/messages`, { body: { text: 'Yes, it left today.' } });
+    const sent = await h.call('POST', `${t.base}/interactions/${conversation.id}/messages`, {
+      body: { text: 'Yes, it left today.' },
+    });
     assert.equal(sent.status, 201, JSON.stringify(sent.body));
     const second = await eventually(async () => twilioApi.messages.find((m) => m.Body === 'Yes, it left today.'));
 
@@ -364,7 +495,11 @@ describe('Twilio SMS', () => {
     assert.equal(byText('Yes, it left today.')?.status, 'failed');
     assert.equal(byText('Yes, it left today.')?.error.code, '30003');
     // A forged status changes nothing.
-    const forged = await webhook(`${hooks}/sms/status`, { AccountSid: accountSid, MessageSid: reply.sid, MessageStatus: 'failed' }, { authToken: 'x' });
+    const forged = await webhook(
+      `${hooks}/sms/status`,
+      { AccountSid: accountSid, MessageSid: reply.sid as string, MessageStatus: 'failed' },
+      { authToken: 'x' },
+    );
     assert.equal(forged.status, 403);
   });
 });

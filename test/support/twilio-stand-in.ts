@@ -21,6 +21,8 @@ export interface TwilioStandIn {
   messages: Record<string, string | string[]>[];
   /** Live-call redirects through Calls/{CallSid}.json. */
   callUpdates: { callSid: string; form: Record<string, string> }[];
+  /** Calls created through Calls.json, with the SID given back. */
+  calls: Record<string, string>[];
   /** A status to answer the next REST requests with instead (e.g. 503 to make the client retry). */
   failWith: number | null;
   close(): Promise<void>;
@@ -36,7 +38,8 @@ function formOf(request: Received): Record<string, string | string[]> {
 }
 
 export async function startTwilioStandIn(authToken: string): Promise<TwilioStandIn> {
-  const standIn: Omit<TwilioStandIn, 'url' | 'receiver' | 'close'> = { messages: [], callUpdates: [], failWith: null };
+  // One object: the handler reads what the test sets on it (failWith).
+  const standIn = { messages: [], callUpdates: [], calls: [], failWith: null } as unknown as TwilioStandIn;
   const root = `/2010-04-01/Accounts/${accountSid}`;
   const receiver = await startHttpReceiver((request, response) => {
     const expected = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
@@ -71,7 +74,17 @@ export async function startTwilioStandIn(authToken: string): Promise<TwilioStand
       });
       return;
     }
-    const call = new RegExp(`^${root}/Calls/(CA[0-9a-f]{32})\\.json$`).exec(request.url);
+    if (request.method === 'POST' && request.url === `${root}/Calls.json`) {
+      if (!form.To || !form.From || (!form.Url && !form.Twiml)) {
+        sendJson(response, 400, { code: 21205, message: 'Url parameter is required.', status: 400 });
+        return;
+      }
+      const sid = `CA${String(standIn.calls.length + 1).padStart(32, 'c')}`;
+      standIn.calls.push({ ...(form as Record<string, string>), sid });
+      sendJson(response, 201, { sid, account_sid: accountSid, to: form.To, from: form.From, status: 'queued' });
+      return;
+    }
+    const call = new RegExp(`^${root}/Calls/(CA[0-9a-fc]{32})\\.json$`).exec(request.url);
     if (request.method === 'POST' && call?.[1]) {
       standIn.callUpdates.push({ callSid: call[1], form: form as Record<string, string> });
       sendJson(response, 200, { sid: call[1], account_sid: accountSid, status: 'in-progress' });
@@ -79,10 +92,16 @@ export async function startTwilioStandIn(authToken: string): Promise<TwilioStand
     }
     sendJson(response, 404, { code: 20404, message: 'The requested resource was not found', status: 404 });
   });
-  return { ...standIn, url: receiver.url, receiver, close: () => receiver.close() };
+  return Object.assign(standIn, { url: receiver.url, receiver, close: () => receiver.close() });
 }
 
-const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true });
+const xml = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  preserveOrder: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+});
 
 /** One TwiML verb: its name, attributes, text and nested verbs. */
 export interface Verb {

@@ -1,5 +1,5 @@
 import { AppError, apiError } from '../../core/errors.js';
-import type { Tenant } from '../../core/model.js';
+import type { Tenant, VoiceEndpoint } from '../../core/model.js';
 import { type HttpClient, retryAfterMs } from '../../engine/http-client.js';
 import type { MessagingProvider, SendResult } from '../../engine/messaging/messaging-provider.js';
 import type { VoiceProvider } from '../../engine/voice/voice-provider.js';
@@ -169,9 +169,16 @@ export const twilioProvider: MessagingProvider = {
   },
 };
 
+/** An agent's endpoint as Twilio's To: `client:<identity>`, a SIP URI, or a number. */
+function dialString(endpoint: VoiceEndpoint): string {
+  return endpoint.type === 'client' ? `client:${endpoint.address}` : endpoint.address;
+}
+
 /**
  * Twilio as the engine's voice provider: when an agent accepts a live call, the call is told at once
- * (a REST update of the call) to fetch its next turn, which rings the agent.
+ * (a REST update of the call) to fetch its next turn, which rings the agent; an agent's outbound call is
+ * created agent first (POST /Calls.json to the agent's endpoint, whose answer fetches the TwiML that
+ * dials the customer).
  */
 export const twilioVoiceProvider: VoiceProvider = {
   type: 'twilio',
@@ -190,5 +197,36 @@ export const twilioVoiceProvider: VoiceProvider = {
     if (response.status >= 200 && response.status < 300) return { ok: true };
     const body = (response.body ?? {}) as { message?: unknown };
     return { ok: false, message: `${response.status} ${String(body.message ?? 'no message')}` };
+  },
+
+  async placeCall({ settings, secrets, tenantId, channelId, interactionId, agent, line, http, allowPrivateNetwork }) {
+    const twilio = settings as unknown as TwilioSettings;
+    const call = `${channelUrl(twilio, tenantId, channelId)}/voice/calls/${interactionId}`;
+    const response = await post(
+      http,
+      twilio,
+      secrets,
+      '/Calls.json',
+      {
+        To: dialString(agent),
+        From: line,
+        Url: `${call}/next`,
+        Method: 'POST',
+        StatusCallback: `${call}/agent-status`,
+        StatusCallbackMethod: 'POST',
+      },
+      allowPrivateNetwork,
+    );
+    if (!response.ok) return { kind: 'retry', message: response.message, retryAfterMs: null };
+    const body = (response.body ?? {}) as { sid?: unknown; message?: unknown };
+    if (response.status >= 200 && response.status < 300) {
+      if (typeof body.sid === 'string') return { kind: 'placed', callSid: body.sid };
+      return { kind: 'retry', message: 'The answer names no call SID', retryAfterMs: null };
+    }
+    const error = `${response.status} ${String(body.message ?? 'no message')}`;
+    if (response.status === 429 || response.status >= 500) {
+      return { kind: 'retry', message: error, retryAfterMs: retryAfterMs(response.headers['retry-after']) };
+    }
+    return { kind: 'refused', message: error };
   },
 };

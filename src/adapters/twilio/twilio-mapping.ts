@@ -78,6 +78,8 @@ export interface TurnUrls {
   gather: string;
   recording: string;
   dial: string;
+  /** An outbound call's customer leg: its answer. */
+  answered: string;
 }
 
 /** The TwiML of a turn: the prompts, then the instruction. */
@@ -121,6 +123,11 @@ export function twimlOf(turn: CallTurn, urls: TurnUrls, voice: TwilioVoiceSettin
             ? `<Sip>${xml(endpoint.address)}</Sip>`
             : `<Number>${xml(endpoint.address)}</Number>`;
       body = `${prompts}<Dial${attributes({ action: urls.dial, method: 'POST', timeout: 20, callerId: instruction.callerId })}>${noun}</Dial>`;
+      break;
+    }
+    case 'dialCustomer': {
+      const number = `<Number${attributes({ statusCallback: urls.answered, statusCallbackEvent: 'answered', statusCallbackMethod: 'POST' })}>${xml(instruction.number)}</Number>`;
+      body = `${prompts}<Dial${attributes({ action: urls.dial, method: 'POST', timeout: 30, callerId: instruction.callerId })}>${number}</Dial>`;
       break;
     }
     case 'record':

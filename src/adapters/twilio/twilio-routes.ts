@@ -66,6 +66,7 @@ export async function registerTwilioRoutes(app: FastifyInstance, engine: Engine)
       gather: `${base}/gather?after=${turn.after}`,
       recording: `${base}/recording?after=${turn.after}`,
       dial: `${base}/dial?after=${turn.after}`,
+      answered: `${base}/answered`,
     };
     return reply
       .code(200)
@@ -114,32 +115,49 @@ export async function registerTwilioRoutes(app: FastifyInstance, engine: Engine)
       const { tenant, channel, settings, form } = checked;
       const { interactionId = '', step = '' } = request.params as Params;
       const interaction = await engine.store.getInteraction(tenant.id, interactionId);
-      const callSid = param(form, 'CallSid');
-      if (!interaction?.liveCall || interaction.liveCall.channelId !== channel.id || interaction.liveCall.callSid !== callSid) {
+      // The customer's leg of an outbound call reports under its own sid, naming the agent's as its parent.
+      const callSid = param(form, step === 'answered' ? 'ParentCallSid' : 'CallSid');
+      const live = interaction?.liveCall;
+      // An outbound call whose placement is still being recorded has no provider call id yet.
+      const placing = interaction?.outboundCall && !live;
+      if (!interaction || (!placing && (live?.channelId !== channel.id || live.callSid !== callSid))) {
         return answer(reply, 404, 'NOT_FOUND', 'No call of this channel with this id and CallSid.');
       }
       const after = Number((request.query as Record<string, string | undefined>).after ?? 0);
       if (!Number.isSafeInteger(after) || after < 0) return answer(reply, 400, 'INVALID_VALUE', 'after must be an event number.');
-      const live = engine.liveCalls;
+      const calls = engine.liveCalls;
+      if (step === 'answered' || step === 'agent-status') {
+        if (step === 'answered' && param(form, 'CallStatus') === 'in-progress')
+          await calls.customerAnswered(tenant, interactionId);
+        if (step === 'agent-status') await calls.agentLegStatus(tenant, interactionId, param(form, 'CallStatus') ?? '');
+        return reply.code(204).send();
+      }
       let turn: CallTurn;
-      if (step === 'next') turn = await live.turn(tenant, interactionId, after);
+      if (step === 'next') turn = await calls.turn(tenant, interactionId, after);
       else if (step === 'gather') {
         const value = param(form, 'Digits') ?? param(form, 'SpeechResult');
-        turn = await live.gathered(tenant, interactionId, value === null ? null : value.slice(0, 1000), after);
+        turn = await calls.gathered(tenant, interactionId, value === null ? null : value.slice(0, 1000), after);
       } else if (step === 'recording') {
         const recordingUrl = param(form, 'RecordingUrl');
         const duration = Number(param(form, 'RecordingDuration'));
         turn = recordingUrl
-          ? await live.recorded(
+          ? await calls.recorded(
               tenant,
               interactionId,
               { recordingUrl, durationSeconds: Number.isInteger(duration) && duration >= 0 ? duration : null },
               after,
             )
-          : await live.turn(tenant, interactionId, after);
+          : await calls.turn(tenant, interactionId, after);
       } else if (step === 'dial') {
-        turn = await live.agentLegEnded(tenant, interactionId, param(form, 'DialCallStatus') ?? 'failed', after);
-      } else return answer(reply, 404, 'ROUTE_NOT_FOUND', 'No such step of a call: next, gather, recording or dial.');
+        turn = await calls.dialEnded(tenant, interactionId, param(form, 'DialCallStatus') ?? 'failed', after);
+      } else {
+        return answer(
+          reply,
+          404,
+          'ROUTE_NOT_FOUND',
+          'No such step of a call: next, gather, recording, dial, answered or agent-status.',
+        );
+      }
       return twiml(reply, tenant, channel, settings, turn);
     },
   );

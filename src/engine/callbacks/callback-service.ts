@@ -14,6 +14,7 @@ import {
   type Interaction,
   type InteractionEvent,
   interactionEvent,
+  type OutboxItem,
   type Queue,
   type StoredTimer,
   type Tenant,
@@ -37,6 +38,9 @@ export interface CallbackDeps {
   router: Router;
   /** Told after every committed interaction change (the router, webhooks, the telephony API). */
   committed(interaction: Interaction): void;
+  /** The channel of a line whose voice provider places calls (Twilio); null: the agent's phone dials itself. */
+  placingChannel(tenantId: string, line: string | null): Promise<string | null>;
+  onOutbox(items: OutboxItem[]): void;
 }
 
 const concurrent = () =>
@@ -388,9 +392,28 @@ export function createCallbackService(deps: CallbackDeps) {
         createdAt: now,
         updatedAt: now,
       };
+      // On a line with a voice provider, the provider places the call (agent first), through the outbox.
+      const channelId = await deps.placingChannel(tenant.id, from);
+      const placing: OutboxItem[] = channelId
+        ? [
+            {
+              id: newId(),
+              tenantId: tenant.id,
+              orderingKey: call.id,
+              destination: 'voice-call',
+              payload: { interactionId: call.id, channelId },
+              attempts: 0,
+              nextAttemptAt: now,
+              lastError: null,
+              state: 'pending',
+              createdAt: now,
+            },
+          ]
+        : [];
       const changes: InteractionChange[] = [
         {
           interaction: call,
+          outbox: placing,
           events: [
             interactionEvent(call.id, 'interaction.created', now, {
               channelType: 'voice',
@@ -417,7 +440,20 @@ export function createCallbackService(deps: CallbackDeps) {
       if (!(await store.saveInteractions(changes))) throw concurrent();
       // The call first: the agent holds it before the callback lets go, so no other work slips in between.
       for (const change of changes) deps.committed(change.interaction);
+      deps.onOutbox(placing);
       return interactions.get(tenant, call.id);
+    },
+
+    /**
+     * An agent accepted a callback: on a line whose voice provider places calls, its call is placed at
+     * once (agent first, as Amazon Connect does). Elsewhere — or should this not happen (a crash between
+     * the accept and this) — the agent places it with POST …/outbound-calls.
+     */
+    async accepted(interaction: Interaction): Promise<void> {
+      const tenant = await store.getTenant(interaction.tenantId);
+      if (!tenant || !interaction.callback || !interaction.agentId) return;
+      if (!(await deps.placingChannel(tenant.id, interaction.contactPoint))) return;
+      await this.placeCall(tenant, interaction.agentId, { callbackId: interaction.id });
     },
 
     /**

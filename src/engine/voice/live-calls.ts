@@ -1,6 +1,7 @@
 import { AppError } from '../../core/errors.js';
 import type { Agent, Channel, Interaction, ProviderType, Tenant, VoiceEndpoint } from '../../core/model.js';
 import type { Store } from '../../store/store.js';
+import type { CallbackService } from '../callbacks/callback-service.js';
 import type { FlowRunner } from '../flow-runner.js';
 import type { HttpClient } from '../http-client.js';
 import type { InteractionService } from '../interaction-service.js';
@@ -26,6 +27,8 @@ export type CallInstruction =
   | { kind: 'pause' }
   /** An agent accepted: ring them and connect the caller. */
   | { kind: 'bridge'; agentId: string; endpoint: VoiceEndpoint; callerId: string | null }
+  /** An agent's outbound call, the agent on the line: dial the customer from the line. */
+  | { kind: 'dialCustomer'; number: string; callerId: string | null }
   /** A voicemail step: record after the prompt, at most this long. */
   | { kind: 'record'; prompt: string | null; maxSeconds: number }
   /** Nothing more for the caller (the flow ended, a callback was promised, the call is over). */
@@ -59,6 +62,7 @@ export function createLiveCalls(deps: {
   router: Router;
   channelProviders: ChannelProviders;
   voiceProviders: ReadonlyMap<ProviderType, VoiceProvider>;
+  callbacks: CallbackService;
   http: HttpClient;
 }) {
   const { store, interactions, flows, router } = deps;
@@ -74,6 +78,12 @@ export function createLiveCalls(deps: {
 
   async function instructionFor(tenant: Tenant, interaction: Interaction): Promise<CallInstruction> {
     const { state } = interaction;
+    if (interaction.outboundCall) {
+      const dialing = state === 'connected' && interaction.outboundCall.status === 'dialing' && interaction.customer;
+      return dialing
+        ? { kind: 'dialCustomer', number: interaction.customer as string, callerId: interaction.contactPoint }
+        : { kind: 'hangup' };
+    }
     if (state === 'in_flow') {
       const step = await flows.waitingStep(tenant.id, interaction.flowRun);
       if (step?.type === 'collectInput') {
@@ -168,7 +178,7 @@ export function createLiveCalls(deps: {
     async incoming(
       tenant: Tenant,
       channel: Channel,
-      call: { callSid: string; from: string; to: string; provider: 'twilio' },
+      call: { callSid: string; from: string; to: string; provider: ProviderType },
     ): Promise<CallTurn> {
       const { interaction } = await interactions.create(
         tenant,
@@ -202,12 +212,19 @@ export function createLiveCalls(deps: {
     },
 
     /**
-     * The agent's leg ended. Answered and over: the conversation ended (by the agent: the caller is
-     * still on the line). Not answered (busy, no answer, failed): the work goes back to its place in the
-     * queue, offered to others first, and the agent is away (not_responding), as when an offer expires.
+     * A `<Dial>` ended. For an inbound call, the agent's leg: answered and over, the conversation ended
+     * (by the agent: the caller is still on the line); not answered (busy, no answer, failed), the work
+     * goes back to its place in the queue, offered to others first, and the agent is away
+     * (not_responding), as when an offer expires. For an agent's outbound call, the customer's leg: how
+     * the call went (answered and over, or why nobody answered).
      */
-    async agentLegEnded(tenant: Tenant, interactionId: string, status: string, after: number): Promise<CallTurn> {
+    async dialEnded(tenant: Tenant, interactionId: string, status: string, after: number): Promise<CallTurn> {
       const interaction = await store.getInteraction(tenant.id, interactionId);
+      if (interaction?.outboundCall) {
+        const reported = status === 'answered' ? 'completed' : status;
+        if (isCallEnd(reported)) await tolerate(() => deps.callbacks.callStatus(tenant, interactionId, reported, null));
+        return turn(tenant, interactionId, after);
+      }
       if (interaction?.state === 'connected' && interaction.agentId) {
         const agentId = interaction.agentId;
         if (status === 'completed' || status === 'answered') {
@@ -220,6 +237,22 @@ export function createLiveCalls(deps: {
       return turn(tenant, interactionId, after);
     },
 
+    /** An agent's outbound call: the customer answered. */
+    async customerAnswered(tenant: Tenant, interactionId: string): Promise<void> {
+      await tolerate(() => deps.callbacks.callStatus(tenant, interactionId, 'in-progress', null));
+    },
+
+    /**
+     * An agent's outbound call: the agent's own leg ended. Before the customer was dialled (the agent did
+     * not answer, or hung up first), the call never reached the customer: canceled.
+     */
+    async agentLegStatus(tenant: Tenant, interactionId: string, status: string): Promise<void> {
+      const interaction = await store.getInteraction(tenant.id, interactionId);
+      if (interaction?.outboundCall?.status === 'dialing' && isCallEnd(status)) {
+        await tolerate(() => deps.callbacks.callStatus(tenant, interactionId, 'canceled', null));
+      }
+    },
+
     /** The caller's call ended: waiting, it is abandoned (a missed call); talking, the conversation ended. */
     async callEnded(tenant: Tenant, callSid: string): Promise<void> {
       const interaction = await byCallSid(tenant, callSid);
@@ -228,6 +261,10 @@ export function createLiveCalls(deps: {
       else if (interaction.state === 'connected') await tolerate(() => router.end(tenant.id, interaction.id, 'customer', null));
     },
   };
+}
+
+function isCallEnd(status: string): status is CallEnd {
+  return ['completed', 'busy', 'no-answer', 'failed', 'canceled'].includes(status);
 }
 
 /** The idempotency key of a provider's call: a retried webhook finds the interaction it made. */
