@@ -144,6 +144,14 @@ export function checkCallbackRequest(
   return { ok: true, value: { number, at: typeof at === 'string' ? at : null, maxAttempts, retryMinutes } };
 }
 
+/** The callback with what became of the attempt a call made. */
+export function withAttemptOutcome(callback: Callback, callId: string, update: Partial<CallbackAttempt>): Callback {
+  return {
+    ...callback,
+    attempts: callback.attempts.map((attempt) => (attempt.callId === callId ? { ...attempt, ...update } : attempt)),
+  };
+}
+
 /** After an attempt nobody answered: when the next callback is due, or null when the attempts ran out. */
 export function nextAttemptAt(callback: Callback, endedAt: string): string | null {
   if (callback.attempts.length >= callback.maxAttempts) return null;

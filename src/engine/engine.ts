@@ -3,6 +3,7 @@ import type { Store } from '../store/store.js';
 import { createAccessControl } from './access-control.js';
 import { createAgentHub } from './agent-hub.js';
 import { createCallCenterService } from './call-center-service.js';
+import { createAgentCalls } from './callbacks/agent-calls.js';
 import { createCallbackService } from './callbacks/callback-service.js';
 import type { Clock } from './clock.js';
 import { createConfigurationService } from './configuration-service.js';
@@ -110,7 +111,7 @@ export function createEngine(config: EngineConfig) {
       // The caller's hold loop asks again anyway: a provider that cannot be told now is not an error.
       if (interaction.liveCall) liveCalls.accepted(interaction).catch(() => undefined);
       // A callback on a provider's line is dialled at once; else (or failing that) the agent dials it.
-      if (interaction.callback) callbacks.accepted(interaction).catch(() => undefined);
+      if (interaction.callback) agentCalls.accepted(interaction).catch(() => undefined);
     },
     metrics,
   });
@@ -140,12 +141,14 @@ export function createEngine(config: EngineConfig) {
     metrics,
   });
   const voiceProviders = new Map((config.voiceProviders ?? []).map((provider) => [provider.type, provider]));
-  const callbacks = createCallbackService({
+  const callbacks = createCallbackService({ store, clock, newId, interactions, router, committed });
+  const agentCalls = createAgentCalls({
     store,
     clock,
     newId,
     interactions,
     router,
+    callbacks,
     committed,
     async placingChannel(tenantId, line) {
       const entryPoint = line ? await store.findEntryPointByAddress(tenantId, 'voice', line) : null;
@@ -190,7 +193,7 @@ export function createEngine(config: EngineConfig) {
         channelProviders,
         voiceProviders,
         http,
-        callbacks,
+        agentCalls,
       }),
     },
   });
@@ -212,7 +215,7 @@ export function createEngine(config: EngineConfig) {
     router,
     channelProviders,
     voiceProviders,
-    callbacks,
+    agentCalls,
     http,
   });
   const telephony = createTelephonyService({ store, clock, newId, interactions, flows, router, conversations, committed });
@@ -226,6 +229,7 @@ export function createEngine(config: EngineConfig) {
     router,
     interactions,
     callbacks,
+    agentCalls,
     callCenters,
     contacts,
     telephony,

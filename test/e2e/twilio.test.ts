@@ -241,6 +241,17 @@ describe('Twilio voice', () => {
     assert.equal(abandoned.state, 'abandoned');
     assert.equal((await webhook(`${s.hooks}/voice/status`, status)).status, 204);
     assert.equal((await s.get(caller.id)).revision, abandoned.revision);
+
+    // Hanging up while talking to an agent ends the conversation: wrap-up (none in Sales), then done.
+    const cy = await s.agent('Cy');
+    const talking = await s.ring('+15065550015');
+    await s.press(talking.verbs, talking.sid, '1');
+    await cy.client.request({ type: 'presence', status: 'available' });
+    await cy.client.request({ type: 'accept', interactionId: (await cy.client.next('offer')).interaction.id });
+    await webhook(`${s.hooks}/voice/status`, { AccountSid: accountSid, CallSid: talking.sid, CallStatus: 'completed' });
+    const ended = await s.get(talking.id);
+    assert.equal(ended.state, 'completed');
+    assert.ok(ended.events.some((e: Json) => e.type === 'interaction.ended' && e.data.by === 'customer'));
   });
 
   test('2 leaves a voicemail: the recording becomes work in Sales; silence at the menu plays goodbye and hangs up', async () => {

@@ -1,7 +1,7 @@
 import { AppError } from '../../core/errors.js';
 import type { Agent, Channel, Interaction, ProviderType, Tenant, VoiceEndpoint } from '../../core/model.js';
 import type { Store } from '../../store/store.js';
-import type { CallbackService } from '../callbacks/callback-service.js';
+import type { AgentCalls } from '../callbacks/agent-calls.js';
 import type { FlowRunner } from '../flow-runner.js';
 import type { HttpClient } from '../http-client.js';
 import type { InteractionService } from '../interaction-service.js';
@@ -62,7 +62,7 @@ export function createLiveCalls(deps: {
   router: Router;
   channelProviders: ChannelProviders;
   voiceProviders: ReadonlyMap<ProviderType, VoiceProvider>;
-  callbacks: CallbackService;
+  agentCalls: AgentCalls;
   http: HttpClient;
 }) {
   const { store, interactions, flows, router } = deps;
@@ -215,14 +215,14 @@ export function createLiveCalls(deps: {
      * A `<Dial>` ended. For an inbound call, the agent's leg: answered and over, the conversation ended
      * (by the agent: the caller is still on the line); not answered (busy, no answer, failed), the work
      * goes back to its place in the queue, offered to others first, and the agent is away
-     * (not_responding), as when an offer expires. For an agent's outbound call, the customer's leg: how
+     * (not_responding) when the queue makes agents who let offers expire away. For an agent's outbound call, the customer's leg: how
      * the call went (answered and over, or why nobody answered).
      */
     async dialEnded(tenant: Tenant, interactionId: string, status: string, after: number): Promise<CallTurn> {
       const interaction = await store.getInteraction(tenant.id, interactionId);
       if (interaction?.outboundCall) {
         const reported = status === 'answered' ? 'completed' : status;
-        if (isCallEnd(reported)) await tolerate(() => deps.callbacks.callStatus(tenant, interactionId, reported, null));
+        if (isCallEnd(reported)) await tolerate(() => deps.agentCalls.callStatus(tenant, interactionId, reported, null));
         return turn(tenant, interactionId, after);
       }
       if (interaction?.state === 'connected' && interaction.agentId) {
@@ -231,7 +231,11 @@ export function createLiveCalls(deps: {
           await tolerate(() => router.end(tenant.id, interactionId, 'agent', null));
         } else {
           await tolerate(() => router.requeue(tenant.id, interactionId, null));
-          await tolerate(() => router.setPresence(tenant.id, agentId, 'away', 'not_responding'));
+          // As an expired offer does: the agent is away when the queue says so.
+          const queue = interaction.queueId ? await store.queues.get(tenant.id, interaction.queueId) : null;
+          if (queue?.routing.awayOnOfferTimeout) {
+            await tolerate(() => router.setPresence(tenant.id, agentId, 'away', 'not_responding'));
+          }
         }
       }
       return turn(tenant, interactionId, after);
@@ -239,7 +243,7 @@ export function createLiveCalls(deps: {
 
     /** An agent's outbound call: the customer answered. */
     async customerAnswered(tenant: Tenant, interactionId: string): Promise<void> {
-      await tolerate(() => deps.callbacks.callStatus(tenant, interactionId, 'in-progress', null));
+      await tolerate(() => deps.agentCalls.callStatus(tenant, interactionId, 'in-progress', null));
     },
 
     /**
@@ -249,7 +253,7 @@ export function createLiveCalls(deps: {
     async agentLegStatus(tenant: Tenant, interactionId: string, status: string): Promise<void> {
       const interaction = await store.getInteraction(tenant.id, interactionId);
       if (interaction?.outboundCall?.status === 'dialing' && isCallEnd(status)) {
-        await tolerate(() => deps.callbacks.callStatus(tenant, interactionId, 'canceled', null));
+        await tolerate(() => deps.agentCalls.callStatus(tenant, interactionId, 'canceled', null));
       }
     },
 

@@ -1,6 +1,6 @@
 import { type Interaction, interactionEvent, type OutboxItem, type ProviderType } from '../../core/model.js';
 import type { Store } from '../../store/store.js';
-import type { CallbackService } from '../callbacks/callback-service.js';
+import type { AgentCalls } from '../callbacks/agent-calls.js';
 import type { Clock } from '../clock.js';
 import type { HttpClient } from '../http-client.js';
 import type { ChannelProviders } from '../messaging/channel-providers.js';
@@ -22,7 +22,7 @@ export function createOutboundCallDelivery(deps: {
   channelProviders: ChannelProviders;
   voiceProviders: ReadonlyMap<ProviderType, VoiceProvider>;
   http: HttpClient;
-  callbacks: CallbackService;
+  agentCalls: AgentCalls;
 }) {
   const { store, clock } = deps;
 
@@ -50,7 +50,7 @@ export function createOutboundCallDelivery(deps: {
       if (await store.saveInteractions([{ interaction: next, events: [event], settle }])) {
         // Not placed: the call is over before it began (for a callback, the attempt failed).
         const tenant = placed ? null : await store.getTenant(item.tenantId);
-        if (tenant) await deps.callbacks.callStatus(tenant, call.id, 'failed', null).catch(() => undefined);
+        if (tenant) await deps.agentCalls.callStatus(tenant, call.id, 'failed', null).catch(() => undefined);
         return;
       }
     }

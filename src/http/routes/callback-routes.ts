@@ -53,7 +53,7 @@ export function registerCallbackRoutes(app: FastifyInstance, engine: Engine): vo
       }
       const agentId = principal?.kind === 'agent' ? principal.agentId : given;
       if (!agentId) throw new AppError(apiError('REQUIRED', 'agentId is required when not using an agent token.', 'agentId'));
-      return created(reply, await callbacks.placeCall(tenant, agentId, body));
+      return created(reply, await engine.agentCalls.placeCall(tenant, agentId, body));
     },
   );
 
@@ -71,7 +71,7 @@ export function registerCallbackRoutes(app: FastifyInstance, engine: Engine): vo
       const tenant = await tenantOf(engine, request);
       const agentId = request.principal?.kind === 'agent' ? request.principal.agentId : null;
       const { status } = request.body as { status: OutboundCallStatus };
-      return { result: await callbacks.callStatus(tenant, (request.params as Params).id ?? '', status, agentId) };
+      return { result: await engine.agentCalls.callStatus(tenant, (request.params as Params).id ?? '', status, agentId) };
     },
   );
 }
