@@ -162,6 +162,17 @@ export const errorCatalog = {
   INTERACTION_CLOSED: { status: 422, description: 'The interaction is in a final state and cannot change.' },
   VOICEMAIL_NOT_AWAITED: { status: 409, description: 'The call did not end in a voicemail step, so no recording is awaited.' },
   AGENT_NOT_FOUND: { status: 400, description: 'A referenced agent (id, email or employee id) does not exist in this tenant.' },
+  DUPLICATE_USER_EMAIL: { status: 409, description: 'A user with this email exists, in this tenant or another.' },
+  INVALID_CREDENTIALS: { status: 401, description: 'The email and password do not match a user (which is which is not said).' },
+  TOO_MANY_SIGN_IN_ATTEMPTS: {
+    status: 429,
+    description: 'Too many failed sign-ins for this email or address: wait for Retry-After seconds.',
+  },
+  INVITATION_INVALID: { status: 400, description: 'The invitation is unknown, used already or expired; ask for a new one.' },
+  CSRF_TOKEN_MISMATCH: {
+    status: 403,
+    description: 'A browser session request that changes something must send the session’s X-CSRF-Token, from its own origin.',
+  },
   NOT_A_CALLBACK: { status: 409, description: 'callbackId names an interaction that is not a callback.' },
   CALLBACK_NOT_HELD: {
     status: 409,

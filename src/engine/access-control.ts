@@ -6,7 +6,9 @@ import type { Store } from '../store/store.js';
 export type Principal =
   | { kind: 'admin' }
   | { kind: 'tenant'; tenantId: string; keyId: string }
-  | { kind: 'agent'; tenantId: string; agentId: string };
+  | { kind: 'agent'; tenantId: string; agentId: string }
+  /** A supervisor signed in to the web UI: reads the tenant, changes nothing. */
+  | { kind: 'supervisor'; tenantId: string; userId: string };
 
 const keyPrefix = 'sbk_';
 const agentTokenPrefix = 'sbt_';
@@ -29,6 +31,8 @@ export function generateAdminToken(): string {
 export interface AccessControl {
   /** The principal of a bearer token, or null when it is unknown or revoked. */
   authenticate(token: string): Promise<Principal | null>;
+  /** The same, from the hash of the token (a web session opened with it keeps only the hash). */
+  authenticateHash(hash: string): Promise<Principal | null>;
   /** Creates a tenant API key; the secret is returned once and only its hash is kept. */
   issueApiKey(tenantId: string, name: string, id: string, now: string): Promise<{ key: ApiKey; secret: string }>;
   /** Creates an agent token, the same way. */
@@ -47,6 +51,14 @@ export function createAccessControl(deps: { store: Store; adminToken: string }):
         return agentToken ? { kind: 'agent', tenantId: agentToken.tenantId, agentId: agentToken.agentId } : null;
       }
       if (!token.startsWith(keyPrefix)) return null;
+      const key = await deps.store.findActiveApiKey(hash);
+      return key ? { kind: 'tenant', tenantId: key.tenantId, keyId: key.id } : null;
+    },
+    async authenticateHash(hash) {
+      // Compare hashes in constant time so the admin token cannot be found byte by byte.
+      if (/^[0-9a-f]{64}$/.test(hash) && timingSafeEqual(Buffer.from(hash, 'hex'), adminHash)) return { kind: 'admin' };
+      const agentToken = await deps.store.findActiveAgentToken(hash);
+      if (agentToken) return { kind: 'agent', tenantId: agentToken.tenantId, agentId: agentToken.agentId };
       const key = await deps.store.findActiveApiKey(hash);
       return key ? { kind: 'tenant', tenantId: key.tenantId, keyId: key.id } : null;
     },

@@ -1,6 +1,7 @@
 import type { Interaction } from '../core/model.js';
 import type { Store } from '../store/store.js';
 import { createAccessControl } from './access-control.js';
+import { createAccounts } from './accounts/accounts.js';
 import { createAgentHub } from './agent-hub.js';
 import { createCallCenterService } from './call-center-service.js';
 import { createAgentCalls } from './callbacks/agent-calls.js';
@@ -71,6 +72,7 @@ export function createEngine(config: EngineConfig) {
   const store = exportingStore(config.store, callExports, (items) => outbox.added(items));
   const metrics = config.metrics ?? noMetrics;
   const access = createAccessControl({ store, adminToken: config.adminToken });
+  const accounts = createAccounts({ store, clock, newId, access });
   const hub = createAgentHub();
   const timers = createTimerService({
     clock,
@@ -223,6 +225,7 @@ export function createEngine(config: EngineConfig) {
     store,
     clock,
     access,
+    accounts,
     hub,
     configuration,
     flows,

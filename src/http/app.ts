@@ -14,6 +14,7 @@ import { toErrorResponse } from './error-response.js';
 import { describeOperation } from './openapi.js';
 import { authenticate, requireAdmin } from './request-context.js';
 import { registerAgentRoutes } from './routes/agent-routes.js';
+import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerCallCenterRoutes } from './routes/call-center-routes.js';
 import { registerCallbackRoutes } from './routes/callback-routes.js';
 import { registerConfigurationRoutes } from './routes/configuration-routes.js';
@@ -24,6 +25,7 @@ import { registerInteractionRoutes } from './routes/interaction-routes.js';
 import { registerInvitationRoutes } from './routes/invitation-routes.js';
 import { registerMessagingRoutes } from './routes/messaging-routes.js';
 import { registerTenantRoutes } from './routes/tenant-routes.js';
+import { registerUserRoutes } from './routes/user-routes.js';
 
 /**
  * Routes that speak someone else's protocol (src/adapters): registered under their prefix in their
@@ -45,7 +47,15 @@ export interface AppDeps {
 }
 
 /** Paths anyone may read: they describe the API and hold no tenant data. */
-const publicPaths = [/^\/$/, /^\/openapi\.json$/, /^\/docs(\/|$)/, /^\/(healthz|readyz)$/, /^\/v1\/schemas\/flow\.json$/];
+const publicPaths = [
+  /^\/$/,
+  /^\/openapi\.json$/,
+  /^\/docs(\/|$)/,
+  /^\/(healthz|readyz)$/,
+  /^\/v1\/schemas\/flow\.json$/,
+  // Signing in: nobody is signed in yet.
+  /^\/auth\/(sign-in|sign-in\/token|invitations\/accept)$/,
+];
 
 /** The HTTP API over an engine. Nothing is listening until the caller calls listen(). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -94,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('webSession', null);
   // JSON (and YAML for flow documents) only: Fastify would otherwise hand text/plain bodies to the schemas.
   app.removeContentTypeParser('text/plain');
   app.addContentTypeParser(
@@ -138,6 +149,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const config = request.routeOptions.config as { agentAccess?: boolean } | undefined;
     if (request.principal.kind === 'agent' && request.routeOptions.url && !config?.agentAccess) {
       throw new AppError(apiError('FORBIDDEN', 'An agent token can use the agent routes only.'));
+    }
+    // A supervisor reads; signing out is the one thing they change.
+    if (request.principal.kind === 'supervisor' && !['GET', 'HEAD'].includes(request.method) && !path.startsWith('/auth/')) {
+      throw new AppError(apiError('FORBIDDEN', 'A supervisor reads the tenant and changes nothing.'));
     }
   });
 
@@ -218,6 +233,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerExportRoutes(app, engine);
   registerInteractionRoutes(app, engine);
   registerCallbackRoutes(app, engine);
+  registerAuthRoutes(app, engine);
+  registerUserRoutes(app, engine);
   registerMessagingRoutes(app, engine);
   registerInvitationRoutes(app, engine);
   registerAgentRoutes(app, engine);

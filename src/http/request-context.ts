@@ -1,12 +1,45 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, apiError, notFound } from '../core/errors.js';
 import type { Page, PageRequest, Tenant } from '../core/model.js';
+import type { User, WebSession } from '../core/users.js';
 import type { Principal } from '../engine/access-control.js';
 import type { Engine } from '../engine/engine.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** The browser session the request came with, when it authenticated by the session cookie. */
+    webSession: { secret: string; session: WebSession; user: User | null } | null;
+  }
+}
+
+/** The browser's session cookie: HttpOnly (no script reads it), SameSite=Strict (no other site sends it). */
+export const sessionCookie = 'sb_session';
+
+export function sessionSecretOf(request: FastifyRequest): string | null {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === sessionCookie) return value.join('=') || null;
+  }
+  return null;
+}
+
+/**
+ * A browser session's request from another site is refused: anything but a read must carry the
+ * session's CSRF token (X-CSRF-Token, which only the UI's own pages can read), and a request that says
+ * where it comes from (Origin; always on WebSocket upgrades) must come from this server's origin.
+ */
+function checkSameOrigin(request: FastifyRequest, session: WebSession): void {
+  const origin = request.headers.origin;
+  const host = request.headers['x-forwarded-host'] ?? request.headers.host;
+  const fromElsewhere = origin !== undefined && (origin === 'null' || new URL(origin).host !== host);
+  const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
+  const reads = ['GET', 'HEAD', 'OPTIONS'].includes(request.method) && !upgrade;
+  const tokenMissing = !reads && !upgrade && request.headers['x-csrf-token'] !== session.csrfToken;
+  if (fromElsewhere || (upgrade && origin === undefined) || tokenMissing) {
+    throw new AppError(
+      apiError('CSRF_TOKEN_MISMATCH', 'Send the session’s X-CSRF-Token (from GET /auth/session), from this server’s own pages.'),
+    );
   }
 }
 
@@ -21,6 +54,15 @@ export async function authenticate(engine: Engine, request: FastifyRequest): Pro
   const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
   const query = upgrade ? (request.query as { access_token?: unknown }).access_token : undefined;
   const token = header ? bearer.exec(header)?.[1] : typeof query === 'string' ? query : undefined;
+  const secret = token ? null : sessionSecretOf(request);
+  if (secret) {
+    // A signed-in browser (the web UI): its session, if it is still open.
+    const resolved = await engine.accounts.resolve(secret);
+    if (!resolved) throw new AppError(apiError('UNAUTHENTICATED', 'The session is over: sign in again.'));
+    checkSameOrigin(request, resolved.session);
+    request.webSession = { secret, session: resolved.session, user: resolved.user };
+    return resolved.principal;
+  }
   if (!token) {
     throw new AppError(apiError('UNAUTHENTICATED', 'Send an API key or the admin token as "Authorization: Bearer <token>".'));
   }

@@ -10,6 +10,7 @@ import {
   presenceStatuses,
   voiceEndpointTypes,
 } from '../core/model.js';
+import { userRoles } from '../core/users.js';
 
 /**
  * Request schemas. They check JSON types and refuse unknown fields; the meaning of values (formats,
@@ -333,6 +334,25 @@ export const callStatusReport = Type.Object(
   { status: Type.Union(reportedCallStatuses.map((status) => Type.Literal(status))) },
   closed,
 );
+export const signIn = Type.Object({ email: Type.String({ maxLength: 320 }), password: Type.String({ maxLength: 1000 }) }, closed);
+export const tokenSignIn = Type.Object({ token: Type.String({ maxLength: 200 }) }, closed);
+export const invitationAccept = Type.Object(
+  { token: Type.String({ maxLength: 200 }), password: Type.String({ maxLength: 1000 }) },
+  closed,
+);
+export const userCreate = Type.Object(
+  {
+    email: Type.String({ maxLength: 320 }),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    role: Type.Union(userRoles.map((role) => Type.Literal(role))),
+    agentId: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+    password: Type.Optional(
+      Type.String({ maxLength: 1000, description: 'Set now; without it, the answer carries an invitation.' }),
+    ),
+  },
+  closed,
+);
+export const userUpdate = Type.Partial(userCreate);
 export const agentCreate = Type.Object(
   {
     name: text(),

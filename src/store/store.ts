@@ -26,6 +26,7 @@ import type {
   Tenant,
   Webhook,
 } from '../core/model.js';
+import type { User, WebSession } from '../core/users.js';
 
 /** Timers a change arms and disarms, saved in the same transaction as the change. */
 export interface TimerChanges {
@@ -196,6 +197,24 @@ export interface Store {
   listCallExports(tenantId: string, filter: { interactionId?: string }, page: PageRequest): Promise<Page<CallExport>>;
   /** Saves what became of an export's delivery, settling its outbox item in the same transaction when given. */
   recordCallExport(record: CallExport, settlement: OutboxSettlement | null): Promise<void>;
+  /** Adds a web UI user; a user with the same email anywhere is a DUPLICATE_USER_EMAIL conflict. */
+  createUser(user: User): Promise<void>;
+  getUser(tenantId: string, id: string): Promise<User | null>;
+  listUsers(tenantId: string, page: PageRequest): Promise<Page<User>>;
+  /** Replaces the user (not its password); false when it does not exist; an email taken is a conflict. */
+  updateUser(user: User): Promise<boolean>;
+  /** Deletes the user, their invitations and sessions. */
+  deleteUser(tenantId: string, id: string): Promise<boolean>;
+  findUserByEmail(email: string): Promise<{ user: User; passwordHash: string | null } | null>;
+  /** Sets the user's password hash; their sessions end. */
+  setUserPassword(user: User, passwordHash: string): Promise<void>;
+  createInvitation(tokenHash: string, userId: string, expiresAt: string): Promise<void>;
+  /** Uses an invitation up: the user it is for, or null when unknown, used or expired. */
+  takeInvitation(tokenHash: string, now: string): Promise<User | null>;
+  createSession(idHash: string, session: WebSession): Promise<void>;
+  /** The session of a cookie's hash, unless it expired. */
+  findSession(idHash: string, now: string): Promise<WebSession | null>;
+  deleteSession(idHash: string, now: string): Promise<void>;
   /** Which of these provider message ids the interaction's conversation already has. */
   findConversationExternalIds(tenantId: string, interactionId: string, externalIds: readonly string[]): Promise<string[]>;
   /** Every stored timer, soonest first: what the timer service arms when the server starts. */

@@ -358,4 +358,28 @@ export const migrations: Migration[] = [
         doc TEXT NOT NULL)`,
     ],
   },
+  {
+    // The web UI's people and their signed-in browsers: users (one per email), their password hashes and
+    // invitations apart, sessions by the hash of their cookie.
+    id: '0015-users-and-sessions',
+    statements: () => [
+      `CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        email TEXT NOT NULL UNIQUE,
+        password_hash TEXT,
+        doc TEXT NOT NULL)`,
+      'CREATE INDEX users_tenant ON users (tenant_id, id)',
+      `CREATE TABLE user_invitations (
+        token_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        expires_at TEXT NOT NULL)`,
+      `CREATE TABLE web_sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id TEXT,
+        expires_at TEXT NOT NULL,
+        doc TEXT NOT NULL)`,
+      'CREATE INDEX web_sessions_user ON web_sessions (user_id)',
+    ],
+  },
 ];

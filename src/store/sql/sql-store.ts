@@ -29,6 +29,7 @@ import type {
   Webhook,
 } from '../../core/model.js';
 import { conversationThread } from '../../core/model.js';
+import type { User, WebSession } from '../../core/users.js';
 import type { InteractionChange, ResourceTable, Store } from '../store.js';
 import {
   getCallExport,
@@ -42,6 +43,7 @@ import { findExternalIds, findMessageByExternalId, getMessage, listConversation,
 import { type Db, docs, paged, parse, type Row, readDoc, type Tx } from './documents.js';
 import { listPendingOutbox, retryOutbox, writeOutbox } from './outbox.js';
 import { migrations, type SqlDialectName } from './schema.js';
+import * as users from './users.js';
 
 /** How a driver recognises constraint violations in its own errors. */
 export type ConstraintKind = 'unique' | 'foreign-key' | null;
@@ -528,6 +530,57 @@ export class SqlStore implements Store {
 
   recordCallExport(record: CallExport, settlement: OutboxSettlement | null): Promise<void> {
     return recordCallExport(this.db, record, settlement);
+  }
+
+  private emailTaken = () =>
+    apiError('DUPLICATE_USER_EMAIL', 'A user with this email exists (a person signs in to one tenant).', 'email');
+
+  createUser(user: User): Promise<void> {
+    return this.tx((trx) => users.insertUser(trx, user), { conflict: this.emailTaken() });
+  }
+
+  getUser(tenantId: string, id: string): Promise<User | null> {
+    return users.getUser(this.db, tenantId, id);
+  }
+
+  listUsers(tenantId: string, page: PageRequest): Promise<Page<User>> {
+    return users.listUsers(this.db, tenantId, page);
+  }
+
+  updateUser(user: User): Promise<boolean> {
+    return this.tx((trx) => users.updateUser(trx, user), { conflict: this.emailTaken() });
+  }
+
+  deleteUser(tenantId: string, id: string): Promise<boolean> {
+    return users.deleteUser(this.db, tenantId, id);
+  }
+
+  findUserByEmail(email: string): Promise<{ user: User; passwordHash: string | null } | null> {
+    return users.findUserByEmail(this.db, email);
+  }
+
+  setUserPassword(user: User, passwordHash: string): Promise<void> {
+    return users.setUserPassword(this.db, user, passwordHash);
+  }
+
+  createInvitation(tokenHash: string, userId: string, expiresAt: string): Promise<void> {
+    return users.insertInvitation(this.db, tokenHash, userId, expiresAt);
+  }
+
+  takeInvitation(tokenHash: string, now: string): Promise<User | null> {
+    return users.takeInvitation(this.db, tokenHash, now);
+  }
+
+  createSession(idHash: string, session: WebSession): Promise<void> {
+    return users.insertSession(this.db, idHash, session);
+  }
+
+  findSession(idHash: string, now: string): Promise<WebSession | null> {
+    return users.findSession(this.db, idHash, now);
+  }
+
+  deleteSession(idHash: string, now: string): Promise<void> {
+    return users.deleteSession(this.db, idHash, now);
   }
 
   async setChannelSecrets(tenantId: string, channelId: string, secrets: Record<string, string>): Promise<void> {
