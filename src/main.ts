@@ -18,6 +18,7 @@ import type { MessagingProvider } from './engine/messaging/messaging-provider.js
 import { createPrometheusMetrics } from './engine/metrics.js';
 import type { VoiceProvider } from './engine/voice/voice-provider.js';
 import { buildApp, type ProtocolAdapter } from './http/app.js';
+import { ensureWebBuilt } from './http/web-app.js';
 import type { Store } from './store/store.js';
 
 /** What `switchboard serve` reads from its environment. */
@@ -135,6 +136,7 @@ export function resolveAdminToken(config: Pick<ServeConfig, 'dataDir' | 'adminTo
 /** Composition root: the concrete store, the engine, the HTTP app, listening. */
 export async function serve(config: ServeConfig, log: (line: string) => void = console.log) {
   const { token, generated } = resolveAdminToken(config);
+  await ensureWebBuilt(log);
   const store = await openStore(config);
   let app: FastifyInstance;
   let resumed: number;

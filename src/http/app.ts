@@ -26,6 +26,7 @@ import { registerInvitationRoutes } from './routes/invitation-routes.js';
 import { registerMessagingRoutes } from './routes/messaging-routes.js';
 import { registerTenantRoutes } from './routes/tenant-routes.js';
 import { registerUserRoutes } from './routes/user-routes.js';
+import { registerWebApp } from './web-app.js';
 
 /**
  * Routes that speak someone else's protocol (src/adapters): registered under their prefix in their
@@ -49,6 +50,7 @@ export interface AppDeps {
 /** Paths anyone may read: they describe the API and hold no tenant data. */
 const publicPaths = [
   /^\/$/,
+  /^\/app(\/|$)/,
   /^\/openapi\.json$/,
   /^\/docs(\/|$)/,
   /^\/(healthz|readyz)$/,
@@ -188,8 +190,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return reply.code(status).send(body);
   });
 
-  // The start page of a browser pointed at the server: the API reference.
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.redirect('/docs'));
+  // The start page of a browser pointed at the server: the web UI.
+  registerWebApp(app);
   // Liveness: the process answers.
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', store: engine.store.driver }));
   // Readiness: started (migrations run, timers re-armed, the router's view loaded: buildApp comes after

@@ -9,7 +9,7 @@ import { type Harness, startHarness } from '../support/harness.js';
 import { request, startServer } from '../support/server-process.js';
 
 // What Node's HTTP parser refuses before any route runs is answered in the API's error shape; slow
-// clients are cut off; the root leads to the docs; readiness is reported; credentials stay out of logs.
+// clients are cut off; the root leads to the web UI; readiness is reported; credentials stay out of logs.
 
 let h: Harness;
 let url: string;
@@ -75,10 +75,10 @@ test('a client trickling its headers is answered 408 REQUEST_TIMEOUT and disconn
   assert.deepEqual(errorOf(slow.text), { status: 408, code: 'REQUEST_TIMEOUT' });
 });
 
-test('GET / leads to the docs; /readyz reports the store ready, without credentials', async () => {
+test('GET / leads to the web UI; /readyz reports the store ready, without credentials', async () => {
   const root = await fetch(`${url}/`, { redirect: 'manual' });
   assert.equal(root.status, 302);
-  assert.equal(root.headers.get('location'), '/docs');
+  assert.equal(root.headers.get('location'), '/app/');
   const ready = await fetch(`${url}/readyz`);
   assert.equal(ready.status, 200);
   assert.deepEqual(await ready.json(), { status: 'ready', store: 'sqlite' });

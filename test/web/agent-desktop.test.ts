@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { seriousViolations } from '../support/axe.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import { createTenant, type Harness, make, routedVoiceQueue, startHarness } from '../support/harness.js';
+import { eventually } from '../support/http-receiver.js';
+
+// The agent desktop in Debian's Chromium against a real server: an agent signs in with a password, goes
+// available, takes an offer made over the API, ends and completes it; no serious accessibility violations.
+
+const skip = hasChromium ? false : 'Chromium is not installed (apt-get install chromium)';
+const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+let h: Harness;
+let url: string;
+let browser: Browser | null = null;
+
+before(async () => {
+  h = await startHarness();
+  url = await h.listen();
+  if (!skip) browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await h.close();
+});
+
+test('an agent signs in, goes available, accepts an offer, ends and completes it', { skip }, async () => {
+  const t = await createTenant(h);
+  const { queue } = await routedVoiceQueue(h, t.base, { routing: { wrapUpSeconds: 60, offerTimeoutSeconds: 120 } });
+  const ana = await make(h, `${t.base}/agents`, { name: 'Ana Lima', email: 'ana@acme.com', queueIds: [queue.id] });
+  await make(h, `${t.base}/users`, { email: 'ana@acme.com', role: 'agent', agentId: ana.id, password: 'ana has a password' });
+
+  const context = await (browser as Browser).newContext();
+  const page = await context.newPage();
+  await page.goto(`${url}/`);
+  assert.equal(new URL(page.url()).pathname, '/app/');
+  assert.deepEqual(await seriousViolations(page), [], 'the sign-in page');
+
+  await page.getByLabel('Email').fill('ana@acme.com');
+  await page.getByLabel('Password').fill('not her password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  assert.equal(await page.getByRole('alert').textContent(), 'The email or the password is wrong.');
+  await page.getByLabel('Password').fill('ana has a password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Ana Lima' }).waitFor();
+  const [cookie] = await context.cookies();
+  assert.deepEqual([cookie?.name, cookie?.httpOnly, cookie?.sameSite], ['sb_session', true, 'Strict']);
+  assert.equal(await page.evaluate('document.cookie'), '', 'no script reads the session');
+
+  await page.getByRole('status').getByText('Connected').waitFor();
+  await page.getByLabel('Presence').selectOption('available');
+  await eventually(async () => (await h.call('GET', `${t.base}/agents/${ana.id}`)).body.result.presence.status === 'available');
+
+  const call = await make(h, `${t.base}/interactions`, {
+    channelType: 'voice',
+    contactPoint: '+18005555565',
+    customer: '+15065550123',
+  });
+  await page.getByText('Call from +15065550123').waitFor();
+  await page.getByText('120 seconds left to answer').waitFor();
+  assert.match(await page.title(), /^\(1\) New offer/);
+  assert.deepEqual(await seriousViolations(page), [], 'the desktop with an offer');
+  await page.screenshot({ path: `${screenshots}agent-desktop.png` });
+
+  await page.getByRole('button', { name: 'Accept' }).click();
+  await page.getByRole('listitem').getByText('Connected').waitFor();
+  assert.equal((await h.call('GET', `${t.base}/interactions/${call.id}`)).body.result.state, 'connected');
+  await page.getByRole('button', { name: 'End' }).click();
+  await page.getByText('Wrap-up').waitFor();
+  await page.getByRole('button', { name: 'Complete' }).click();
+  await page.getByText('Nothing in hand.').waitFor();
+  assert.equal((await h.call('GET', `${t.base}/interactions/${call.id}`)).body.result.state, 'completed');
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await context.close();
+});
