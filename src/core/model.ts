@@ -403,6 +403,8 @@ export interface Interaction {
    * TwiML): the provider's call id and the channel whose provider settings apply.
    */
   liveCall?: { provider: ProviderType; channelId: string; callSid: string } | null;
+  /** What the agent recorded when completing it: the outcome (disposition) and their notes. */
+  wrapUp?: { disposition: string | null; notes: string | null; agentId: string | null; at: string } | null;
   /** A call an agent placed: how it goes, and for a callback's attempt which callback and attempt. */
   outboundCall?: { status: OutboundCallStatus; callbackId: string | null; attempt: number | null } | null;
   enqueuedAt: string | null;

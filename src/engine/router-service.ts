@@ -571,7 +571,14 @@ export function createRouter(deps: RouterDeps) {
     },
 
     /** Wrap-up is over (the agent says so, or its timer fires): the interaction completes and the agent is free. */
-    complete(tenantId: string, interactionId: string, agentId: string | null, firedTimer: string | null): Promise<Interaction> {
+    complete(
+      tenantId: string,
+      interactionId: string,
+      agentId: string | null,
+      firedTimer: string | null,
+      /** What the agent records of the conversation: its outcome and their notes. */
+      wrapUp: { disposition: string | null; notes: string | null } | null = null,
+    ): Promise<Interaction> {
       return serialized(tenantId, async () => {
         const view = await viewOf(tenantId);
         const interaction = await loadFor(tenantId, interactionId);
@@ -585,10 +592,19 @@ export function createRouter(deps: RouterDeps) {
         if (agentId && interaction.agentId !== agentId)
           throw new AppError(apiError('FORBIDDEN', 'The interaction is held by another agent.'));
         const now = clock.now();
-        const changed: Interaction = { ...interaction, state: 'completed', revision: interaction.revision + 1, updatedAt: now };
+        const recorded =
+          wrapUp && (wrapUp.disposition || wrapUp.notes) ? { ...wrapUp, agentId: interaction.agentId, at: now } : null;
+        const changed: Interaction = {
+          ...interaction,
+          state: 'completed',
+          ...(recorded ? { wrapUp: recorded } : {}),
+          revision: interaction.revision + 1,
+          updatedAt: now,
+        };
         const events = [
           interactionEvent(interactionId, 'interaction.completed', now, {
             cause: firedTimer ? 'wrap_up_timeout' : 'wrap_up_done',
+            ...(recorded ? { disposition: recorded.disposition, notes: recorded.notes } : {}),
           }),
         ];
         if (

@@ -385,6 +385,17 @@ export const agentCreate = Type.Object(
   },
   closed,
 );
+export const wrapUpCompletion = Type.Optional(
+  Type.Object(
+    {
+      disposition: Type.Optional(
+        Type.Union([Type.String({ maxLength: 100, description: 'The outcome, e.g. resolved.' }), Type.Null()]),
+      ),
+      notes: Type.Optional(Type.Union([Type.String({ maxLength: 4000 }), Type.Null()])),
+    },
+    closed,
+  ),
+);
 export const agentAction = Type.Optional(
   Type.Object(
     { agentId: Type.Optional(Type.String({ maxLength: 320, description: 'With an API key: the agent acting.' })) },

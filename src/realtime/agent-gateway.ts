@@ -9,7 +9,8 @@ import type { Engine } from '../engine/engine.js';
 export const agentProtocolVersion = 1;
 
 type ClientMessage =
-  | { type: 'accept' | 'reject' | 'end' | 'complete' | 'requeue'; interactionId: string; requestId?: string }
+  | { type: 'accept' | 'reject' | 'end' | 'requeue'; interactionId: string; requestId?: string }
+  | { type: 'complete'; interactionId: string; disposition?: string | null; notes?: string | null; requestId?: string }
   | { type: 'presence'; status: 'offline' | 'available' | 'away'; reason?: string | null; requestId?: string }
   | { type: 'ping'; requestId?: string }
   | { type: 'subscribe'; queueIds: string[]; requestId?: string }
@@ -39,7 +40,12 @@ function parseMessage(raw: string): ClientMessage | null {
   if (message === null || typeof message !== 'object') return null;
   const m = message as Record<string, unknown>;
   if (m.requestId !== undefined && !(typeof m.requestId === 'string' && m.requestId.length <= maxRequestIdLength)) return null;
-  if (['accept', 'reject', 'end', 'complete', 'requeue'].includes(String(m.type))) {
+  if (m.type === 'complete') {
+    const text = (value: unknown, max: number) =>
+      value === undefined || value === null || (typeof value === 'string' && value.length <= max);
+    return isId(m.interactionId) && text(m.disposition, 100) && text(m.notes, 4000) ? (m as ClientMessage) : null;
+  }
+  if (['accept', 'reject', 'end', 'requeue'].includes(String(m.type))) {
     return isId(m.interactionId) ? (m as ClientMessage) : null;
   }
   if (m.type === 'presence') {
@@ -227,7 +233,10 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
                 message.type === 'end'
                   ? await engine.router.end(tenantId, message.interactionId, 'agent', agentId)
                   : message.type === 'complete'
-                    ? await engine.router.complete(tenantId, message.interactionId, agentId, null)
+                    ? await engine.router.complete(tenantId, message.interactionId, agentId, null, {
+                        disposition: message.disposition?.trim() || null,
+                        notes: message.notes?.trim() || null,
+                      })
                     : await engine.router.requeue(tenantId, message.interactionId, agentId);
               send({ type: 'result', requestId, ok: true, interaction: engine.router.summary(interaction) });
               return;

@@ -67,11 +67,20 @@ test('an agent signs in, goes available, accepts an offer, ends and completes it
   await page.getByRole('button', { name: 'Accept' }).click();
   await page.getByRole('listitem').getByText('Connected').waitFor();
   assert.equal((await h.call('GET', `${t.base}/interactions/${call.id}`)).body.result.state, 'connected');
-  await page.getByRole('button', { name: 'End' }).click();
-  await page.getByText('Wrap-up').waitFor();
+  // Accepted, the work opens: why it came here, from the mapping to the router's choice.
+  const trail = page.locator('.trail');
+  await trail.getByText('Dispatch').waitFor();
+  assert.match((await trail.textContent()) ?? '', /Chosen/);
+  await page.getByRole('button', { name: 'End', exact: true }).click();
+  await page.getByRole('heading', { name: 'Wrap-up' }).waitFor();
+  await page.getByLabel('Disposition').selectOption('Resolved');
+  await page.getByLabel('Notes').fill('Parcel re-sent.');
+  assert.deepEqual(await seriousViolations(page), [], 'the desktop in wrap-up');
   await page.getByRole('button', { name: 'Complete' }).click();
   await page.getByText('Nothing in hand.').waitFor();
-  assert.equal((await h.call('GET', `${t.base}/interactions/${call.id}`)).body.result.state, 'completed');
+  const done = (await h.call('GET', `${t.base}/interactions/${call.id}`)).body.result;
+  assert.equal(done.state, 'completed');
+  assert.deepEqual([done.wrapUp.disposition, done.wrapUp.notes, done.wrapUp.agentId], ['Resolved', 'Parcel re-sent.', ana.id]);
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { type AgentSocket, connectAgentSocket, type Message } from './agent-socket.js';
 import type { Session } from './api.js';
+import { InteractionPanel } from './interaction-panel.js';
 
 interface Offered {
   offer: { id: string; offeredAt: string; expiresAt: string };
@@ -62,6 +63,8 @@ export function AgentDesktop({ session, onSignOut }: { session: Session; onSignO
   const [held, setHeld] = useState<Message[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
   const [now, setNow] = useState(Date.now());
+  const [selected, setSelected] = useState<string | null>(null);
+  const [live, setLive] = useState<Record<string, Message[]>>({});
   const socket = useRef<AgentSocket | null>(null);
 
   useEffect(() => {
@@ -81,6 +84,11 @@ export function AgentDesktop({ session, onSignOut }: { session: Session; onSignO
           setOffers((current) => current.filter((o) => o.interaction.id !== message.interactionId));
         } else if (message.type === 'presence') {
           setAgent((current) => (current ? { ...current, presence: message.presence } : current));
+        } else if (message.type === 'message') {
+          setLive((current) => ({
+            ...current,
+            [message.interactionId]: [...(current[message.interactionId] ?? []), message.message],
+          }));
         }
       },
       setConnected,
@@ -103,12 +111,18 @@ export function AgentDesktop({ session, onSignOut }: { session: Session; onSignO
       setProblem(result?.errors?.[0]?.message ?? 'The request failed.');
       return;
     }
-    const interaction = result.interaction as Message;
+    settle(interactionId, result.interaction as Message);
+    if (type === 'accept') setSelected(interactionId);
+  }
+
+  /** The work after a change: kept while connected or in wrap-up, gone once done or handed on. */
+  function settle(interactionId: string, interaction: Message | null) {
     setOffers((current) => current.filter((o) => o.interaction.id !== interactionId));
     setHeld((current) => {
       const others = current.filter((i) => i.id !== interactionId);
       return interaction && ['connected', 'wrap_up'].includes(interaction.state) ? [...others, interaction] : others;
     });
+    if (!interaction || !['connected', 'wrap_up'].includes(interaction.state)) setSelected(null);
   }
 
   async function setPresence(value: string) {
@@ -191,20 +205,36 @@ export function AgentDesktop({ session, onSignOut }: { session: Session; onSignO
                 <li class="card" key={interaction.id}>
                   <p class="what">{describe(interaction)}</p>
                   <p>{interaction.state === 'wrap_up' ? 'Wrap-up' : 'Connected'}</p>
-                  {interaction.state === 'connected' ? (
+                  {interaction.state === 'connected' && (
                     <button type="button" onClick={() => act('end', interaction.id)}>
                       End
                     </button>
-                  ) : (
-                    <button type="button" onClick={() => act('complete', interaction.id)}>
-                      Complete
-                    </button>
                   )}
+                  <button
+                    type="button"
+                    class="secondary"
+                    aria-pressed={selected === interaction.id}
+                    onClick={() => setSelected(selected === interaction.id ? null : interaction.id)}
+                  >
+                    Details
+                  </button>
                 </li>
               ))}
             </ul>
           )}
         </section>
+        {selected && held.some((i) => i.id === selected) && (
+          <InteractionPanel
+            key={selected}
+            tenantId={session.tenantId ?? ''}
+            agentId={agent?.id ?? ''}
+            interactionId={selected}
+            state={held.find((i) => i.id === selected)?.state ?? ''}
+            socket={socket.current}
+            live={live[selected] ?? []}
+            onDone={(interaction) => settle(selected, interaction)}
+          />
+        )}
       </main>
     </div>
   );

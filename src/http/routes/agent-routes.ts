@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError, apiError } from '../../core/errors.js';
 import type { Engine } from '../../engine/engine.js';
 import { created, tenantOf } from '../request-context.js';
-import { presenceUpdate } from '../schemas.js';
+import { presenceUpdate, wrapUpCompletion } from '../schemas.js';
 
 type Params = Record<string, string>;
 
@@ -107,13 +107,21 @@ export function registerAgentRoutes(app: FastifyInstance, engine: Engine): void 
     await router.end(tenant.id, id, agentId ? 'agent' : 'customer', agentId);
     return { result: await engine.interactions.get(tenant, id) };
   });
-  app.post(action('complete'), { schema: { tags: interactionTags }, config: agentAccess }, async (request) => {
-    const tenant = await tenantOf(engine, request);
-    const id = (request.params as Params).id ?? '';
-    const agentId = request.principal?.kind === 'agent' ? request.principal.agentId : null;
-    await router.complete(tenant.id, id, agentId, null);
-    return { result: await engine.interactions.get(tenant, id) };
-  });
+  app.post(
+    action('complete'),
+    { schema: { tags: interactionTags, body: wrapUpCompletion }, config: agentAccess },
+    async (request) => {
+      const tenant = await tenantOf(engine, request);
+      const id = (request.params as Params).id ?? '';
+      const agentId = request.principal?.kind === 'agent' ? request.principal.agentId : null;
+      const body = (request.body ?? {}) as { disposition?: string | null; notes?: string | null };
+      await router.complete(tenant.id, id, agentId, null, {
+        disposition: body.disposition?.trim() || null,
+        notes: body.notes?.trim() || null,
+      });
+      return { result: await engine.interactions.get(tenant, id) };
+    },
+  );
   app.post(action('requeue'), { schema: { tags: interactionTags }, config: agentAccess }, async (request) => {
     const tenant = await tenantOf(engine, request);
     const id = (request.params as Params).id ?? '';

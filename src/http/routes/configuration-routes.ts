@@ -40,6 +40,7 @@ export function registerConfigurationRoutes(app: FastifyInstance, engine: Engine
     operations: config.queues,
     createBody: queueCreate,
     updateBody: queueUpdate,
+    agentsRead: true,
   });
   registerResourceRoutes(app, engine, {
     plural: 'channels',

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError, apiError, notFound } from '../../core/errors.js';
 import type { InteractionState } from '../../core/model.js';
 import type { Engine } from '../../engine/engine.js';
 import { created, createdOrReplayed, idempotencyKeyOf, listBody, pageRequest, tenantOf } from '../request-context.js';
@@ -29,8 +30,22 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
     const { state } = request.query as { state?: InteractionState };
     return listBody(await interactions.list(await tenantOf(engine, request), state ? { state } : {}, pageRequest(request)));
   });
-  app.get(`${base}/:id`, { schema: { tags } }, async (request) => ({
-    result: await interactions.get(await tenantOf(engine, request), (request.params as Params).id ?? ''),
+  /** An agent reads and transfers only work offered to them, theirs now, or handled by them. */
+  const agentAccess = { agentAccess: true };
+  async function visible(request: FastifyRequest, id: string) {
+    const interaction = await interactions.get(await tenantOf(engine, request), id);
+    const principal = request.principal;
+    if (
+      principal?.kind === 'agent' &&
+      interaction.agentId !== principal.agentId &&
+      interaction.offer?.agentId !== principal.agentId
+    ) {
+      throw notFound('interaction');
+    }
+    return interaction;
+  }
+  app.get(`${base}/:id`, { schema: { tags }, config: agentAccess }, async (request) => ({
+    result: await visible(request, (request.params as Params).id ?? ''),
   }));
   app.patch(`${base}/:id`, { schema: { tags, body: interactionUpdate } }, async (request) => ({
     result: await interactions.update(await tenantOf(engine, request), (request.params as Params).id ?? '', request.body as Body),
@@ -45,12 +60,14 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
       ),
     ),
   );
-  app.post(`${base}/:id/transfers`, { schema: { tags, body: transferCreate } }, async (request, reply) =>
-    created(
-      reply,
-      await interactions.transfer(await tenantOf(engine, request), (request.params as Params).id ?? '', request.body as Body),
-    ),
-  );
+  app.post(`${base}/:id/transfers`, { schema: { tags, body: transferCreate }, config: agentAccess }, async (request, reply) => {
+    const id = (request.params as Params).id ?? '';
+    const principal = request.principal;
+    if (principal?.kind === 'agent' && (await visible(request, id)).agentId !== principal.agentId) {
+      throw new AppError(apiError('FORBIDDEN', 'An agent transfers work they hold.'));
+    }
+    return created(reply, await interactions.transfer(await tenantOf(engine, request), id, request.body as Body));
+  });
 
   // The voice provider reports the recording of a voicemail a flow's voicemail step took: it becomes work.
   app.post(`${base}/:id/voicemail`, { schema: { tags, body: voicemailRecording } }, async (request, reply) => {

@@ -24,6 +24,8 @@ export interface ResourceRoutes<T> {
   operations: ResourceOperations<T>;
   createBody: Schema;
   updateBody: Schema;
+  /** Whether agents may read it (queues: the agent desktop's transfer targets). */
+  agentsRead?: boolean;
 }
 
 /**
@@ -40,10 +42,11 @@ export function registerResourceRoutes<T>(app: FastifyInstance, engine: Engine, 
       created(reply, await create(await tenantOf(engine, request), request.body as Body)),
     );
   }
-  app.get(base, { schema: { tags, querystring: listQuery } }, async (request) =>
+  const reads = { agentAccess: spec.agentsRead === true };
+  app.get(base, { schema: { tags, querystring: listQuery }, config: reads }, async (request) =>
     listBody(await ops.list(await tenantOf(engine, request), pageRequest(request))),
   );
-  app.get(`${base}/:id`, { schema: { tags } }, async (request) => ({
+  app.get(`${base}/:id`, { schema: { tags }, config: reads }, async (request) => ({
     result: await ops.get(await tenantOf(engine, request), (request.params as { id: string }).id),
   }));
   app.put(`${base}/:id`, { schema: { tags, body: spec.updateBody } }, async (request) => ({
