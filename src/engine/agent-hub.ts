@@ -23,11 +23,17 @@ function addListener<L>(map: Map<string, Set<L>>, key: string, listener: L): () 
  */
 export function createAgentHub() {
   const listeners = new Map<string, Set<Listener>>();
+  const tenantListeners = new Map<string, Set<(agentId: string, message: AgentMessage) => void>>();
   const queueListeners = new Map<string, Set<(queueId: string) => void>>();
   const key = (tenantId: string, agentId: string) => `${tenantId}/${agentId}`;
   return {
     publish(tenantId: string, agentId: string, message: AgentMessage): void {
       for (const listener of listeners.get(key(tenantId, agentId)) ?? []) listener(message);
+      for (const listener of tenantListeners.get(tenantId) ?? []) listener(agentId, message);
+    },
+    /** Everything published to any agent of the tenant (a supervisor's view of the agents). */
+    subscribeTenant(tenantId: string, listener: (agentId: string, message: AgentMessage) => void): () => void {
+      return addListener(tenantListeners, tenantId, listener);
     },
     /** Returns the function that unsubscribes. */
     subscribe(tenantId: string, agentId: string, listener: Listener): () => void {

@@ -26,7 +26,7 @@ import type { MessagingProvider } from './messaging/messaging-provider.js';
 import { createMessagingService } from './messaging/messaging-service.js';
 import { type LiveFigures, type Metrics, noMetrics } from './metrics.js';
 import { createOutboxDispatcher } from './outbox/outbox-dispatcher.js';
-import { createQueueStats } from './queue-stats.js';
+import { createQueueSeries, createQueueStats } from './queue-stats.js';
 import { createRouter } from './router-service.js';
 import { createTelephonyService } from './telephony/telephony-service.js';
 import { createTimerService } from './timer-service.js';
@@ -118,6 +118,7 @@ export function createEngine(config: EngineConfig) {
     metrics,
   });
   const queueStats = createQueueStats({ store, clock, router });
+  const queueSeries = createQueueSeries({ store, clock });
   const configuration = createConfigurationService({
     store,
     clock,
@@ -245,6 +246,7 @@ export function createEngine(config: EngineConfig) {
     invitations,
     webhooks,
     queueStats,
+    queueSeries,
     callExports,
     /** What the metrics' gauges read when scraped. */
     async liveFigures(): Promise<LiveFigures> {

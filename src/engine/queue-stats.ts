@@ -73,3 +73,42 @@ export function createQueueStats(deps: { store: Store; clock: Clock; router: Rou
 }
 
 export type QueueStatsService = ReturnType<typeof createQueueStats>;
+
+/** One slice of a queue's last hour. */
+export interface QueueSeriesPoint {
+  /** The slice's start. */
+  at: string;
+  answered: number;
+  answeredWithinSla: number;
+  abandoned: number;
+}
+
+/** The queue's last hour in twelve 5-minute slices, oldest first: what a wallboard charts. */
+export function createQueueSeries(deps: { store: Store; clock: Clock }) {
+  const slice = 5 * 60_000;
+  return async function queueSeries(tenant: Tenant, queueId: string): Promise<QueueSeriesPoint[]> {
+    const end = Math.floor(Date.parse(deps.clock.now()) / slice) * slice + slice;
+    const start = end - 12 * slice;
+    const points: QueueSeriesPoint[] = Array.from({ length: 12 }, (_, i) => ({
+      at: new Date(start + i * slice).toISOString(),
+      answered: 0,
+      answeredWithinSla: 0,
+      abandoned: 0,
+    }));
+    const events = await deps.store.listEventsSince(
+      tenant.id,
+      ['offer.accepted', 'interaction.abandoned'],
+      new Date(start).toISOString(),
+    );
+    for (const event of events) {
+      const point = points[Math.floor((Date.parse(event.at) - start) / slice)];
+      if (!point || event.data.queueId !== queueId) continue;
+      if (event.type === 'interaction.abandoned') point.abandoned++;
+      else {
+        point.answered++;
+        if (typeof event.data.dueAt === 'string' && event.at <= event.data.dueAt) point.answeredWithinSla++;
+      }
+    }
+    return points;
+  };
+}

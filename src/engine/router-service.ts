@@ -561,6 +561,27 @@ export function createRouter(deps: RouterDeps) {
       return figures;
     },
 
+    /** Why each of a queue's waiting items (the first 100, in routing order) has not been offered yet. */
+    async whyWaiting(tenantId: string, queueId: string): Promise<{ interactionId: string; why: string }[]> {
+      const view = await viewOf(tenantId);
+      const now = Date.parse(clock.now());
+      return view.index
+        .waitingIn(queueId)
+        .slice(0, 100)
+        .map((interactionId) => ({ interactionId, why: view.index.whyWaiting(interactionId, now) }));
+    },
+
+    /** Each agent's presence and how much work they hold now (offered, connected, wrap-up). */
+    async agentStates(tenantId: string): Promise<Map<string, { presence: string; holding: number }>> {
+      const view = await viewOf(tenantId);
+      const states = new Map<string, { presence: string; holding: number }>();
+      for (const agentId of view.index.agentIds()) {
+        const agent = view.index.agent(agentId);
+        if (agent) states.set(agentId, { presence: agent.presence, holding: view.index.heldBy(agentId).length });
+      }
+      return states;
+    },
+
     /** The interactions an agent holds: offered to them, connected, or in wrap-up. */
     async heldBy(tenantId: string, agentId: string): Promise<Interaction[]> {
       const view = await viewOf(tenantId);

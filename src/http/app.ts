@@ -9,6 +9,7 @@ import { flowJsonSchema } from '../core/flow/flow-schema.js';
 import { checkBodyDepth } from '../core/json-limits.js';
 import type { Engine } from '../engine/engine.js';
 import { registerAgentGateway } from '../realtime/agent-gateway.js';
+import { registerSupervisorGateway } from '../realtime/supervisor-gateway.js';
 import { answerClientError, connectionLimits, loggableUrl } from './connection-limits.js';
 import { toErrorResponse } from './error-response.js';
 import { describeOperation } from './openapi.js';
@@ -243,6 +244,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerEventRoutes(app, engine);
   registerCallCenterRoutes(app, engine);
   registerAgentGateway(app, engine);
+  registerSupervisorGateway(app, engine);
   for (const adapter of adapters) {
     await app.register(async (scope) => adapter.register(scope, engine), { prefix: adapter.prefix });
   }

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { type AgentSocket, connectAgentSocket, type Message } from './agent-socket.js';
 import type { Session } from './api.js';
 import { InteractionPanel } from './interaction-panel.js';
+import { connectLiveSocket, type LiveSocket, type Message } from './live-socket.js';
 
 interface Offered {
   offer: { id: string; offeredAt: string; expiresAt: string };
@@ -65,12 +65,12 @@ export function AgentDesktop({ session, onSignOut }: { session: Session; onSignO
   const [now, setNow] = useState(Date.now());
   const [selected, setSelected] = useState<string | null>(null);
   const [live, setLive] = useState<Record<string, Message[]>>({});
-  const socket = useRef<AgentSocket | null>(null);
+  const socket = useRef<LiveSocket | null>(null);
 
   useEffect(() => {
     const tick = setInterval(() => setNow(Date.now()), 1000);
-    const connection = connectAgentSocket(
-      session.tenantId ?? '',
+    const connection = connectLiveSocket(
+      `/v1/tenants/${session.tenantId}/agents/ws`,
       (message) => {
         if (message.type === 'hello') {
           setAgent(message.agent);

@@ -1,7 +1,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { AgentSocket, Message } from './agent-socket.js';
 import { api } from './api.js';
+import type { LiveSocket, Message } from './live-socket.js';
 
 const dispositions = ['Resolved', 'Follow-up needed', 'Callback promised', 'Wrong number', 'Other'];
 const conversing = new Set(['messaging', 'sms']);
@@ -28,7 +28,7 @@ export function InteractionPanel(props: {
   agentId: string;
   interactionId: string;
   state: string;
-  socket: AgentSocket | null;
+  socket: LiveSocket | null;
   /** Messages of this interaction pushed over the WebSocket since the panel opened. */
   live: Message[];
   onDone: (interaction: Message | null) => void;

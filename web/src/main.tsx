@@ -1,16 +1,23 @@
-import { render } from 'preact';
+import { type FunctionComponent, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { AgentDesktop } from './agent-desktop.js';
 import { currentSession, type Session, signOut } from './api.js';
-import { QueueBoard } from './queue-board.js';
 import { SignIn } from './sign-in.js';
 
-/** The app: sign-in, then the screen of the session's role. */
+type Screen = FunctionComponent<{ session: Session; onSignOut: () => void }>;
+
+/** The app: sign-in, then the screen of the session's role (the wallboard, with its chart, loaded only for those who see it). */
 function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
+  const [wallboard, setWallboard] = useState<Screen | null>(null);
   useEffect(() => {
     currentSession().then(setSession, () => setSession(null));
   }, []);
+  useEffect(() => {
+    if (session && session.role !== 'agent' && !wallboard) {
+      void import('./wallboard.js').then((module) => setWallboard(() => module.Wallboard));
+    }
+  }, [session, wallboard]);
   async function leave() {
     await signOut().catch(() => undefined);
     setSession(null);
@@ -18,7 +25,8 @@ function App() {
   if (session === undefined) return <p>Loading…</p>;
   if (session === null) return <SignIn onSignedIn={setSession} />;
   if (session.role === 'agent') return <AgentDesktop session={session} onSignOut={leave} />;
-  return <QueueBoard session={session} onSignOut={leave} />;
+  const Wallboard = wallboard;
+  return Wallboard ? <Wallboard session={session} onSignOut={leave} /> : <p>Loading…</p>;
 }
 
 render(<App />, document.getElementById('app') as HTMLElement);

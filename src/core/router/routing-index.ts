@@ -120,6 +120,10 @@ export class RoutingIndex {
     this.agents.delete(agentId);
   }
 
+  agentIds(): string[] {
+    return [...this.agents.keys()];
+  }
+
   agent(agentId: string): AgentView | undefined {
     return this.agents.get(agentId);
   }
@@ -288,6 +292,46 @@ export class RoutingIndex {
       if (agent.presence === 'available') available++;
     }
     return { waiting: queue?.waiting.size ?? 0, oldestEnqueuedAt: oldest, availableAgents: available, staffedAgents: staffed };
+  }
+
+  /**
+   * Why waiting work has not been offered yet, in words a supervisor acts on: the agent it waits for,
+   * nobody available in the queue, everyone at capacity, nobody with the skills it requires (and when the
+   * next escalation step widens that), or — nothing holds it back — the work ahead of it.
+   */
+  whyWaiting(workId: string, now: number): string {
+    const work = this.work.get(workId);
+    const queue = work ? this.queues.get(work.queueId) : undefined;
+    if (!work || !queue) return 'It is not waiting in a queue.';
+    const until = (ms: number) => `for ${Math.max(0, Math.ceil((ms - now) / 1000))} s more`;
+    if (work.target && now < work.target.until) {
+      const target = this.findAgent(work.target.agent);
+      const state = !target ? 'unknown' : target.presence !== 'available' ? target.presence : 'busy';
+      return `The flow routes it to ${target?.email ?? work.target.agent} (${state}) ${until(work.target.until)}.`;
+    }
+    const members = [...this.agents.values()].filter((agent) => agent.queueIds.has(work.queueId));
+    const available = members.filter((agent) => agent.presence === 'available');
+    if (available.length === 0) {
+      return members.length === 0 ? 'No agent is a member of the queue.' : 'No agent of the queue is available.';
+    }
+    const preferred = work.preferred && now < work.preferred.until ? this.findAgent(work.preferred.agent) : undefined;
+    if (preferred?.presence === 'available' && !hasCapacity(preferred, work.channelType) && work.preferred) {
+      return `It waits for its preferred agent ${preferred.email}, who is busy, ${until(work.preferred.until)}.`;
+    }
+    const roomy = available.filter((agent) => hasCapacity(agent, work.channelType));
+    if (roomy.length === 0) return `Every available agent of the queue is at capacity for ${work.channelType}.`;
+    const step = escalationStep(queue.routing, now - work.enqueuedAt);
+    const skilled = roomy.filter((agent) => meets(work.requirements, agent) && meets(step.requirements, agent));
+    if (skilled.length === 0) {
+      const next = queue.routing.escalation.findIndex(
+        (s, index) => index > step.index && s.afterSeconds * 1000 > now - work.enqueuedAt,
+      );
+      const later = next >= 0 ? (queue.routing.escalation[next]?.afterSeconds ?? 0) * 1000 + work.enqueuedAt : null;
+      const widening = later === null ? '' : ` Escalation step ${next + 1} comes in ${Math.ceil((later - now) / 1000)} s.`;
+      return `No available agent with room has the skills it requires.${widening}`;
+    }
+    const ahead = [...queue.waiting].findIndex((item) => item.id === workId);
+    return ahead > 0 ? `${ahead} item(s) ahead of it are offered first.` : 'Nothing holds it back: it is offered next.';
   }
 
   /** Waiting work ids of a queue, in routing order. */

@@ -69,4 +69,14 @@ export function registerEventRoutes(app: FastifyInstance, engine: Engine): void 
       return { result: await engine.queueStats(tenant, queueId ?? '', windowMinutes) };
     },
   );
+  app.get(
+    '/v1/tenants/:tenantId/queues/:queueId/series',
+    { schema: { tags: ['queues'], summary: "The queue's last hour in 5-minute slices: answered, within SLA, abandoned" } },
+    async (request) => {
+      const tenant = await tenantOf(engine, request);
+      const { queueId } = request.params as Params;
+      await engine.configuration.queues.get(tenant, queueId ?? '');
+      return { result: await engine.queueSeries(tenant, queueId ?? ''), nextCursor: null };
+    },
+  );
 }

@@ -86,7 +86,11 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
 
   app.get('/v1/tenants/:tenantId/queues/:queueId/waiting', { schema: { tags: ['queues'] } }, async (request) => {
     const { limit } = pageRequest(request);
-    const result = await interactions.waiting(await tenantOf(engine, request), (request.params as Params).queueId ?? '', limit);
-    return { result, nextCursor: null };
+    const tenant = await tenantOf(engine, request);
+    const queueId = (request.params as Params).queueId ?? '';
+    const result = await interactions.waiting(tenant, queueId, limit);
+    // Why each item still waits, as the router sees it now.
+    const reasons = new Map((await engine.router.whyWaiting(tenant.id, queueId)).map((r) => [r.interactionId, r.why]));
+    return { result: result.map((item) => ({ ...item, why: reasons.get(item.id) ?? null })), nextCursor: null };
   });
 }

@@ -1,9 +1,9 @@
-/** The agent protocol's WebSocket (docs/agent-protocol.md), reconnecting by itself. */
+/** The server's WebSockets (the agent protocol, the supervisor's), reconnecting by itself. */
 
 // biome-ignore lint/suspicious/noExplicitAny: protocol messages are JSON.
 export type Message = Record<string, any>;
 
-export interface AgentSocket {
+export interface LiveSocket {
   /** Sends a request; resolves with its `result` (ok or not). */
   request(message: Message): Promise<Message>;
   close(): void;
@@ -14,12 +14,12 @@ export interface AgentSocket {
  * blip, a server restart) is opened again after 0.5 s, 1 s, 2 s… up to 10 s; the server's `hello` then
  * lists the open offers and held work again, so nothing is lost in between.
  */
-export function connectAgentSocket(
-  tenantId: string,
+export function connectLiveSocket(
+  path: string,
   onMessage: (message: Message) => void,
   onStatus: (connected: boolean) => void,
-): AgentSocket {
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/v1/tenants/${tenantId}/agents/ws`;
+): LiveSocket {
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${path}`;
   const pending = new Map<string, (message: Message) => void>();
   let socket: WebSocket | null = null;
   let closed = false;
