@@ -312,7 +312,10 @@ describe('agent credentials and REST actions', () => {
     const s = await setup();
     const ada = await s.agent('Ada');
     const bob = await s.agent('Bob', {}, 'offline');
-    assert.equal((await h.call('GET', `${s.base}/queues`, { token: ada.token })).status, 403);
+    assert.equal((await h.call('GET', `${s.base}/channels`, { token: ada.token })).status, 403);
+    // Queues they may read (the agent desktop's transfer targets), not change.
+    assert.equal((await h.call('GET', `${s.base}/queues`, { token: ada.token })).status, 200);
+    assert.equal((await h.call('POST', `${s.base}/queues`, { token: ada.token, body: { name: 'Nope' } })).status, 403);
     const forBob = await h.call('PUT', `${s.base}/agents/${bob.id}/presence`, {
       token: ada.token,
       body: { status: 'available' },

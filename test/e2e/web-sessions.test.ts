@@ -114,7 +114,7 @@ describe('web sessions', () => {
       body: { status: 'available' },
     });
     assert.equal(presence.status, 200, JSON.stringify(presence.body));
-    assert.equal((await h.call('GET', `${t.base}/queues`, asBrowser(accepted))).status, 403, 'not an agent route');
+    assert.equal((await h.call('GET', `${t.base}/channels`, asBrowser(accepted))).status, 403, 'not an agent route');
 
     const duplicate = await h.call('POST', `${t.base}/users`, { body: { email: 'CY@acme.com', role: 'supervisor' } });
     assert.equal(duplicate.body.errors[0].code, 'DUPLICATE_USER_EMAIL');

@@ -8,11 +8,13 @@ export interface Session {
   expiresAt: string;
 }
 
+/** An error of the API, as it is documented: the first error's code, and every error with its field. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly errors: { code: string; field?: string; message: string }[] = [],
   ) {
     super(message);
   }
@@ -39,7 +41,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const json = text ? JSON.parse(text) : null;
   if (!response.ok) {
     const first = json?.errors?.[0] ?? { code: 'HTTP_ERROR', message: `The server answered ${response.status}.` };
-    throw new ApiError(response.status, first.code, first.message);
+    throw new ApiError(response.status, first.code, first.message, json?.errors ?? [first]);
   }
   return json as T;
 }

@@ -6,7 +6,7 @@ import { SignIn } from './sign-in.js';
 
 type Screen = FunctionComponent<{ session: Session; onSignOut: () => void }>;
 
-/** The app: sign-in, then the screen of the session's role (the wallboard, with its chart, loaded only for those who see it). */
+/** The app: sign-in, then the screen of the session's role (the wallboard and the console loaded only for those who see them). */
 function App() {
   const [session, setSession] = useState<Session | null | undefined>(undefined);
   const [wallboard, setWallboard] = useState<Screen | null>(null);
@@ -15,7 +15,9 @@ function App() {
   }, []);
   useEffect(() => {
     if (session && session.role !== 'agent' && !wallboard) {
-      void import('./wallboard.js').then((module) => setWallboard(() => module.Wallboard));
+      // Administrators get the console (with the wallboard in it); supervisors the wallboard.
+      if (session.role === 'supervisor') void import('./wallboard.js').then((module) => setWallboard(() => module.Wallboard));
+      else void import('./console.js').then((module) => setWallboard(() => module.Console));
     }
   }, [session, wallboard]);
   async function leave() {
