@@ -65,7 +65,7 @@ test('an agent signs in, goes available, accepts an offer, ends and completes it
   await page.screenshot({ path: `${screenshots}agent-desktop.png` });
 
   await page.getByRole('button', { name: 'Accept' }).click();
-  await page.getByRole('listitem').getByText('Connected').waitFor();
+  await page.locator('.card').getByText('Connected', { exact: true }).waitFor();
   assert.equal((await h.call('GET', `${t.base}/interactions/${call.id}`)).body.result.state, 'connected');
   // Accepted, the work opens: why it came here, from the mapping to the router's choice.
   const trail = page.locator('.trail');
