@@ -28,6 +28,16 @@ export function registerSupervisorGateway(app: FastifyInstance, engine: Engine):
         }
         socket.send(JSON.stringify(message));
       };
+      // Messages are taken from the first moment (a page subscribes as soon as it is connected) and
+      // handled, in order, once the greeting is sent.
+      let greeted: () => void = () => undefined;
+      const ready = new Promise<void>((resolve) => {
+        greeted = resolve;
+      });
+      let chain: Promise<unknown> = Promise.resolve();
+      socket.on('message', (data) => {
+        chain = chain.then(() => ready).then(() => handle(String(data)));
+      });
       const allowed =
         principal?.kind === 'admin' ||
         ((principal?.kind === 'supervisor' || principal?.kind === 'tenant') && principal.tenantId === tenantId);
@@ -79,8 +89,10 @@ export function registerSupervisorGateway(app: FastifyInstance, engine: Engine):
       };
       stops.push(engine.hub.subscribeTenant(tenantId, () => soon('agents', pushAgents)));
       await pushAgents();
+      greeted();
 
-      socket.on('message', (data) => {
+      async function handle(data: string): Promise<void> {
+        if (!tenant) return;
         let message: { type?: unknown; queueIds?: unknown; requestId?: unknown };
         try {
           message = JSON.parse(String(data));
@@ -98,25 +110,23 @@ export function registerSupervisorGateway(app: FastifyInstance, engine: Engine):
           send({ type: 'error', errors: [apiError('MALFORMED_MESSAGE', 'Send {"type": "subscribe", "queueIds": [...]}.')] });
           return;
         }
-        void (async () => {
-          for (const queueId of ids as string[]) {
-            if (!(await engine.store.queues.get(tenantId, queueId))) {
-              send({
-                type: 'result',
-                requestId,
-                ok: false,
-                errors: [apiError('NOT_FOUND', `No such queue: ${queueId}.`, 'queueIds')],
-              });
-              return;
-            }
+        for (const queueId of ids as string[]) {
+          if (!(await engine.store.queues.get(tenantId, queueId))) {
+            send({
+              type: 'result',
+              requestId,
+              ok: false,
+              errors: [apiError('NOT_FOUND', `No such queue: ${queueId}.`, 'queueIds')],
+            });
+            return;
           }
-          send({ type: 'result', requestId, ok: true, queueIds: ids });
-          for (const queueId of ids as string[]) {
-            stops.push(engine.hub.subscribeQueue(tenantId, queueId, () => soon(`queue:${queueId}`, () => pushQueue(queueId))));
-            await pushQueue(queueId);
-          }
-        })();
-      });
+        }
+        send({ type: 'result', requestId, ok: true, queueIds: ids });
+        for (const queueId of ids as string[]) {
+          stops.push(engine.hub.subscribeQueue(tenantId, queueId, () => soon(`queue:${queueId}`, () => pushQueue(queueId))));
+          await pushQueue(queueId).catch(() => undefined);
+        }
+      }
     },
   );
 }

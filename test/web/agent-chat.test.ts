@@ -3,39 +3,32 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
-import { hasChromium, launchChromium } from '../support/browser.js';
-import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { createTenant, make } from '../support/harness.js';
+import { signedIn, skipWithoutChromium, webAppUnderTest } from '../support/web-app.js';
 
 // A web chat between a customer (the widget on a site, in one browser page) and an agent (the agent
 // desktop, in another): offer, accept, the conversation both ways, wrap-up with a disposition.
 
-const skip = hasChromium ? false : 'Chromium is not installed (apt-get install chromium)';
-let h: Harness;
-let url: string;
+const skip = skipWithoutChromium;
+const app = webAppUnderTest();
 let site: Server;
 let siteUrl = '';
 let siteHtml = '';
-let browser: Browser | null = null;
 
 before(async () => {
-  h = await startHarness();
-  url = await h.listen();
   site = createServer((_request, response) => {
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     response.end(siteHtml);
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  if (!skip) browser = await launchChromium();
 });
 after(async () => {
-  await browser?.close();
-  await h.close();
   await new Promise((resolve) => site.close(resolve));
 });
 
 test('an agent converses with a web chat customer from the desktop, then wraps up', { skip }, async () => {
+  const { h, url, browser } = app;
   const t = await createTenant(h);
   const queue = await make(h, `${t.base}/queues`, { name: 'Web', routing: { wrapUpSeconds: 120 } });
   const channel = await make(h, `${t.base}/channels`, {
@@ -67,18 +60,14 @@ test('an agent converses with a web chat customer from the desktop, then wraps u
   await make(h, `${t.base}/users`, { email: 'bo@acme.com', role: 'agent', agentId: agent.id, password: 'bo has a password' });
 
   // The agent signs in and goes available.
-  const desk = await (browser as Browser).newPage();
-  await desk.goto(`${url}/app/`);
-  await desk.getByLabel('Email').fill('bo@acme.com');
-  await desk.getByLabel('Password').fill('bo has a password');
-  await desk.getByRole('button', { name: 'Sign in' }).click();
+  const desk = await signedIn(browser, url, 'bo@acme.com', 'bo has a password');
   await desk.getByRole('status').getByText('Connected').waitFor();
   await desk.getByLabel('Presence').selectOption('available');
 
   // The customer opens the chat on the site and writes.
   siteHtml = `<!doctype html><html lang="en"><head><title>Acme</title></head><body><h1>Acme</h1>
     <script src="${url}/webchat/widget.js" data-tenant="${t.id}" data-widget="site-chat" data-title="Chat with Acme"></script></body></html>`;
-  const customer = await (browser as Browser).newPage();
+  const customer = await browser.newPage();
   await customer.goto(siteUrl);
   await customer.click('#sb-chat-open');
   await customer.fill('#sb-chat-input', 'Hi, my parcel has not arrived');

@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { seriousViolations } from '../support/axe.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
-import { createTenant, type Harness, make, startHarness } from '../support/harness.js';
+import { createTenant, make } from '../support/harness.js';
+import { signedIn, skipWithoutChromium, webAppUnderTest } from '../support/web-app.js';
 
 // The admin console in Debian's Chromium: an administrator builds a tenant from nothing — queue, channel,
 // entry point, flow, dispatch mapping, agent — and a call made over the API then goes where they said.
 
-const skip = hasChromium ? false : 'Chromium is not installed (apt-get install chromium)';
-let h: Harness;
-let url: string;
-let browser: Browser | null = null;
-
-before(async () => {
-  h = await startHarness();
-  url = await h.listen();
-  if (!skip) browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await h.close();
-});
+const skip = skipWithoutChromium;
+const app = webAppUnderTest();
 
 /** Creates one object on a console page through its JSON editor; answers its id, read off the list. */
 async function create(page: Page, nav: string, body: unknown, shownAs: string): Promise<string> {
@@ -36,13 +24,10 @@ async function create(page: Page, nav: string, body: unknown, shownAs: string): 
 }
 
 test('an administrator builds a tenant from nothing in the console', { skip }, async () => {
+  const { h, url, browser } = app;
   const t = await createTenant(h);
   await make(h, `${t.base}/users`, { email: 'admin@acme.com', role: 'admin', password: 'admin has a password' });
-  const page = await (browser as Browser).newPage();
-  await page.goto(`${url}/app/`);
-  await page.getByLabel('Email').fill('admin@acme.com');
-  await page.getByLabel('Password').fill('admin has a password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const page = await signedIn(browser, url, 'admin@acme.com', 'admin has a password');
   await page.getByRole('navigation', { name: 'Console' }).waitFor();
 
   const queueId = await create(page, 'Queues', { name: 'Support', slaMinutes: 20 }, '^Support');
@@ -86,7 +71,7 @@ test('an administrator builds a tenant from nothing in the console', { skip }, a
   // Ana's user comes with an invitation link; following it, she chooses her password and is signed in.
   await create(page, 'Users', { email: 'ana@acme.com', role: 'agent', agentId: anaId }, 'ana@acme.com');
   const link = ((await page.getByText(/Invitation link: /).textContent()) ?? '').replace(/^.*Invitation link: /, '');
-  const invited = await (browser as Browser).newPage();
+  const invited = await browser.newPage();
   await invited.goto(link);
   await invited.getByLabel('Password', { exact: true }).fill('ana chose this one');
   await invited.getByLabel('Password again').fill('ana chose this one');

@@ -1,40 +1,24 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { Browser } from 'playwright-core';
 import { seriousViolations } from '../support/axe.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
-import { createTenant, type Harness, make, routedVoiceQueue, startHarness } from '../support/harness.js';
+import { createTenant, make, routedVoiceQueue } from '../support/harness.js';
+import { signedIn, skipWithoutChromium, webAppUnderTest } from '../support/web-app.js';
 
 // The supervisor wallboard in Debian's Chromium: the figures change live as work arrives and is taken,
 // with why waiting work waits; a supervisor cannot change anything, and another tenant's ids are refused.
 
-const skip = hasChromium ? false : 'Chromium is not installed (apt-get install chromium)';
-let h: Harness;
-let url: string;
-let browser: Browser | null = null;
-
-before(async () => {
-  h = await startHarness();
-  url = await h.listen();
-  if (!skip) browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await h.close();
-});
+const skip = skipWithoutChromium;
+const app = webAppUnderTest();
 
 test('a supervisor watches a queue fill and empty live, and why its work waits', { skip }, async () => {
+  const { h, url, browser } = app;
   const t = await createTenant(h);
   const { queue } = await routedVoiceQueue(h, t.base, {});
   const agent = await make(h, `${t.base}/agents`, { name: 'Cy Ortiz', email: 'cy@acme.com', queueIds: [queue.id] });
   await make(h, `${t.base}/users`, { email: 'sue@acme.com', role: 'supervisor', password: 'sue has a password' });
 
-  const page = await (browser as Browser).newPage();
-  await page.goto(`${url}/app/`);
-  await page.getByLabel('Email').fill('sue@acme.com');
-  await page.getByLabel('Password').fill('sue has a password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  const page = await signedIn(browser, url, 'sue@acme.com', 'sue has a password');
   await page.getByRole('heading', { name: 'Wallboard' }).waitFor();
   await page.getByRole('status').getByText('Live').waitFor();
   const waitingCell = page.getByRole('row', { name: /^Support/ }).locator('[data-figure="waiting"]');
