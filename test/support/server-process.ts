@@ -29,7 +29,11 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
     stderr += chunk;
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stdout}${stderr}`)), 20_000);
+    // A server that does not start in time is stopped: left running, it would keep the test file alive.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within 20 s: ${stdout}${stderr}`));
+    }, 20_000);
     const check = () => {
       const match = /listening on (http:\/\/[^\s]+)/.exec(stdout);
       if (match?.[1]) {
