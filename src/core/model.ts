@@ -724,6 +724,24 @@ export interface InteractionEvent {
 }
 
 /** The routing state of an interaction that no flow or router has touched yet (a fresh object each time). */
+/** A new interaction's dispatch and placement: none yet (no flow, no queue, no due date). */
+export function unplaced(): Pick<
+  Interaction,
+  'flowId' | 'flowVersionId' | 'queueId' | 'entryPointId' | 'dueAt' | 'dispatchError' | 'dispatch' | 'placement' | 'enqueuedAt'
+> {
+  return {
+    flowId: null,
+    flowVersionId: null,
+    queueId: null,
+    entryPointId: null,
+    dueAt: null,
+    dispatchError: null,
+    dispatch: null,
+    placement: null,
+    enqueuedAt: null,
+  };
+}
+
 export function untouchedRouting(): Pick<
   Interaction,
   'flowRun' | 'routing' | 'offer' | 'agentId' | 'declinedBy' | 'wrapUpUntil'

@@ -1,7 +1,14 @@
 import { normalizePhoneNumber } from '../../core/address.js';
 import { type CallbackAttempt, isUnanswered, type OutboundCallStatus, withAttemptOutcome } from '../../core/callbacks.js';
 import { AppError, apiError, notFound } from '../../core/errors.js';
-import { type Interaction, interactionEvent, type OutboxItem, type Tenant, untouchedRouting } from '../../core/model.js';
+import {
+  type Interaction,
+  interactionEvent,
+  type OutboxItem,
+  type Tenant,
+  unplaced,
+  untouchedRouting,
+} from '../../core/model.js';
 import type { InteractionChange, Store } from '../../store/store.js';
 import type { Clock } from '../clock.js';
 import type { IdGenerator } from '../id-generator.js';
@@ -88,18 +95,11 @@ export function createAgentCalls(deps: AgentCallDeps) {
         attributes: source ? { callbackId: source.id } : {},
         priority: source?.priority ?? 0,
         state: 'connected',
-        flowId: null,
-        flowVersionId: null,
+        ...unplaced(),
         // A callback's call keeps its queue: the queue's wrap-up applies to it.
         queueId: source?.queueId ?? null,
-        entryPointId: null,
-        dueAt: null,
         unansweredSince: null,
         noReplyNeeded: false,
-        dispatchError: null,
-        dispatch: null,
-        placement: null,
-        enqueuedAt: null,
         ...untouchedRouting(),
         agentId: agent.id,
         // Set when the customer answers.
