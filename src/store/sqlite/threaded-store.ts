@@ -120,6 +120,7 @@ const operations: Record<Exclude<MethodName<Store>, OwnMethod>, 'cached' | 'conf
   listDispatchMappingsOf: 'other',
   findInteractionByIdempotencyKey: 'other',
   listInteractions: 'other',
+  latestInteractionsOf: 'other',
   listTimers: 'other',
   deleteTimers: 'other',
   listInteractionsInStates: 'other',
@@ -359,10 +360,12 @@ export class ThreadedStore implements Store {
   }
 
   async close(): Promise<void> {
+    // From here a write that races the close (work still in flight when its owner stops) fails to its
+    // caller; it does not stop the process, which is closing the store on purpose.
+    this.closing = true;
     try {
       await this.call('close', []);
     } finally {
-      this.closing = true;
       await this.thread.terminate();
     }
   }
@@ -541,7 +544,7 @@ export class ThreadedStore implements Store {
     for (const waiter of this.commitWaiters.splice(0)) waiter.reject(this.failure);
     for (const answer of this.answers.values()) answer.reject(this.failure);
     this.answers.clear();
-    this.onFatal(this.failure);
+    if (!this.closing) this.onFatal(this.failure);
   }
 }
 
