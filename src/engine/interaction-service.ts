@@ -13,7 +13,6 @@ import {
   finalStates,
   type Interaction,
   type InteractionEvent,
-  type InteractionState,
   interactionEvent,
   type MessageAuthor,
   type MessagingMedium,
@@ -27,7 +26,7 @@ import {
   untouchedRouting,
 } from '../core/model.js';
 import { placeInQueue } from '../core/placement.js';
-import type { InteractionChange, Store, TimerChanges } from '../store/store.js';
+import type { InteractionChange, InteractionFilter, Store, TimerChanges } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { ConfigurationService } from './configuration-service.js';
 import { placeByEntryPoint } from './entry-point-placement.js';
@@ -190,10 +189,19 @@ export function createInteractionService(deps: InteractionDeps) {
     });
   }
 
+  /**
+   * The interaction with its events, as of one revision: a save landing between reading the record and
+   * its events (a timer's, the router's) would otherwise pair an older record with newer events, so the
+   * read is taken again until the revision held still across it.
+   */
   async function get(tenant: Tenant, id: string): Promise<InteractionView> {
-    const interaction = await store.getInteraction(tenant.id, id);
-    if (!interaction) throw notFound('interaction');
-    return { ...interaction, events: await store.listInteractionEvents(tenant.id, id) };
+    for (let attempt = 1; ; attempt++) {
+      const interaction = await store.getInteraction(tenant.id, id);
+      if (!interaction) throw notFound('interaction');
+      const events = await store.listInteractionEvents(tenant.id, id);
+      const after = attempt < 5 ? await store.getInteraction(tenant.id, id) : interaction;
+      if (after?.revision === interaction.revision) return { ...interaction, events };
+    }
   }
 
   /** Saves a changed interaction; a concurrent change makes the caller retry from fresh state. */
@@ -486,7 +494,7 @@ export function createInteractionService(deps: InteractionDeps) {
       return made;
     },
 
-    list: (tenant: Tenant, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>> =>
+    list: (tenant: Tenant, filter: InteractionFilter, page: PageRequest): Promise<Page<Interaction>> =>
       store.listInteractions(tenant.id, filter, page),
 
     /** Flags and priority that people change by hand. */
