@@ -1,7 +1,7 @@
 import { normalizeEmail, normalizePhoneNumber } from '../core/address.js';
 import { checkContact } from '../core/configuration.js';
 import { type ApiError, AppError, apiError, notFound } from '../core/errors.js';
-import type { Contact, Page, PageRequest, Tenant } from '../core/model.js';
+import type { Contact, Interaction, Page, PageRequest, Tenant } from '../core/model.js';
 import type { Store } from '../store/store.js';
 import type { Clock } from './clock.js';
 import type { IdGenerator } from './id-generator.js';
@@ -75,7 +75,62 @@ export function createContactService(deps: { store: Store; clock: Clock; newId: 
       if (!contact) throw notFound('contact');
       return contact;
     },
+    /**
+     * Who the customer of an interaction is, for the person handling it: their contact record (the one
+     * the interaction was linked to, else the one holding the customer's address) and their latest
+     * interactions before this one, newest first, in brief.
+     */
+    async customerRecord(tenant: Tenant, interaction: Interaction): Promise<CustomerRecord> {
+      const customer = interaction.customer;
+      if (!customer) return { customer: null, contact: null, history: [] };
+      const linked = interaction.contactId ? await store.contacts.get(tenant.id, interaction.contactId) : null;
+      const contact = linked ?? (await store.findContactByAddress(tenant.id, customer));
+      const latest = await store.latestInteractionsOf(tenant.id, customer, historyLength + 1);
+      const history = latest
+        .filter((other) => other.id !== interaction.id)
+        .slice(0, historyLength)
+        .map(
+          (other): PastInteraction => ({
+            id: other.id,
+            channelType: other.channelType,
+            medium: other.medium,
+            direction: other.direction,
+            state: other.state,
+            queueId: other.queueId,
+            agentId: other.agentId,
+            createdAt: other.createdAt,
+            disposition: other.wrapUp?.disposition ?? null,
+            notes: other.wrapUp?.notes ?? null,
+            voicemail: other.voicemail ? { recordingUrl: other.voicemail.recordingUrl } : null,
+          }),
+        );
+      return { customer, contact, history };
+    },
   };
+}
+
+/** How many past interactions a customer record shows. */
+const historyLength = 20;
+
+/** An earlier interaction of the same customer, as the agent desktop lists it. */
+export interface PastInteraction {
+  id: string;
+  channelType: Interaction['channelType'];
+  medium: Interaction['medium'];
+  direction: Interaction['direction'];
+  state: Interaction['state'];
+  queueId: string | null;
+  agentId: string | null;
+  createdAt: string;
+  disposition: string | null;
+  notes: string | null;
+  voicemail: { recordingUrl: string } | null;
+}
+
+export interface CustomerRecord {
+  customer: string | null;
+  contact: Contact | null;
+  history: PastInteraction[];
 }
 
 export type ContactService = ReturnType<typeof createContactService>;

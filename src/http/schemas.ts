@@ -510,6 +510,10 @@ export const transferCreate = Type.Object(
 export const interactionListQuery = Type.Object(
   {
     state: Type.Optional(Type.Enum([...interactionStates])),
+    queueId: Type.Optional(id),
+    customer: Type.Optional(Type.String({ maxLength: 320, description: 'A phone number or an email address.' })),
+    createdFrom: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601: created at or after.' })),
+    createdBefore: Type.Optional(Type.String({ maxLength: 40, description: 'ISO 8601: created before.' })),
     limit: Type.Optional(Type.String()),
     cursor: Type.Optional(Type.String()),
   },

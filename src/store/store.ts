@@ -29,6 +29,16 @@ import type {
 import type { User, WebSession } from '../core/users.js';
 
 /** Timers a change arms and disarms, saved in the same transaction as the change. */
+/** Which interactions a search returns; every condition given must hold. Times are ISO 8601 UTC. */
+export interface InteractionFilter {
+  state?: InteractionState;
+  queueId?: string;
+  /** The customer's address exactly as stored (E.164 for phone numbers). */
+  customer?: string;
+  createdFrom?: string;
+  createdBefore?: string;
+}
+
 export interface TimerChanges {
   set: StoredTimer[];
   cancel: string[];
@@ -167,7 +177,9 @@ export interface Store {
   ): Promise<{ created: true; events: InteractionEvent[] } | { created: false; interactionId: string; requestHash: string }>;
   findInteractionByIdempotencyKey(tenantId: string, key: string): Promise<{ interactionId: string; requestHash: string } | null>;
   getInteraction(tenantId: string, id: string): Promise<Interaction | null>;
-  listInteractions(tenantId: string, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>>;
+  listInteractions(tenantId: string, filter: InteractionFilter, page: PageRequest): Promise<Page<Interaction>>;
+  /** A customer's latest interactions, newest first. */
+  latestInteractionsOf(tenantId: string, customer: string, limit: number): Promise<Interaction[]>;
   /**
    * Saves interactions and appends their events in one transaction (a transfer closes one and opens
    * another). An interaction with revision 1 is inserted; a later revision is saved only if the

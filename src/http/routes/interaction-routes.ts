@@ -1,7 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { normalizeEmail, normalizePhoneNumber } from '../../core/address.js';
 import { AppError, apiError, notFound } from '../../core/errors.js';
-import type { InteractionState } from '../../core/model.js';
+import type { InteractionState, Tenant } from '../../core/model.js';
 import type { Engine } from '../../engine/engine.js';
+import type { InteractionFilter } from '../../store/store.js';
 import { created, createdOrReplayed, idempotencyKeyOf, listBody, pageRequest, tenantOf } from '../request-context.js';
 import {
   flowInput,
@@ -27,8 +29,9 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
     return createdOrReplayed(reply, await interactions.create(await tenantOf(engine, request), request.body as Body, key));
   });
   app.get(base, { schema: { tags, querystring: interactionListQuery } }, async (request) => {
-    const { state } = request.query as { state?: InteractionState };
-    return listBody(await interactions.list(await tenantOf(engine, request), state ? { state } : {}, pageRequest(request)));
+    const tenant = await tenantOf(engine, request);
+    const filter = interactionFilter(tenant, request.query as Record<string, string | undefined>);
+    return listBody(await interactions.list(tenant, filter, pageRequest(request)));
   });
   /** An agent reads and transfers only work offered to them, theirs now, or handled by them. */
   const agentAccess = { agentAccess: true };
@@ -47,6 +50,11 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
   app.get(`${base}/:id`, { schema: { tags }, config: agentAccess }, async (request) => ({
     result: await visible(request, (request.params as Params).id ?? ''),
   }));
+  // The customer's contact record and latest interactions, for whoever may read this interaction.
+  app.get(`${base}/:id/customer-record`, { schema: { tags }, config: agentAccess }, async (request) => {
+    const interaction = await visible(request, (request.params as Params).id ?? '');
+    return { result: await engine.contacts.customerRecord(await tenantOf(engine, request), interaction) };
+  });
   app.patch(`${base}/:id`, { schema: { tags, body: interactionUpdate } }, async (request) => ({
     result: await interactions.update(await tenantOf(engine, request), (request.params as Params).id ?? '', request.body as Body),
   }));
@@ -93,4 +101,26 @@ export function registerInteractionRoutes(app: FastifyInstance, engine: Engine):
     const reasons = new Map((await engine.router.whyWaiting(tenant.id, queueId)).map((r) => [r.interactionId, r.why]));
     return { result: result.map((item) => ({ ...item, why: reasons.get(item.id) ?? null })), nextCursor: null };
   });
+}
+
+/** A search's query as a store filter: the customer's address normalized as stored, times as ISO UTC. */
+function interactionFilter(tenant: Tenant, query: Record<string, string | undefined>): InteractionFilter {
+  const filter: InteractionFilter = {};
+  if (query.state) filter.state = query.state as InteractionState;
+  if (query.queueId) filter.queueId = query.queueId;
+  if (query.customer) {
+    const customer = query.customer.includes('@')
+      ? normalizeEmail(query.customer)
+      : normalizePhoneNumber(query.customer, tenant.defaultCountry);
+    // Not a phone number or an email address (a chat id…): searched as given.
+    filter.customer = customer ?? query.customer;
+  }
+  for (const name of ['createdFrom', 'createdBefore'] as const) {
+    const value = query[name];
+    if (value === undefined) continue;
+    const at = Date.parse(value);
+    if (Number.isNaN(at)) throw new AppError(apiError('INVALID_VALUE', `${name} is an ISO 8601 time.`, name));
+    filter[name] = new Date(at).toISOString();
+  }
+  return filter;
 }

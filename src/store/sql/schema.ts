@@ -382,4 +382,18 @@ export const migrations: Migration[] = [
       'CREATE INDEX web_sessions_user ON web_sessions (user_id)',
     ],
   },
+  {
+    // Interaction search by customer and time (the agent desktop's call history, the console): the
+    // customer's address and the creation time as columns, filled in for the interactions already stored.
+    id: '0016-interaction-search',
+    statements: (dialect) => [
+      'ALTER TABLE interactions ADD COLUMN customer TEXT',
+      'ALTER TABLE interactions ADD COLUMN created_at TEXT',
+      dialect === 'postgres'
+        ? "UPDATE interactions SET customer = doc::jsonb->>'customer', created_at = doc::jsonb->>'createdAt'"
+        : "UPDATE interactions SET customer = json_extract(doc, '$.customer'), created_at = json_extract(doc, '$.createdAt')",
+      'CREATE INDEX interactions_customer ON interactions (tenant_id, customer, id) WHERE customer IS NOT NULL',
+      'CREATE INDEX interactions_created ON interactions (tenant_id, created_at)',
+    ],
+  },
 ];

@@ -30,7 +30,7 @@ import type {
 } from '../../core/model.js';
 import { conversationThread } from '../../core/model.js';
 import type { User, WebSession } from '../../core/users.js';
-import type { InteractionChange, ResourceTable, Store } from '../store.js';
+import type { InteractionChange, InteractionFilter, ResourceTable, Store } from '../store.js';
 import {
   getCallExport,
   getIntegrationSecrets,
@@ -87,6 +87,8 @@ export interface InteractionRow {
   revision: number;
   voiceCall: { callCenterId: string; vendorCallKey: string } | null;
   threadKey: string | null;
+  customer: string | null;
+  createdAt: string;
   doc: string;
 }
 
@@ -125,6 +127,8 @@ export function interactionRowChange({
       revision,
       voiceCall: voiceCall ? { callCenterId: voiceCall.callCenterId, vendorCallKey: voiceCall.vendorCallKey } : null,
       threadKey: conversationThread(interaction),
+      customer: interaction.customer,
+      createdAt: interaction.createdAt,
       doc: JSON.stringify(interaction),
     },
     events,
@@ -146,6 +150,8 @@ const interactionColumns = [
   'no_reply_needed',
   'revision',
   'thread_key',
+  'customer',
+  'created_at',
   'doc',
 ];
 
@@ -159,6 +165,8 @@ function interactionValues(row: InteractionRow): unknown[] {
     row.noReplyNeeded ? 1 : 0,
     row.revision,
     row.threadKey,
+    row.customer,
+    row.createdAt,
     row.doc,
   ];
 }
@@ -1205,10 +1213,26 @@ export class SqlStore implements Store {
     return parse<Interaction>(rows[0]);
   }
 
-  async listInteractions(tenantId: string, filter: { state?: InteractionState }, page: PageRequest): Promise<Page<Interaction>> {
+  async listInteractions(tenantId: string, filter: InteractionFilter, page: PageRequest): Promise<Page<Interaction>> {
     let query = this.db.selectFrom('interactions').select(['id', 'doc']).where('tenant_id', '=', tenantId);
     if (filter.state) query = query.where('state', '=', filter.state);
+    if (filter.queueId) query = query.where('queue_id', '=', filter.queueId);
+    if (filter.customer) query = query.where('customer', '=', filter.customer);
+    if (filter.createdFrom) query = query.where('created_at', '>=', filter.createdFrom);
+    if (filter.createdBefore) query = query.where('created_at', '<', filter.createdBefore);
     return paged<Interaction>(query, page);
+  }
+
+  async latestInteractionsOf(tenantId: string, customer: string, limit: number): Promise<Interaction[]> {
+    const rows = await this.db
+      .selectFrom('interactions')
+      .select(['id', 'doc'])
+      .where('tenant_id', '=', tenantId)
+      .where('customer', '=', customer)
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute();
+    return docs<Interaction>(rows);
   }
 
   saveInteractions(changes: InteractionChange[]): Promise<boolean> {
