@@ -18,6 +18,12 @@ test('an agent signs in, goes available, accepts an offer, ends and completes it
   const t = await createTenant(h);
   const { queue } = await routedVoiceQueue(h, t.base, { routing: { wrapUpSeconds: 60, offerTimeoutSeconds: 120 } });
   const ana = await make(h, `${t.base}/agents`, { name: 'Ana Lima', email: 'ana@acme.com', queueIds: [queue.id] });
+  await make(h, `${t.base}/contacts`, {
+    firstName: 'Maria',
+    lastName: 'Lopez',
+    phoneNumbers: ['+15065550123'],
+    attributes: { tier: 'gold' },
+  });
   await make(h, `${t.base}/users`, { email: 'ana@acme.com', role: 'agent', agentId: ana.id, password: 'ana has a password' });
 
   const context = await browser.newContext();
@@ -71,6 +77,20 @@ test('an agent signs in, goes available, accepts an offer, ends and completes it
   const done = (await h.call('GET', `${t.base}/interactions/${call.id}`)).body.result;
   assert.equal(done.state, 'completed');
   assert.deepEqual([done.wrapUp.disposition, done.wrapUp.notes, done.wrapUp.agentId], ['Resolved', 'Parcel re-sent.', ana.id]);
+
+  // She calls again: the desktop shows who she is and how her last call ended.
+  await make(h, `${t.base}/interactions`, { channelType: 'voice', contactPoint: '+18005555565', customer: '+15065550123' });
+  await page.getByRole('button', { name: 'Accept' }).click();
+  const customer = page.getByRole('region', { name: 'Customer' });
+  await customer.getByText('Maria Lopez').waitFor();
+  assert.match((await customer.textContent()) ?? '', /tier\s*gold/);
+  const earlier = customer.getByRole('row').filter({ hasText: 'Parcel re-sent.' });
+  assert.match((await earlier.textContent()) ?? '', /Resolved/);
+  assert.deepEqual(await seriousViolations(page), [], 'the desktop with a customer record');
+  await page.screenshot({ path: `${screenshots}agent-customer.png` });
+  await page.getByRole('button', { name: 'End', exact: true }).click();
+  await page.getByRole('button', { name: 'Complete' }).click();
+  await page.getByText('Nothing in hand.').waitFor();
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('button', { name: 'Sign in' }).waitFor();

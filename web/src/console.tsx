@@ -1,6 +1,5 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { Session } from './api.js';
-import { FlowsPage } from './flows-page.js';
 import { InteractionsPage } from './interactions-page.js';
 import { ResourcePage } from './resource-page.js';
 import { resources } from './resources.js';
@@ -33,7 +32,7 @@ export function Console({ session, onSignOut }: { session: Session; onSignOut: (
         {spec ? (
           <ResourcePage base={base} spec={spec} />
         ) : page === 'flows' ? (
-          <FlowsPage base={base} />
+          <LazyFlowsPage base={base} />
         ) : (
           <InteractionsPage base={base} />
         )}
@@ -68,4 +67,13 @@ function Nav({ page, setPage }: { page: string; setPage: (page: string) => void 
       </ul>
     </nav>
   );
+}
+
+/** The flow editor brings a YAML parser (most of its weight): loaded when the page is opened. */
+function LazyFlowsPage({ base }: { base: string }) {
+  const [Page, setPage] = useState<typeof import('./flows-page.js').FlowsPage | null>(null);
+  useEffect(() => {
+    void import('./flows-page.js').then((module) => setPage(() => module.FlowsPage));
+  }, []);
+  return Page ? <Page base={base} /> : <p role="status">Loading the flow editor…</p>;
 }

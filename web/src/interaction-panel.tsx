@@ -1,6 +1,7 @@
 import { Fragment } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
+import { CustomerRecord } from './customer-record.js';
 import type { LiveSocket, Message } from './live-socket.js';
 
 const dispositions = ['Resolved', 'Follow-up needed', 'Callback promised', 'Wrong number', 'Other'];
@@ -21,7 +22,8 @@ function trailOf(interaction: Message, agentId: string): { label: string; text: 
 
 /**
  * One piece of the agent's work: why it came to them, its conversation (live, with a box to answer on a
- * conversation), the wrap-up (a disposition and notes) and a transfer to another queue.
+ * conversation), the customer's record and earlier contacts, the wrap-up (a disposition and notes) and
+ * a transfer to another queue or agent.
  */
 export function InteractionPanel(props: {
   tenantId: string;
@@ -84,9 +86,12 @@ export function InteractionPanel(props: {
 
   async function transfer(event: Event) {
     event.preventDefault();
-    const queueId = String(new FormData(event.currentTarget as HTMLFormElement).get('queueId') ?? '');
+    const form = new FormData(event.currentTarget as HTMLFormElement);
+    const queueId = String(form.get('queueId') ?? '');
+    const agentId = String(form.get('agentId') ?? '').trim();
     try {
-      await api('POST', `${base}/interactions/${interactionId}/transfers`, { queueId });
+      // To an agent (by email, id or employee id) first, in the chosen queue.
+      await api('POST', `${base}/interactions/${interactionId}/transfers`, { queueId, ...(agentId ? { agentId } : {}) });
       props.onDone(null);
     } catch (error) {
       setProblem((error as Error).message);
@@ -106,6 +111,7 @@ export function InteractionPanel(props: {
           {problem}
         </p>
       )}
+      <CustomerRecord base={base} interactionId={interactionId} />
       <h3>Why it came to me</h3>
       <dl class="trail">
         {trail.map((step) => (
@@ -169,12 +175,16 @@ export function InteractionPanel(props: {
               ))}
             </select>
           </label>
+          <label>
+            To an agent first (email, optional)
+            <input name="agentId" type="text" maxLength={320} />
+          </label>
           <button type="submit" class="secondary">
             Transfer
           </button>
         </form>
       )}
-      <h3>History</h3>
+      <h3>This interaction’s history</h3>
       <ol class="timeline">
         {(interaction.events ?? []).map((event: Message) => (
           <li key={event.seq}>

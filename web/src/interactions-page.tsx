@@ -4,39 +4,81 @@ import type { Item } from './resources.js';
 
 const states = ['', 'queued', 'offered', 'connected', 'wrap_up', 'completed', 'abandoned', 'in_flow', 'undispatched', 'failed'];
 
-/** Interactions by state, newest first as the API lists them; one opens on its record and event timeline. */
+/** `datetime-local` input (the browser's time zone) as ISO UTC, or nothing. */
+const iso = (local: string) => (local ? new Date(local).toISOString() : '');
+
+/**
+ * Interactions found by state, queue, customer and creation time (searched by the server), newest
+ * first as the API lists them; one opens on its record and event timeline.
+ */
 export function InteractionsPage({ base }: { base: string }) {
-  const [state, setState] = useState('');
-  const [customer, setCustomer] = useState('');
+  const [filters, setFilters] = useState({ state: '', queueId: '', customer: '', createdFrom: '', createdBefore: '' });
+  const [queues, setQueues] = useState<Item[]>([]);
   const [items, setItems] = useState<Item[]>([]);
   const [open, setOpen] = useState<Item | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
 
+  async function search() {
+    const query = new URLSearchParams({ limit: '200' });
+    for (const [name, value] of Object.entries(filters)) {
+      const sent = name.startsWith('created') ? iso(value) : value.trim();
+      if (sent) query.set(name, sent);
+    }
+    try {
+      setItems((await api<{ result: Item[] }>('GET', `${base}/interactions?${query}`)).result);
+      setProblem(null);
+    } catch (error) {
+      setProblem((error as Error).message);
+    }
+  }
   useEffect(() => {
-    void api<{ result: Item[] }>('GET', `${base}/interactions?limit=200${state ? `&state=${state}` : ''}`).then(({ result }) =>
-      setItems(result),
-    );
-  }, [base, state]);
+    void search();
+    void api<{ result: Item[] }>('GET', `${base}/queues?limit=200`).then(({ result }) => setQueues(result));
+  }, [base]);
 
-  const shown = items.filter((i) => !customer || String(i.customer ?? '').includes(customer));
+  const set = (name: keyof typeof filters) => (e: Event) =>
+    setFilters({ ...filters, [name]: (e.currentTarget as HTMLInputElement).value });
+  const queueName = (id: string | null) => queues.find((q) => q.id === id)?.name ?? id ?? '—';
   return (
     <section aria-labelledby="interactions-heading">
       <h2 id="interactions-heading">Interactions</h2>
-      <div class="filters">
-        <label>
-          State
-          <select value={state} onChange={(e) => setState((e.currentTarget as HTMLSelectElement).value)}>
-            {states.map((s) => (
-              <option key={s} value={s}>
-                {s || 'any'}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Customer
-          <input value={customer} onInput={(e) => setCustomer((e.currentTarget as HTMLInputElement).value)} />
-        </label>
-      </div>
+      <form
+        class="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void search();
+        }}
+      >
+        <label for="filter-state">State</label>
+        <select id="filter-state" value={filters.state} onChange={set('state')}>
+          {states.map((s) => (
+            <option key={s} value={s}>
+              {s || 'any'}
+            </option>
+          ))}
+        </select>
+        <label for="filter-queueId">Queue</label>
+        <select id="filter-queueId" value={filters.queueId} onChange={set('queueId')}>
+          <option value="">any</option>
+          {queues.map((q) => (
+            <option key={q.id} value={q.id}>
+              {q.name}
+            </option>
+          ))}
+        </select>
+        <label for="filter-customer">Customer</label>
+        <input id="filter-customer" value={filters.customer} onInput={set('customer')} placeholder="+15065550100" />
+        <label for="filter-createdFrom">Created from</label>
+        <input id="filter-createdFrom" type="datetime-local" value={filters.createdFrom} onInput={set('createdFrom')} />
+        <label for="filter-createdBefore">Created before</label>
+        <input id="filter-createdBefore" type="datetime-local" value={filters.createdBefore} onInput={set('createdBefore')} />
+        <button type="submit">Search</button>
+      </form>
+      {problem && (
+        <p role="alert" class="error">
+          {problem}
+        </p>
+      )}
       <table>
         <thead>
           <tr>
@@ -48,7 +90,7 @@ export function InteractionsPage({ base }: { base: string }) {
           </tr>
         </thead>
         <tbody>
-          {shown.map((i) => (
+          {items.map((i) => (
             <tr key={i.id}>
               <td>
                 <button
@@ -62,7 +104,7 @@ export function InteractionsPage({ base }: { base: string }) {
               <td>{i.channelType}</td>
               <td>{i.customer ?? '—'}</td>
               <td>{i.state}</td>
-              <td>{i.queueId ?? '—'}</td>
+              <td>{queueName(i.queueId)}</td>
             </tr>
           ))}
         </tbody>
