@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from './api.js';
 import type { Item } from './resources.js';
 
@@ -18,14 +18,19 @@ export function InteractionsPage({ base }: { base: string }) {
   const [open, setOpen] = useState<Item | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
 
+  // Only the latest search's answer is shown (an earlier one may arrive after it).
+  const latest = useRef(0);
   async function search() {
+    const asked = ++latest.current;
     const query = new URLSearchParams({ limit: '200' });
     for (const [name, value] of Object.entries(filters)) {
       const sent = name.startsWith('created') ? iso(value) : value.trim();
       if (sent) query.set(name, sent);
     }
     try {
-      setItems((await api<{ result: Item[] }>('GET', `${base}/interactions?${query}`)).result);
+      const { result } = await api<{ result: Item[] }>('GET', `${base}/interactions?${query}`);
+      if (asked !== latest.current) return;
+      setItems(result);
       setProblem(null);
     } catch (error) {
       setProblem((error as Error).message);

@@ -116,6 +116,7 @@ export function ResourcePage({ base, spec, tenantBase = base }: { base: string; 
         type="button"
         onClick={() => {
           setErrors([]);
+          setNotice(null);
           setEditing({ key: null, title: `New ${singular}`, record: structuredClone(spec.template), asJson: null });
         }}
       >
@@ -196,6 +197,7 @@ export function ResourcePage({ base, spec, tenantBase = base }: { base: string; 
                     aria-label={`Edit ${nameOf(item)}`}
                     onClick={() => {
                       setErrors([]);
+                      setNotice(null);
                       setEditing({
                         key: keyOf(item),
                         title: `Edit ${nameOf(item)}`,
