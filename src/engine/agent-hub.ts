@@ -25,6 +25,7 @@ export function createAgentHub() {
   const listeners = new Map<string, Set<Listener>>();
   const tenantListeners = new Map<string, Set<(agentId: string, message: AgentMessage) => void>>();
   const queueListeners = new Map<string, Set<(queueId: string) => void>>();
+  const closeListeners = new Map<string, Set<() => void>>();
   const key = (tenantId: string, agentId: string) => `${tenantId}/${agentId}`;
   return {
     publish(tenantId: string, agentId: string, message: AgentMessage): void {
@@ -48,6 +49,14 @@ export function createAgentHub() {
     },
     subscribeQueue(tenantId: string, queueId: string, listener: (queueId: string) => void): () => void {
       return addListener(queueListeners, key(tenantId, queueId), listener);
+    },
+    /** Called when this process stops serving the tenant (a cluster moved it): its connections close. */
+    onTenantClosed(tenantId: string, listener: () => void): () => void {
+      return addListener(closeListeners, tenantId, listener);
+    },
+    /** The tenant moved to another node: every live connection of it is told to go (and reconnects there). */
+    closeTenant(tenantId: string): void {
+      for (const listener of [...(closeListeners.get(tenantId) ?? [])]) listener();
     },
   };
 }

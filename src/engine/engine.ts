@@ -261,6 +261,25 @@ export function createEngine(config: EngineConfig) {
       await outbox.start();
       return armed;
     },
+    /**
+     * A cluster node took the tenant: its timers are armed, its call exports learnt, its router view built
+     * from the store (the waiting work offered), and its pending webhooks and outbox items sent.
+     */
+    async startTenant(tenantId: string): Promise<void> {
+      await timers.restore(store, tenantId);
+      await callExports.integrationsChanged(tenantId);
+      await router.startTenant(tenantId);
+      await webhooks.startTenant(tenantId);
+      await outbox.start(tenantId);
+    },
+    /** A cluster node gave the tenant up: everything it held in memory for it goes, and its connections close. */
+    stopTenant(tenantId: string): void {
+      timers.forgetTenant(tenantId);
+      router.stopTenant(tenantId);
+      webhooks.stopTenant(tenantId);
+      outbox.stopTenant(tenantId);
+      hub.closeTenant(tenantId);
+    },
     stop(): void {
       timers.stop();
       router.stop();

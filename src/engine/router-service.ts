@@ -246,6 +246,18 @@ export function createRouter(deps: RouterDeps) {
   }
 
   /** Re-runs assignment for a tenant (after any change that can free an agent or add work). */
+  function forget(tenantId: string): void {
+    const view = views.get(tenantId);
+    views.delete(tenantId);
+    void view?.then(
+      (v) => {
+        v.wakeup?.();
+        v.connected.stop();
+      },
+      () => undefined,
+    );
+  }
+
   function kick(tenantId: string): Promise<void> {
     return serialized(tenantId, async () => assign(await viewOf(tenantId)));
   }
@@ -330,6 +342,17 @@ export function createRouter(deps: RouterDeps) {
         if (!page.nextCursor) break;
         after = page.nextCursor;
       }
+    },
+
+    /** This node took the tenant (a cluster): its view is built afresh from the store and its waiting work assigned. */
+    startTenant(tenantId: string): Promise<void> {
+      forget(tenantId);
+      return kick(tenantId);
+    },
+
+    /** This node gave the tenant up: its view is dropped (built again from the store if it comes back). */
+    stopTenant(tenantId: string): void {
+      forget(tenantId);
     },
 
     stop(): void {

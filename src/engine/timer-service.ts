@@ -10,15 +10,26 @@ import type { Clock } from './clock.js';
  */
 export function createTimerService(deps: { clock: Clock; fire: (timer: StoredTimer) => Promise<unknown> }) {
   const armed = new IdMap<() => void>();
+  /** The armed timers of each tenant, so a tenant that moves to another node takes its timers along. */
+  const byTenant = new Map<string, Set<string>>();
   let stopped = false;
+
+  function disarm(id: string): void {
+    armed.get(id)?.();
+    armed.delete(id);
+  }
 
   function arm(timer: StoredTimer): void {
     if (stopped) return;
     armed.get(timer.id)?.();
+    const ids = byTenant.get(timer.tenantId) ?? new Set<string>();
+    byTenant.set(timer.tenantId, ids);
+    ids.add(timer.id);
     armed.set(
       timer.id,
       deps.clock.setTimer(timer.dueAt, () => {
         armed.delete(timer.id);
+        ids.delete(timer.id);
         void deps.fire(timer).catch(() => {
           // The row stays; the timer fires again at the next start. Nothing is lost.
         });
@@ -29,16 +40,19 @@ export function createTimerService(deps: { clock: Clock; fire: (timer: StoredTim
   return {
     /** Mirrors committed timer changes. */
     apply(changes: TimerChanges): void {
-      for (const id of changes.cancel) {
-        armed.get(id)?.();
-        armed.delete(id);
-      }
+      for (const id of changes.cancel) disarm(id);
       for (const timer of changes.set) arm(timer);
     },
-    async restore(store: Store): Promise<number> {
-      const timers = await store.listTimers();
+    /** Arms every stored timer (of one tenant, when given: a cluster node that took it). */
+    async restore(store: Store, tenantId?: string): Promise<number> {
+      const timers = await store.listTimers(tenantId);
       for (const timer of timers) arm(timer);
       return timers.length;
+    },
+    /** Disarms a tenant's timers (its new owner arms them from the store). */
+    forgetTenant(tenantId: string): void {
+      for (const id of byTenant.get(tenantId) ?? []) disarm(id);
+      byTenant.delete(tenantId);
     },
     stop(): void {
       stopped = true;

@@ -168,6 +168,17 @@ export function createWebhookDispatcher(deps: { store: Store; clock: Clock; newI
     }
   }
 
+  /** Follows a tenant's subscriptions and delivers what they have pending. */
+  async function startTenant(tenantId: string): Promise<void> {
+    for (let page: PageRequest = { limit: 200, after: null }; ; ) {
+      const batch = await store.webhooks.list(tenantId, page);
+      for (const webhook of batch.items) follow(webhook);
+      if (!batch.nextCursor) break;
+      page = { limit: 200, after: batch.nextCursor };
+    }
+    kick(tenantId);
+  }
+
   function schedule(webhook: Webhook): void {
     if (!webhook.nextAttemptAt || stopped) return;
     timers.get(webhook.id)?.();
@@ -190,15 +201,16 @@ export function createWebhookDispatcher(deps: { store: Store; clock: Clock; newI
   return {
     /** Delivers what is pending for every tenant with webhooks (at start, after a restart). */
     async start(): Promise<void> {
-      for (const tenantId of await store.tenantsWithWebhooks()) {
-        for (let page: PageRequest = { limit: 200, after: null }; ; ) {
-          const batch = await store.webhooks.list(tenantId, page);
-          for (const webhook of batch.items) follow(webhook);
-          if (!batch.nextCursor) break;
-          page = { limit: 200, after: batch.nextCursor };
-        }
-        kick(tenantId);
+      for (const tenantId of await store.tenantsWithWebhooks()) await startTenant(tenantId);
+    },
+    startTenant,
+    /** Stops delivering a tenant's events (a cluster moved the tenant: its new owner delivers them). */
+    stopTenant(tenantId: string): void {
+      for (const webhookId of subscriptions.get(tenantId) ?? []) {
+        timers.get(webhookId)?.();
+        timers.delete(webhookId);
       }
+      subscriptions.delete(tenantId);
     },
     stop(): void {
       stopped = true;

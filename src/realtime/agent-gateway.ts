@@ -133,10 +133,13 @@ export function registerAgentGateway(app: FastifyInstance, engine: Engine): void
       });
       // Subscribe before reading the state, so nothing published in between is missed.
       const unsubscribe = engine.hub.subscribe(tenantId, agentId, send);
+      // The tenant moved to another node of a cluster: 1012 (service restart) tells the client to reconnect.
+      const moved = engine.hub.onTenantClosed(tenantId, () => socket.close(1012, 'tenant moved; reconnect'));
       const queueSubscriptions = new Map<string, () => void>();
       const pending = new Map<string, () => void>();
       socket.on('close', () => {
         unsubscribe();
+        moved();
         for (const stop of [...queueSubscriptions.values(), ...pending.values()]) stop();
       });
       const tenant = await engine.store.getTenant(tenantId);

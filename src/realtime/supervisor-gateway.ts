@@ -88,6 +88,7 @@ export function registerSupervisorGateway(app: FastifyInstance, engine: Engine):
         send({ type: 'queue.waiting', queueId, waiting });
       };
       stops.push(engine.hub.subscribeTenant(tenantId, () => soon('agents', pushAgents)));
+      stops.push(engine.hub.onTenantClosed(tenantId, () => socket.close(1012, 'tenant moved; reconnect')));
       await pushAgents();
       greeted();
 

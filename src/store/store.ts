@@ -195,7 +195,7 @@ export interface Store {
   /** The newest interaction of a conversation thread (see conversationThread), open or not. */
   findLatestInThread(tenantId: string, thread: string): Promise<Interaction | null>;
   /** Pending outbox items of every tenant, in the order they were added (at start, and after a failure). */
-  listPendingOutbox(limit: number): Promise<OutboxItem[]>;
+  listPendingOutbox(limit: number, tenantId?: string): Promise<OutboxItem[]>;
   /** Another attempt later: what the last one met, and when to try again. */
   retryOutbox(id: string, attempts: number, nextAttemptAt: string, lastError: string): Promise<void>;
   /** Credentials of a channel's provider: stored apart from the channel, never returned by the API. */
@@ -230,7 +230,8 @@ export interface Store {
   /** Which of these provider message ids the interaction's conversation already has. */
   findConversationExternalIds(tenantId: string, interactionId: string, externalIds: readonly string[]): Promise<string[]>;
   /** Every stored timer, soonest first: what the timer service arms when the server starts. */
-  listTimers(): Promise<StoredTimer[]>;
+  /** The stored timers (of one tenant, when given). */
+  listTimers(tenantId?: string): Promise<StoredTimer[]>;
   /** Drops timer rows that fired with nothing left to do. */
   deleteTimers(ids: readonly string[]): Promise<void>;
   /** Interactions of the tenant in these states (the router's view is rebuilt from them). */

@@ -121,12 +121,25 @@ export function createOutboxDispatcher(deps: {
       }
       for (const key of keys) void pump(key);
     },
-    /** Picks up what was pending when the process stopped (a send in flight during a crash is sent again). */
-    async start(): Promise<number> {
-      const pending = await store.listPendingOutbox(1_000_000);
+    /**
+     * Picks up what was pending when the process stopped (a send in flight during a crash is sent again);
+     * of one tenant when given (a cluster node that took the tenant).
+     */
+    async start(tenantId?: string): Promise<number> {
+      const pending = await store.listPendingOutbox(1_000_000, tenantId);
       for (const item of pending) enqueue(item);
-      for (const key of queues.keys()) void pump(key);
+      for (const key of new Set(pending.map((item) => item.orderingKey))) void pump(key);
       return pending.length;
+    },
+    /** Lets a tenant's items go (a cluster moved the tenant: its new owner sends them). */
+    stopTenant(tenantId: string): void {
+      for (const [key, queue] of queues) {
+        if (queue[0]?.tenantId !== tenantId) continue;
+        for (const item of queue) known.delete(item.id);
+        queues.delete(key);
+        timers.get(key)?.();
+        timers.delete(key);
+      }
     },
     /** Items waiting to leave, for metrics. */
     backlog(): number {

@@ -37,14 +37,10 @@ export async function writeOutbox(trx: Tx, added: readonly OutboxItem[], settled
   }
 }
 
-export async function listPendingOutbox(db: Db, limit: number): Promise<OutboxItem[]> {
-  const rows = await db
-    .selectFrom('outbox')
-    .select(['id', 'doc'])
-    .where('state', '=', 'pending')
-    .orderBy('id')
-    .limit(limit)
-    .execute();
+export async function listPendingOutbox(db: Db, limit: number, tenantId?: string): Promise<OutboxItem[]> {
+  let query = db.selectFrom('outbox').select(['id', 'doc']).where('state', '=', 'pending');
+  if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
+  const rows = await query.orderBy('id').limit(limit).execute();
   return docs<OutboxItem>(rows);
 }
 

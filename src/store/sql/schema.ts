@@ -396,4 +396,28 @@ export const migrations: Migration[] = [
       'CREATE INDEX interactions_created ON interactions (tenant_id, created_at)',
     ],
   },
+  {
+    // A cluster on PostgreSQL (src/cluster/): the nodes and their heartbeats, and the lease each tenant is
+    // owned under — by one node, until it expires, with a token that grows at each change of owner (the
+    // fencing token every write of the tenant checks). Times are the database's: no node's clock counts.
+    // SQLite runs one node and has no cluster.
+    id: '0017-cluster',
+    statements: (dialect) =>
+      dialect === 'postgres'
+        ? [
+            `CREATE TABLE cluster_nodes (
+              node_id TEXT PRIMARY KEY,
+              url TEXT NOT NULL,
+              started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+              heartbeat_at TIMESTAMPTZ NOT NULL,
+              leaving BOOLEAN NOT NULL DEFAULT false)`,
+            `CREATE TABLE tenant_leases (
+              tenant_id TEXT PRIMARY KEY REFERENCES tenants(id),
+              node_id TEXT NOT NULL,
+              token BIGINT NOT NULL,
+              expires_at TIMESTAMPTZ NOT NULL)`,
+            'CREATE INDEX tenant_leases_node ON tenant_leases (node_id)',
+          ]
+        : [],
+  },
 ];

@@ -243,6 +243,18 @@ export class SqlStore implements Store {
   readonly committed: () => Promise<void>;
   private readonly statementTexts = new Map<string, string>();
 
+  /**
+   * Cluster fencing (src/cluster/): run inside each transaction that writes a tenant's interactions or
+   * configuration, it throws when this node no longer holds the tenant's lease, so the transaction rolls
+   * back. Null on a single node.
+   */
+  private fence: ((trx: Tx, tenantId: string) => Promise<void>) | null = null;
+
+  /** Installs the cluster's fencing check (see `fence`). */
+  fenceWrites(fence: (trx: Tx, tenantId: string) => Promise<void>): void {
+    this.fence = fence;
+  }
+
   constructor(config: SqlStoreConfig) {
     this.driver = config.dialect;
     this.db = config.db;
@@ -512,8 +524,8 @@ export class SqlStore implements Store {
     );
   }
 
-  listPendingOutbox(limit: number): Promise<OutboxItem[]> {
-    return listPendingOutbox(this.db, limit);
+  listPendingOutbox(limit: number, tenantId?: string): Promise<OutboxItem[]> {
+    return listPendingOutbox(this.db, limit, tenantId);
   }
 
   retryOutbox(id: string, attempts: number, nextAttemptAt: string, lastError: string): Promise<void> {
@@ -702,6 +714,7 @@ export class SqlStore implements Store {
     return {
       insert: (item) =>
         this.tx(async (trx) => {
+          await this.fence?.(trx, item.tenantId);
           await trx
             .insertInto(table)
             .values({ id: item.id, tenant_id: item.tenantId, ...spec.columns(item), doc: JSON.stringify(item) })
@@ -718,6 +731,7 @@ export class SqlStore implements Store {
       },
       update: (item) =>
         this.tx(async (trx) => {
+          await this.fence?.(trx, item.tenantId);
           const result = await trx
             .updateTable(table)
             .set({ ...spec.columns(item), doc: JSON.stringify(item) })
@@ -733,6 +747,7 @@ export class SqlStore implements Store {
         }, errors),
       remove: (tenantId, id) =>
         this.tx(async (trx) => {
+          await this.fence?.(trx, tenantId);
           await spec.beforeRemove?.(trx, tenantId, id);
           await spec.owned?.remove(trx, tenantId, id);
           const result = await trx.deleteFrom(table).where('id', '=', id).where('tenant_id', '=', tenantId).executeTakeFirst();
@@ -887,6 +902,7 @@ export class SqlStore implements Store {
   async insertException(exception: EntryPointException): Promise<void> {
     return this.tx(
       async (trx) => {
+        await this.fence?.(trx, exception.tenantId);
         await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
       },
       { conflict: apiError('EXCEPTION_EXISTS', 'The entry point already has an exception.', 'entryPointId') },
@@ -895,6 +911,7 @@ export class SqlStore implements Store {
 
   async updateException(exception: EntryPointException): Promise<boolean> {
     return this.tx(async (trx) => {
+      await this.fence?.(trx, exception.tenantId);
       const result = await trx
         .updateTable('entry_point_exceptions')
         .set(this.exceptionRow(exception))
@@ -917,6 +934,7 @@ export class SqlStore implements Store {
   async replaceEntryPointSettings(channel: Channel, exceptions: EntryPointException[]): Promise<void> {
     return this.tx(
       async (trx) => {
+        await this.fence?.(trx, channel.tenantId);
         await trx
           .updateTable('channels')
           .set({ type: channel.type, default_queue_id: channel.defaultQueueId, doc: JSON.stringify(channel) })
@@ -940,6 +958,7 @@ export class SqlStore implements Store {
 
   async insertFlowVersion(version: FlowVersion, activate: { flow: Flow } | null): Promise<void> {
     return this.tx(async (trx) => {
+      await this.fence?.(trx, version.tenantId);
       await trx
         .insertInto('flow_versions')
         .values({
@@ -1111,6 +1130,7 @@ export class SqlStore implements Store {
   /** Inserts (on top of nothing) or updates (on top of the revision it replaces) one interaction with its events and timers. */
   private async writeChange(trx: Tx, change: InteractionRowChange): Promise<InteractionEvent[] | null> {
     const { row } = change;
+    await this.fence?.(trx, row.tenantId);
     const replaces = change.replaces ?? row.revision - 1;
     if (replaces === 0) {
       await trx.executeQuery(this.statement(insertInteraction, [row.id, row.tenantId, ...interactionValues(row)]));
@@ -1254,8 +1274,10 @@ export class SqlStore implements Store {
     }
   }
 
-  async listTimers(): Promise<StoredTimer[]> {
-    const rows = await this.db.selectFrom('timers').selectAll().orderBy('due_at').execute();
+  async listTimers(tenantId?: string): Promise<StoredTimer[]> {
+    let query = this.db.selectFrom('timers').selectAll();
+    if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
+    const rows = await query.orderBy('due_at').execute();
     return rows.map((row: Row) => ({
       id: String(row.id),
       tenantId: String(row.tenant_id),
