@@ -1,7 +1,8 @@
 /**
- * `npm run bench` runs every benchmark; `npm run bench -- routing` (or `recovery`, `e2e`, `webhooks`, `messaging`) runs one.
+ * `npm run bench` runs every benchmark; `npm run bench -- routing` (or `recovery`, `e2e`, `webhooks`, `messaging`, `cluster`) runs one.
  * Each prints its figures next to a baseline measured in the same run.
  */
+import { runCluster } from './cluster.js';
 import { runEndToEnd } from './end-to-end.js';
 import { runMessaging } from './messaging.js';
 import { runRecovery } from './recovery.js';
@@ -15,6 +16,7 @@ const benchmarks: Record<string, { title: string; run: () => Promise<ReturnType<
   e2e: { title: 'End to end over HTTP and WebSocket (bench/end-to-end.ts)', run: () => runEndToEnd() },
   webhooks: { title: 'Webhooks: one subscription under load (bench/webhooks.ts)', run: () => runWebhooks() },
   messaging: { title: 'Messaging: a chat message each way (bench/messaging.ts)', run: () => runMessaging() },
+  cluster: { title: 'A cluster of three nodes on PostgreSQL (bench/cluster.ts)', run: () => runCluster() },
 };
 
 const wanted = process.argv.slice(2);

@@ -17,9 +17,11 @@ const allowed: [string, string[]][] = [
   ['store/sql/', ['core/', 'store/store.ts', 'store/sql/']],
   ['store/sqlite/', ['core/', 'store/store.ts', 'store/sql/', 'store/sqlite/']],
   ['store/postgres/', ['core/', 'store/store.ts', 'store/sql/', 'store/postgres/']],
-  ['http/', ['core/', 'engine/', 'store/store.ts', 'http/', 'realtime/']],
+  ['http/', ['core/', 'engine/', 'store/store.ts', 'http/', 'realtime/', 'cluster/forwarding.ts']],
   ['realtime/', ['core/', 'engine/', 'store/store.ts', 'realtime/']],
   ['adapters/', ['core/', 'engine/', 'store/store.ts', 'adapters/']],
+  // A node of a cluster: leases, fencing (run inside the SQL store's transactions) and forwarding.
+  ['cluster/', ['core/', 'engine/', 'store/store.ts', 'store/sql/', 'cluster/']],
   ['cli/', ['']],
   ['main.ts', ['']],
 ];

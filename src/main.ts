@@ -9,6 +9,9 @@ import { smtpTransport } from './adapters/smtp/index.js';
 import { twilioAdapter, twilioProvider, twilioVoiceProvider } from './adapters/twilio/index.js';
 import { webchatAdapter, webchatProvider } from './adapters/webchat/index.js';
 import { whatsappAdapter, whatsappProvider } from './adapters/whatsapp/index.js';
+import { clusterConfigFromEnv } from './cluster/cluster-config.js';
+import type { ClusterConfig } from './cluster/cluster-node.js';
+import { joinCluster } from './cluster/join.js';
 import { generateAdminToken } from './engine/access-control.js';
 import { systemClock } from './engine/clock.js';
 import { createEngine } from './engine/engine.js';
@@ -19,6 +22,7 @@ import { createPrometheusMetrics } from './engine/metrics.js';
 import type { VoiceProvider } from './engine/voice/voice-provider.js';
 import { buildApp, type ProtocolAdapter } from './http/app.js';
 import { ensureWebBuilt } from './http/web-app.js';
+import type { SqlStore } from './store/sql/sql-store.js';
 import type { Store } from './store/store.js';
 
 /** What `switchboard serve` reads from its environment. */
@@ -31,6 +35,8 @@ export interface ServeConfig {
   logLevel: string;
   /** The SMTP server voicemail emails go through (nodemailer's URL form), and their sender. */
   smtp: { url: string; from: string } | null;
+  /** This node's cluster settings; null runs a single node (docs/cluster.md). */
+  cluster: ClusterConfig | null;
 }
 
 /** The levels LOG_LEVEL may name (pino's). */
@@ -66,14 +72,16 @@ export function serveConfigFromEnv(env: NodeJS.ProcessEnv): ServeConfig {
       );
     }
   }
+  const host = env.HOST ?? '0.0.0.0';
   return {
     port,
-    host: env.HOST ?? '0.0.0.0',
+    host,
     dataDir: resolve(env.SWITCHBOARD_DATA_DIR ?? './data'),
     databaseUrl,
     adminToken: env.SWITCHBOARD_ADMIN_TOKEN || null,
     logLevel,
     smtp: smtpUrl ? { url: smtpUrl, from: env.SWITCHBOARD_SMTP_FROM || 'Switchboard <switchboard@localhost>' } : null,
+    cluster: clusterConfigFromEnv(env, { port, host, databaseUrl }),
   };
 }
 
@@ -140,6 +148,7 @@ export async function serve(config: ServeConfig, log: (line: string) => void = c
   const store = await openStore(config);
   let app: FastifyInstance;
   let resumed: number;
+  let cluster: ReturnType<typeof joinCluster> | null = null;
   try {
     const metrics = createPrometheusMetrics();
     const engine = createEngine({
@@ -154,14 +163,27 @@ export async function serve(config: ServeConfig, log: (line: string) => void = c
       email: config.smtp ? smtpTransport(config.smtp.url, config.smtp.from) : null,
     });
     metrics.readLive(() => engine.liveFigures());
-    resumed = await engine.start();
-    app = await buildApp({ engine, adapters: protocolAdapters, logger: { level: config.logLevel }, metrics: metrics.registry });
+    cluster =
+      config.cluster && config.databaseUrl
+        ? joinCluster({ config: config.cluster, databaseUrl: config.databaseUrl, store: store as SqlStore, engine, log })
+        : null;
+    // A node starts the tenants it wins, one by one (cluster.start below); a single node starts them all.
+    resumed = cluster ? 0 : await engine.start();
+    app = await buildApp({
+      engine,
+      adapters: protocolAdapters,
+      logger: { level: config.logLevel },
+      metrics: metrics.registry,
+      ...(cluster ? { cluster: cluster.routing } : {}),
+    });
   } catch (error) {
     // A start that fails releases the store (its thread and lock) so the process can exit.
     await store.close().catch(() => undefined);
     throw error;
   }
   app.addHook('onClose', () => store.close());
+  // SIGTERM on a node: its tenants are released (not waited out) before the server stops answering.
+  if (cluster) app.addHook('preClose', () => (cluster as ReturnType<typeof joinCluster>).leave());
   if (resumed > 0) log(`Re-armed ${resumed} timers of waiting flow runs.`);
   let address: string;
   try {
@@ -180,6 +202,10 @@ export async function serve(config: ServeConfig, log: (line: string) => void = c
   if (generated) {
     log(`Generated the admin token (shown once; also stored in ${join(config.dataDir, 'admin-token')}):`);
     log(`  ${token}`);
+  }
+  if (cluster && config.cluster) {
+    await cluster.start();
+    log(`Node ${config.cluster.nodeId} joined the cluster (${config.cluster.url}); holds ${cluster.node.owned()} tenants.`);
   }
   log(`Switchboard listening on ${address} (store: ${store.driver}${store.driver === 'sqlite' ? `, ${config.dataDir}` : ''})`);
   return app;

@@ -267,7 +267,17 @@ export const errorCatalog = {
   // Server
   NOT_READY: {
     status: 503,
-    description: 'GET /readyz only: the store does not answer; the server should not be sent traffic yet.',
+    description:
+      'GET /readyz only: the store does not answer, or this node is leaving its cluster; the server should not be sent traffic.',
+  },
+  TENANT_MOVED: {
+    status: 503,
+    description:
+      'A cluster: the node that took the request no longer holds the tenant (it is moving to another node). Retry after Retry-After seconds; the request then reaches its new owner.',
+  },
+  NODE_AUTH_INVALID: {
+    status: 401,
+    description: 'A cluster: a request marked as forwarded by another node carries no valid node signature.',
   },
   INTERNAL: { status: 500, description: 'A bug. The response carries a request id to find it in the log.' },
 } as const satisfies Record<string, { status: number; description: string }>;

@@ -4,6 +4,7 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
+import type { ClusterRouting } from '../cluster/forwarding.js';
 import { AppError, apiError } from '../core/errors.js';
 import { flowJsonSchema } from '../core/flow/flow-schema.js';
 import { checkBodyDepth } from '../core/json-limits.js';
@@ -18,6 +19,7 @@ import { registerAgentRoutes } from './routes/agent-routes.js';
 import { registerAuthRoutes } from './routes/auth-routes.js';
 import { registerCallCenterRoutes } from './routes/call-center-routes.js';
 import { registerCallbackRoutes } from './routes/callback-routes.js';
+import { registerClusterRoutes } from './routes/cluster-routes.js';
 import { registerConfigurationRoutes } from './routes/configuration-routes.js';
 import { registerContactRoutes } from './routes/contact-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
@@ -46,6 +48,8 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
   /** The Prometheus registry GET /metrics serves (admin token); no /metrics without one. */
   metrics?: Registry;
+  /** This node's place in a cluster on PostgreSQL; none on a single node. */
+  cluster?: ClusterRouting;
 }
 
 /** Paths anyone may read: they describe the API and hold no tenant data. */
@@ -143,6 +147,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
+  // First: a tenant another node holds is served there (before authentication, which the owner does).
+  registerClusterRoutes(app, deps.cluster ?? null);
+
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] ?? '';
     if (publicPaths.some((pattern) => pattern.test(path))) return;
@@ -173,6 +180,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorResponse(error);
+    // The tenant is moving between nodes: it has an owner again within a lease's renewal. Expected, not a bug.
+    if (body.errors[0]?.code === 'TENANT_MOVED') return reply.code(status).header('retry-after', '1').send(body);
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       // The id ties the answer to the log line without showing internals to the caller.
@@ -209,7 +218,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       }),
     ]);
     clearTimeout(timer);
-    if (answered) return { status: 'ready', store: engine.store.driver };
+    if (answered && deps.cluster && !deps.cluster.serving()) {
+      const { status, body } = toErrorResponse(new AppError(apiError('NOT_READY', 'This node is leaving the cluster.')));
+      return reply.code(status).send(body);
+    }
+    if (answered) return { status: 'ready', store: engine.store.driver, ...(deps.cluster ? { node: deps.cluster.nodeId } : {}) };
     const { status, body } = toErrorResponse(
       new AppError(apiError('NOT_READY', `The ${engine.store.driver} store does not answer.`)),
     );

@@ -1,0 +1,44 @@
+import { createServer } from 'node:net';
+import { type ServerProcess, startServer } from './server-process.js';
+
+/** A loopback port nothing listens on now (a node's URL must be known before it starts). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export const clusterSecret = 'the-cluster-secret-of-the-tests';
+export const clusterAdminToken = 'sba_cluster-test-admin-token';
+
+/** A `switchboard serve` node of a cluster on the database, on a fixed port (its URL is its address). */
+export async function startNode(databaseUrl: string, nodeId: string, port: number, leaseSeconds = 3): Promise<ServerProcess> {
+  return startServer({
+    DATABASE_URL: databaseUrl,
+    PORT: String(port),
+    SWITCHBOARD_NODE_ID: nodeId,
+    SWITCHBOARD_NODE_URL: `http://127.0.0.1:${port}`,
+    SWITCHBOARD_CLUSTER_SECRET: clusterSecret,
+    SWITCHBOARD_LEASE_SECONDS: String(leaseSeconds),
+    SWITCHBOARD_ADMIN_TOKEN: clusterAdminToken,
+  });
+}
+
+/** Polls until the check answers something (every 100 ms, up to `ms`). */
+export async function within<T>(ms: number, what: string, check: () => Promise<T | null | undefined | false>): Promise<T> {
+  const until = Date.now() + ms;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const found = await check();
+      if (found) return found;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > until) throw new Error(`${what}: not within ${ms} ms${last ? ` (${(last as Error).message})` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
