@@ -11,6 +11,9 @@ Commands:
             LOG_LEVEL (fatal, error, warn, info, debug, trace or silent; default info),
             SWITCHBOARD_SMTP_URL (smtp:// or smtps://: where voicemail emails go; none sent without it),
             SWITCHBOARD_SMTP_FROM (their sender; default Switchboard <switchboard@localhost>).
+            A cluster on PostgreSQL (docs/cluster.md): SWITCHBOARD_NODE_ID (this node's name),
+            SWITCHBOARD_NODE_URL (where the other nodes reach it), SWITCHBOARD_CLUSTER_SECRET (shared by
+            the nodes, 16+ characters), SWITCHBOARD_LEASE_SECONDS (2–60, default 9).
   help      Show this text (also --help or -h, after any command).
   version   Show the version (also --version or -v).`;
 

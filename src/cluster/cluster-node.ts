@@ -73,7 +73,7 @@ export function createClusterNode(deps: {
       for (const tenantId of await table.unowned(share - owned.size)) {
         if (leaving) return;
         const token = await table.claim(nodeId, tenantId);
-        if (token !== null) await take(tenantId, token);
+        if (typeof token === 'number') await take(tenantId, token);
       }
     }
     const leases = await table.leases();
@@ -140,6 +140,8 @@ export function createClusterNode(deps: {
       if (known && known.nodeId !== nodeId) return known;
       if (leaving) throw moved();
       const token = await table.claim(nodeId, tenantId);
+      // No such tenant: answered here, as any node would (401 or 404), with nothing to write.
+      if (token === 'no-such-tenant') return 'local';
       if (token !== null) {
         await take(tenantId, token);
         return 'local';

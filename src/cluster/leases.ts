@@ -104,17 +104,25 @@ export function leaseTable(pool: pg.Pool, leaseMs: number) {
       return found.map((row) => row.id);
     },
 
-    /** Takes the tenant if nobody holds it; answers the new fencing token, or null when another node does. */
-    async claim(nodeId: string, tenantId: string): Promise<number | null> {
-      const [claimed] = await rows<{ token: string }>(
+    /**
+     * Takes the tenant if nobody holds it; answers the new fencing token, null when another node does,
+     * or 'no-such-tenant'.
+     */
+    async claim(nodeId: string, tenantId: string): Promise<number | null | 'no-such-tenant'> {
+      const claimed = await rows<{ token: string }>(
         `INSERT INTO tenant_leases (tenant_id, node_id, token, expires_at) VALUES ($1, $2, 1, now() + ${lease})
          ON CONFLICT (tenant_id) DO UPDATE
            SET node_id = EXCLUDED.node_id, token = tenant_leases.token + 1, expires_at = EXCLUDED.expires_at
            WHERE tenant_leases.expires_at <= now()
          RETURNING token`,
         [tenantId, nodeId],
-      );
-      return claimed ? Number(claimed.token) : null;
+      ).catch((error: { code?: string }) => {
+        // 23503: the tenant's foreign key — there is no such tenant.
+        if (error.code === '23503') return 'no-such-tenant' as const;
+        throw error;
+      });
+      if (claimed === 'no-such-tenant') return claimed;
+      return claimed[0] ? Number(claimed[0].token) : null;
     },
 
     /** Gives the tenant up at once (its next owner need not wait for the lease to run out). */

@@ -76,6 +76,12 @@ test('a start that cannot succeed exits 1 at once, naming the setting', async ()
       /DATABASE_URL must be a postgres:\/\/ or postgresql:\/\/ URL, not mysql:/,
     ],
     [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a URL/],
+    // SQLite runs one node, and says so when asked to join a cluster.
+    [{ SWITCHBOARD_NODE_ID: 'n1' }, /SWITCHBOARD_NODE_ID: a cluster runs on PostgreSQL .* SQLite .* one node only/],
+    [
+      { SWITCHBOARD_NODE_ID: 'n1', DATABASE_URL: 'postgres://127.0.0.1:5432/test', SWITCHBOARD_NODE_URL: 'http://127.0.0.1:9' },
+      /SWITCHBOARD_CLUSTER_SECRET must be set/,
+    ],
     // A closed port on loopback: refused at once. The password is not in the message.
     [
       { DATABASE_URL: 'postgres://user:hunter2@127.0.0.1:1/switchboard' },

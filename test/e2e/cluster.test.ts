@@ -195,6 +195,9 @@ describe('a cluster of three nodes on PostgreSQL', { skip }, () => {
     assert.deepEqual([read.status, read.body.result.state, read.body.result.agentId], [200, 'connected', ana.id]);
     await socket.close();
 
+    // A tenant that does not exist is answered as on a single node.
+    assert.equal((await api(agentNode, 'GET', '/v1/tenants/no-such-tenant/queues')).status, 404);
+    assert.equal((await api(agentNode, 'GET', '/v1/tenants/no-such-tenant/queues', undefined, 'wrong')).status, 401);
     // A forwarded request must be signed by a node: a forged signature is refused.
     const forged = await fetch(`${node(agentNode).url}${t.base}/queues`, {
       headers: { authorization: `Bearer ${clusterAdminToken}`, 'switchboard-node-auth': 'n9:0:00' },
