@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { connectAgent } from '../support/agent-client.js';
 import { clusterAdminToken, freePort, startNode, within } from '../support/cluster.js';
 import { createScratchDatabase } from '../support/postgres.js';
@@ -216,6 +217,7 @@ describe('a cluster of three nodes on PostgreSQL', { skip }, () => {
       await start(victim, entry?.port);
     });
     const survivors = ['n1', 'n2', 'n3'].filter((id) => id !== victim);
+    const bystander = await callCenterTenant('n1', 'bystander', 1);
     for (const agent of tenant.agents) {
       await api(
         survivors[0] as string,
@@ -225,13 +227,30 @@ describe('a cluster of three nodes on PostgreSQL', { skip }, () => {
         agent.token,
       );
     }
+    // One agent is also on a WebSocket through a surviving node, relayed to the owner.
+    const watched = tenant.agents[0] as { id: string; token: string };
+    const wsUrl = (via: string) =>
+      `${node(via).url.replace('http', 'ws')}${tenant.base}/agents/ws?access_token=${encodeURIComponent(watched.token)}`;
+    const socket = new WebSocket(wsUrl(survivors[0] as string));
+    const hello = await new Promise<Json>((resolve, reject) => {
+      socket.once('message', (data) => resolve(JSON.parse(String(data))));
+      socket.once('error', reject);
+    });
+    assert.equal(hello.type, 'hello');
+    const socketClosed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     const before = await calls(survivors, tenant, 10, 'before');
-    // More calls keep coming while the owner is killed.
+    // More calls keep coming while the owner is killed, for its tenant and another.
     const during = calls(survivors, tenant, 30, 'during');
+    const elsewhere = calls(survivors, bystander, 10, 'bystander');
     await new Promise((resolve) => setTimeout(resolve, 300));
     const killedAt = Date.now();
     await node(victim).stop('SIGKILL');
     const acknowledged = new Map([...before, ...(await during)]);
+    assert.equal((await elsewhere).size, 10);
+    assert.equal((await stateOf(bystander.id)).interactions.length, 10, 'the other tenant lost and doubled nothing either');
+    // The relayed socket closed with its owner; reconnected through the other survivor, it reaches the new
+    // owner, which greets the agent with the work it holds there.
+    await socketClosed;
     const newOwner = await within(15_000, 'another node holds the tenant', async () => {
       const owner = (await owners()).get(tenant.id);
       return owner && owner !== victim ? owner : null;
@@ -248,6 +267,18 @@ describe('a cluster of three nodes on PostgreSQL', { skip }, () => {
         `${id} is stored`,
       );
     for (const [agentId, work] of holding) assert.ok(work.length <= 1, `${agentId} holds ${work.length} calls at once`);
+    const again = new WebSocket(wsUrl(survivors[1] as string));
+    const greeting = await new Promise<Json>((resolve, reject) => {
+      again.once('message', (data) => resolve(JSON.parse(String(data))));
+      again.once('error', reject);
+    });
+    const greeted = [...greeting.offers.map((o: Json) => o.interaction.id), ...greeting.held.map((i: Json) => i.id)];
+    const heldNow = (await stateOf(tenant.id)).holding.get(watched.id) ?? [];
+    assert.ok(
+      greeted.length <= 1 && greeted.every((id: string) => heldNow.includes(id)),
+      'the greeting lists what the agent holds',
+    );
+    again.close();
     // Every call waiting when the owner died is offered again, and answered: all 40 are completed.
     await workThrough(newOwner, tenant, 40);
     const offers = (await stateOf(tenant.id)).interactions.map((i) => i.offer).filter(Boolean);

@@ -59,8 +59,14 @@ export function listCallExports(
 }
 
 /** What became of a delivery attempt, with the outbox item it settles (when it does), in one transaction. */
-export async function recordCallExport(db: Db, record: CallExport, settlement: OutboxSettlement | null): Promise<void> {
+export async function recordCallExport(
+  db: Db,
+  record: CallExport,
+  settlement: OutboxSettlement | null,
+  fence?: (trx: Tx, tenantId: string) => Promise<void>,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    await fence?.(trx, record.tenantId);
     await trx
       .updateTable('call_exports')
       .set({ doc: JSON.stringify(record) })

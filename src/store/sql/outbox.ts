@@ -44,15 +44,23 @@ export async function listPendingOutbox(db: Db, limit: number, tenantId?: string
   return docs<OutboxItem>(rows);
 }
 
-export async function retryOutbox(db: Db, id: string, attempts: number, nextAttemptAt: string, lastError: string): Promise<void> {
+export async function retryOutbox(
+  db: Db,
+  id: string,
+  attempts: number,
+  nextAttemptAt: string,
+  lastError: string,
+  fence?: (trx: Tx, tenantId: string) => Promise<void>,
+): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('outbox')
-      .select('doc')
+      .select(['doc', 'tenant_id'])
       .where('id', '=', id)
       .where('state', '=', 'pending')
       .executeTakeFirst();
     if (!row) return;
+    await fence?.(trx, String(row.tenant_id));
     const item: OutboxItem = { ...(JSON.parse(String(row.doc)) as OutboxItem), attempts, nextAttemptAt, lastError };
     await trx
       .updateTable('outbox')

@@ -529,7 +529,7 @@ export class SqlStore implements Store {
   }
 
   retryOutbox(id: string, attempts: number, nextAttemptAt: string, lastError: string): Promise<void> {
-    return retryOutbox(this.db, id, attempts, nextAttemptAt, lastError);
+    return retryOutbox(this.db, id, attempts, nextAttemptAt, lastError, this.fence ?? undefined);
   }
 
   setIntegrationSecrets(tenantId: string, integrationId: string, secrets: Record<string, string>): Promise<void> {
@@ -549,7 +549,7 @@ export class SqlStore implements Store {
   }
 
   recordCallExport(record: CallExport, settlement: OutboxSettlement | null): Promise<void> {
-    return recordCallExport(this.db, record, settlement);
+    return recordCallExport(this.db, record, settlement, this.fence ?? undefined);
   }
 
   private emailTaken = () =>
@@ -923,12 +923,15 @@ export class SqlStore implements Store {
   }
 
   async deleteException(tenantId: string, entryPointId: string): Promise<boolean> {
-    const result = await this.db
-      .deleteFrom('entry_point_exceptions')
-      .where('tenant_id', '=', tenantId)
-      .where('entry_point_id', '=', entryPointId)
-      .executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+    return this.tx(async (trx) => {
+      await this.fence?.(trx, tenantId);
+      const result = await trx
+        .deleteFrom('entry_point_exceptions')
+        .where('tenant_id', '=', tenantId)
+        .where('entry_point_id', '=', entryPointId)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
   }
 
   async replaceEntryPointSettings(channel: Channel, exceptions: EntryPointException[]): Promise<void> {
@@ -1349,10 +1352,13 @@ export class SqlStore implements Store {
   }
 
   async createWebhook(webhook: Webhook, secret: string): Promise<void> {
-    await this.db
-      .insertInto('webhooks')
-      .values({ id: webhook.id, tenant_id: webhook.tenantId, secret, doc: JSON.stringify(webhook) })
-      .execute();
+    await this.tx(async (trx) => {
+      await this.fence?.(trx, webhook.tenantId);
+      await trx
+        .insertInto('webhooks')
+        .values({ id: webhook.id, tenant_id: webhook.tenantId, secret, doc: JSON.stringify(webhook) })
+        .execute();
+    });
   }
 
   async tenantsWithWebhooks(): Promise<string[]> {
@@ -1361,11 +1367,21 @@ export class SqlStore implements Store {
   }
 
   async deleteTimers(ids: readonly string[]): Promise<void> {
-    if (ids.length > 0)
-      await this.db
+    if (ids.length === 0) return;
+    await this.tx(async (trx) => {
+      if (this.fence) {
+        const rows = await trx
+          .selectFrom('timers')
+          .select('tenant_id')
+          .where('id', 'in', [...ids])
+          .execute();
+        for (const tenantId of new Set(rows.map((row: Row) => String(row.tenant_id)))) await this.fence(trx, tenantId);
+      }
+      await trx
         .deleteFrom('timers')
         .where('id', 'in', [...ids])
         .execute();
+    });
   }
 
   async listInteractionsInStates(tenantId: string, states: readonly InteractionState[]): Promise<Interaction[]> {
