@@ -227,6 +227,10 @@ export interface Store {
   /** The session of a cookie's hash, unless it expired. */
   findSession(idHash: string, now: string): Promise<WebSession | null>;
   deleteSession(idHash: string, now: string): Promise<void>;
+  /** The times (ascending) of each key's failed sign-ins since `since` (shared by every node of a cluster). */
+  recentSignInFailures(keys: readonly string[], since: string): Promise<Record<string, string[]>>;
+  /** Counts a failed sign-in under each key; failures at or before `forgetBefore` are deleted. */
+  recordSignInFailure(keys: readonly string[], at: string, forgetBefore: string): Promise<void>;
   /** Which of these provider message ids the interaction's conversation already has. */
   findConversationExternalIds(tenantId: string, interactionId: string, externalIds: readonly string[]): Promise<string[]>;
   /** Every stored timer, soonest first: what the timer service arms when the server starts. */

@@ -360,4 +360,23 @@ describe('a cluster of three nodes on PostgreSQL', { skip }, () => {
     assert.equal((await stateOf(tenant.id)).interactions.length, made);
     await workThrough('n2', tenant, made);
   });
+
+  test('failed sign-ins are counted by every node together', async () => {
+    const tenant = await make('n1', '/v1/tenants', { name: 'throttled' });
+    await make('n1', `/v1/tenants/${tenant.id}/users`, {
+      email: 'bo@throttled.test',
+      role: 'admin',
+      password: 'the right password',
+    });
+    const signIn = (nodeId: string, password: string) =>
+      fetch(`${node(nodeId).url}/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'bo@throttled.test', password }),
+      });
+    for (const nodeId of ['n1', 'n2', 'n3', 'n1', 'n2']) assert.equal((await signIn(nodeId, 'wrong')).status, 401);
+    const refused = await signIn('n3', 'the right password');
+    assert.equal(refused.status, 429, 'five failures over three nodes are five');
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+  });
 });

@@ -33,33 +33,30 @@ export interface OpenedSession {
  */
 export function createAccounts(deps: { store: Store; clock: Clock; newId: IdGenerator; access: AccessControl }) {
   const { store, clock, newId } = deps;
-  const failures = new Map<string, number[]>();
+  const iso = (ms: number) => new Date(ms).toISOString();
 
-  function recentFailures(key: string, now: number): number[] {
-    const kept = (failures.get(key) ?? []).filter((at) => at > now - failureWindowMs);
-    if (kept.length > 0) failures.set(key, kept);
-    else failures.delete(key);
-    return kept;
-  }
-
-  /** Refuses a sign-in while its email or address has failed too often lately (429, with when to retry). */
-  function checkThrottle(email: string, address: string): void {
+  /**
+   * Refuses a sign-in while its email or address has failed too often lately (429, with when to retry).
+   * The failures are in the store, so every node of a cluster counts them all.
+   */
+  async function checkThrottle(email: string, address: string): Promise<void> {
     const now = Date.now();
-    const byEmail = recentFailures(`email:${email}`, now);
-    const byAddress = recentFailures(`address:${address}`, now);
+    const [emailKey, addressKey] = [`email:${email}`, `address:${address}`];
+    const recent = await store.recentSignInFailures([emailKey, addressKey], iso(now - failureWindowMs));
+    const byEmail = (recent[emailKey] ?? []).map(Date.parse);
+    const byAddress = (recent[addressKey] ?? []).map(Date.parse);
     const blocked = byEmail.length >= failuresPerEmail ? byEmail : byAddress.length >= failuresPerAddress ? byAddress : null;
     if (!blocked) return;
-    const retryAfterSeconds = Math.ceil(((blocked[0] ?? now) + failureWindowMs - now) / 1000);
+    const retryAfterSeconds = Math.max(1, Math.ceil(((blocked[0] ?? now) + failureWindowMs - now) / 1000));
     throw Object.assign(
       new AppError(apiError('TOO_MANY_SIGN_IN_ATTEMPTS', `Too many failed sign-ins; try again in ${retryAfterSeconds} s.`)),
       { retryAfterSeconds },
     );
   }
 
-  function recordFailure(email: string, address: string): void {
-    if (failures.size > 100_000) failures.clear();
+  function recordFailure(email: string, address: string): Promise<void> {
     const now = Date.now();
-    for (const key of [`email:${email}`, `address:${address}`]) failures.set(key, [...recentFailures(key, now), now]);
+    return store.recordSignInFailure([`email:${email}`, `address:${address}`], iso(now), iso(now - failureWindowMs));
   }
 
   async function open(session: Omit<WebSession, 'csrfToken' | 'createdAt' | 'expiresAt'>): Promise<OpenedSession> {
@@ -159,12 +156,12 @@ export function createAccounts(deps: { store: Store; clock: Clock; newId: IdGene
       const email = typeof body.email === 'string' ? (normalizeEmail(body.email) ?? body.email.trim().toLowerCase()) : '';
       const password = typeof body.password === 'string' ? body.password : '';
       if (!email || !password) throw new AppError(apiError('REQUIRED', 'email and password are required.'));
-      checkThrottle(email, address);
+      await checkThrottle(email, address);
       const found = await store.findUserByEmail(email);
       // An unknown email costs as much as a wrong password: the timing tells nothing.
       const matches = await verifyPassword(password.slice(0, 1000), found?.passwordHash ?? (await decoyHash));
       if (!found?.passwordHash || !matches) {
-        recordFailure(email, address);
+        await recordFailure(email, address);
         throw new AppError(apiError('INVALID_CREDENTIALS', 'The email or the password is wrong.'));
       }
       return { ...(await forUser(found.user)), user: found.user };
@@ -174,10 +171,10 @@ export function createAccounts(deps: { store: Store; clock: Clock; newId: IdGene
     async signInWithToken(body: Body, address: string): Promise<OpenedSession> {
       const token = typeof body.token === 'string' ? body.token.trim() : '';
       if (!token) throw new AppError(apiError('REQUIRED', 'token is required.', 'token'));
-      checkThrottle('token', address);
+      await checkThrottle('token', address);
       const principal = await deps.access.authenticate(token);
       if (!principal || principal.kind === 'supervisor') {
-        recordFailure('token', address);
+        await recordFailure('token', address);
         throw new AppError(apiError('INVALID_CREDENTIALS', 'The token is unknown or revoked.'));
       }
       return open({

@@ -420,4 +420,14 @@ export const migrations: Migration[] = [
           ]
         : [],
   },
+  {
+    // Failed sign-ins, counted per email and per address over a window: in the database, so every node
+    // of a cluster counts the same failures (rows older than the window are deleted as new ones come).
+    id: '0018-sign-in-failures',
+    statements: () => [
+      'CREATE TABLE sign_in_failures (failure_key TEXT NOT NULL, at TEXT NOT NULL)',
+      'CREATE INDEX sign_in_failures_key ON sign_in_failures (failure_key, at)',
+      'CREATE INDEX sign_in_failures_at ON sign_in_failures (at)',
+    ],
+  },
 ];

@@ -599,6 +599,14 @@ export class SqlStore implements Store {
     return users.findSession(this.db, idHash, now);
   }
 
+  recentSignInFailures(keys: readonly string[], since: string): Promise<Record<string, string[]>> {
+    return users.recentSignInFailures(this.db, keys, since);
+  }
+
+  recordSignInFailure(keys: readonly string[], at: string, forgetBefore: string): Promise<void> {
+    return users.recordSignInFailure(this.db, keys, at, forgetBefore);
+  }
+
   deleteSession(idHash: string, now: string): Promise<void> {
     return users.deleteSession(this.db, idHash, now);
   }

@@ -111,3 +111,31 @@ export async function deleteSession(db: Db, idHash: string, now: string): Promis
   await db.deleteFrom('web_sessions').where('id_hash', '=', idHash).execute();
   await db.deleteFrom('web_sessions').where('expires_at', '<=', now).execute();
 }
+
+/** The times (ascending) of each key's failed sign-ins since the given time. */
+export async function recentSignInFailures(db: Db, keys: readonly string[], since: string): Promise<Record<string, string[]>> {
+  const found: Record<string, string[]> = Object.fromEntries(keys.map((key) => [key, []]));
+  if (keys.length === 0) return found;
+  const rows = await db
+    .selectFrom('sign_in_failures')
+    .select(['failure_key', 'at'])
+    .where('failure_key', 'in', [...keys])
+    .where('at', '>', since)
+    .orderBy('at')
+    .execute();
+  for (const row of rows) found[String(row.failure_key)]?.push(String(row.at));
+  return found;
+}
+
+/** Counts a failed sign-in under each key, and forgets failures older than `forgetBefore`. */
+export async function recordSignInFailure(db: Db, keys: readonly string[], at: string, forgetBefore: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('sign_in_failures').where('at', '<=', forgetBefore).execute();
+    if (keys.length > 0) {
+      await trx
+        .insertInto('sign_in_failures')
+        .values(keys.map((key) => ({ failure_key: key, at })))
+        .execute();
+    }
+  });
+}

@@ -165,6 +165,8 @@ const operations: Record<Exclude<MethodName<Store>, OwnMethod>, 'cached' | 'conf
   createSession: 'other',
   findSession: 'other',
   deleteSession: 'other',
+  recentSignInFailures: 'other',
+  recordSignInFailure: 'other',
   findConversationExternalIds: 'other',
   findVoiceCall: 'other',
   recordTokenId: 'other',
