@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { connect, StringCodec } from 'nats';
 import pg from 'pg';
-import { clusterAdminToken, freePort, startNode, within } from '../test/support/cluster.js';
+import { clusterAdminToken, freePort, routedVoiceTenant, startNode, within } from '../test/support/cluster.js';
 import { createScratchDatabase } from '../test/support/postgres.js';
 import type { ServerProcess } from '../test/support/server-process.js';
 import { fmt, percentile, type Row } from './report.js';
@@ -37,20 +37,10 @@ async function make(base: string, path: string, body: unknown): Promise<Json> {
 
 /** A tenant routing calls to a queue, one agent available. */
 async function tenantWithAgent(url: string, name: string) {
-  const tenant = await make(url, '/v1/tenants', { name, defaultCountry: 'US' });
-  const base = `/v1/tenants/${tenant.id}`;
-  const queue = await make(url, `${base}/queues`, { name: 'Support' });
-  const phones = await make(url, `${base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: queue.id });
-  await make(url, `${base}/entry-points`, { channelId: phones.id, address: '+18005555565' });
-  const flow = await make(url, `${base}/flows`, {
-    name: 'Route',
-    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
-  });
-  await make(url, `${base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: flow.id });
-  const agent = await make(url, `${base}/agents`, { name: 'Ana', email: `ana@${name}.test`, queueIds: [queue.id] });
-  const { token } = await make(url, `${base}/agents/${agent.id}/tokens`, {});
-  await call(url, 'PUT', `${base}/agents/${agent.id}/presence`, { status: 'available' }, token);
-  return { id: tenant.id as string, base };
+  const tenant = await routedVoiceTenant((path, body) => make(url, path, body), name, 1);
+  const [agent] = tenant.agents as [{ id: string; token: string }];
+  await call(url, 'PUT', `${tenant.base}/agents/${agent.id}/presence`, { status: 'available' }, agent.token);
+  return tenant;
 }
 
 async function cluster(databaseUrl: string, leaseSeconds: number) {

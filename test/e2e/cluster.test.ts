@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { connectAgent } from '../support/agent-client.js';
-import { clusterAdminToken, freePort, startNode, within } from '../support/cluster.js';
+import { clusterAdminToken, freePort, routedVoiceTenant, startNode, within } from '../support/cluster.js';
 import { createScratchDatabase } from '../support/postgres.js';
 import { request, type ServerProcess } from '../support/server-process.js';
 
@@ -53,26 +53,9 @@ async function owners(): Promise<Map<string, string>> {
   return new Map(rows.map((row: { tenant_id: string; node_id: string }) => [row.tenant_id, row.node_id]));
 }
 
-/** A tenant that routes voice calls to its queue, with agents (voice capacity 1) and their tokens. */
-async function callCenterTenant(via: string, name: string, agents: number) {
-  const tenant = await make(via, '/v1/tenants', { name, defaultCountry: 'US' });
-  const base = `/v1/tenants/${tenant.id}`;
-  const queue = await make(via, `${base}/queues`, { name: 'Support', routing: { offerTimeoutSeconds: 600 } });
-  const phones = await make(via, `${base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: queue.id });
-  await make(via, `${base}/entry-points`, { channelId: phones.id, address: '+18005555565' });
-  const flow = await make(via, `${base}/flows`, {
-    name: 'Route',
-    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
-  });
-  await make(via, `${base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: flow.id });
-  const people = [];
-  for (let i = 0; i < agents; i++) {
-    const agent = await make(via, `${base}/agents`, { name: `Agent ${i}`, email: `a${i}@${name}.test`, queueIds: [queue.id] });
-    const { token } = await make(via, `${base}/agents/${agent.id}/tokens`, {});
-    people.push({ id: agent.id as string, token: token as string });
-  }
-  return { id: tenant.id as string, base, queue, agents: people };
-}
+/** A tenant routing calls to its queue (offers last 10 minutes), with agents (voice capacity 1). */
+const callCenterTenant = (via: string, name: string, agents: number) =>
+  routedVoiceTenant((path, body) => make(via, path, body), name, agents, { offerTimeoutSeconds: 600 });
 
 /** Voice calls of a tenant, made through the given nodes in turn, each retried until acknowledged (with its key). */
 async function calls(nodeIds: string[], tenant: { base: string }, count: number, label: string): Promise<Map<string, string>> {

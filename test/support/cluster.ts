@@ -42,3 +42,35 @@ export async function within<T>(ms: number, what: string, check: () => Promise<T
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers.
+type Json = any;
+
+/**
+ * A tenant that routes voice calls to +18005555565 into its queue, with agents and their tokens, made
+ * through `post` (which sends a POST to some node and answers the created `result`).
+ */
+export async function routedVoiceTenant(
+  post: (path: string, body: unknown) => Promise<Json>,
+  name: string,
+  agents: number,
+  routing: Record<string, unknown> = {},
+) {
+  const tenant = await post('/v1/tenants', { name, defaultCountry: 'US' });
+  const base = `/v1/tenants/${tenant.id}`;
+  const queue = await post(`${base}/queues`, { name: 'Support', routing });
+  const phones = await post(`${base}/channels`, { name: 'Phones', type: 'voice', defaultQueueId: queue.id });
+  await post(`${base}/entry-points`, { channelId: phones.id, address: '+18005555565' });
+  const flow = await post(`${base}/flows`, {
+    name: 'Route',
+    definition: { start: 'q', steps: [{ id: 'q', type: 'routeToQueue' }] },
+  });
+  await post(`${base}/dispatch-mappings`, { name: 'all', interactionField: 'direction', value: 'inbound', flowId: flow.id });
+  const people: { id: string; token: string }[] = [];
+  for (let i = 0; i < agents; i++) {
+    const agent = await post(`${base}/agents`, { name: `Agent ${i}`, email: `a${i}@${name}.test`, queueIds: [queue.id] });
+    const { token } = await post(`${base}/agents/${agent.id}/tokens`, {});
+    people.push({ id: agent.id as string, token: token as string });
+  }
+  return { id: tenant.id as string, base, queue, agents: people };
+}
