@@ -41,6 +41,7 @@ import {
 } from './call-exports.js';
 import { findExternalIds, findMessageByExternalId, getMessage, listConversation, saveMessages } from './conversations.js';
 import { type Db, docs, paged, parse, type Row, readDoc, type Tx } from './documents.js';
+import * as exceptions from './entry-point-exceptions.js';
 import { listPendingOutbox, retryOutbox, writeOutbox } from './outbox.js';
 import { migrations, type SqlDialectName } from './schema.js';
 import * as users from './users.js';
@@ -875,91 +876,43 @@ export class SqlStore implements Store {
     );
   }
 
-  async listExceptions(tenantId: string, channelId: string): Promise<EntryPointException[]> {
-    const rows = await this.db
-      .selectFrom('entry_point_exceptions')
-      .select('doc')
-      .where('tenant_id', '=', tenantId)
-      .where('channel_id', '=', channelId)
-      .orderBy('entry_point_id')
-      .execute();
-    return docs<EntryPointException>(rows);
+  listExceptions(tenantId: string, channelId: string): Promise<EntryPointException[]> {
+    return exceptions.listExceptions(this.db, tenantId, channelId);
   }
 
-  async getException(tenantId: string, entryPointId: string): Promise<EntryPointException | null> {
-    return parse<EntryPointException>(
-      await this.db
-        .selectFrom('entry_point_exceptions')
-        .select('doc')
-        .where('tenant_id', '=', tenantId)
-        .where('entry_point_id', '=', entryPointId)
-        .executeTakeFirst(),
-    );
+  getException(tenantId: string, entryPointId: string): Promise<EntryPointException | null> {
+    return exceptions.getException(this.db, tenantId, entryPointId);
   }
 
-  private exceptionRow(exception: EntryPointException): Row {
-    return {
-      entry_point_id: exception.entryPointId,
-      tenant_id: exception.tenantId,
-      channel_id: exception.channelId,
-      queue_id: exception.queueId,
-      doc: JSON.stringify(exception),
-    };
-  }
-
-  async insertException(exception: EntryPointException): Promise<void> {
+  insertException(exception: EntryPointException): Promise<void> {
     return this.tx(
       async (trx) => {
         await this.fence?.(trx, exception.tenantId);
-        await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
+        await exceptions.insertException(trx, exception);
       },
       { conflict: apiError('EXCEPTION_EXISTS', 'The entry point already has an exception.', 'entryPointId') },
     );
   }
 
-  async updateException(exception: EntryPointException): Promise<boolean> {
+  updateException(exception: EntryPointException): Promise<boolean> {
     return this.tx(async (trx) => {
       await this.fence?.(trx, exception.tenantId);
-      const result = await trx
-        .updateTable('entry_point_exceptions')
-        .set(this.exceptionRow(exception))
-        .where('tenant_id', '=', exception.tenantId)
-        .where('entry_point_id', '=', exception.entryPointId)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+      return exceptions.updateException(trx, exception);
     });
   }
 
-  async deleteException(tenantId: string, entryPointId: string): Promise<boolean> {
+  deleteException(tenantId: string, entryPointId: string): Promise<boolean> {
     return this.tx(async (trx) => {
       await this.fence?.(trx, tenantId);
-      const result = await trx
-        .deleteFrom('entry_point_exceptions')
-        .where('tenant_id', '=', tenantId)
-        .where('entry_point_id', '=', entryPointId)
-        .executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+      return exceptions.deleteException(trx, tenantId, entryPointId);
     });
   }
 
-  async replaceEntryPointSettings(channel: Channel, exceptions: EntryPointException[]): Promise<void> {
+  replaceEntryPointSettings(channel: Channel, list: EntryPointException[]): Promise<void> {
     return this.tx(
       async (trx) => {
         await this.fence?.(trx, channel.tenantId);
-        await trx
-          .updateTable('channels')
-          .set({ type: channel.type, default_queue_id: channel.defaultQueueId, doc: JSON.stringify(channel) })
-          .where('id', '=', channel.id)
-          .where('tenant_id', '=', channel.tenantId)
-          .execute();
-        await trx
-          .deleteFrom('entry_point_exceptions')
-          .where('tenant_id', '=', channel.tenantId)
-          .where('channel_id', '=', channel.id)
-          .execute();
-        for (const exception of exceptions) {
-          await trx.insertInto('entry_point_exceptions').values(this.exceptionRow(exception)).execute();
-        }
+        await exceptions.replaceEntryPointSettings(trx, channel, list);
       },
       {
         conflict: apiError('EXCEPTION_EXISTS', 'An entry point is listed twice; each has at most one exception.', 'exceptions'),
