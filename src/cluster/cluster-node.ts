@@ -68,7 +68,7 @@ export function createClusterNode(deps: {
   async function rebalance(): Promise<void> {
     const live = (await table.nodes()).filter((node) => node.live && !node.leaving);
     const total = await table.tenantCount();
-    const share = Math.ceil(total / Math.max(1, live.length || 1));
+    const share = Math.ceil(total / Math.max(1, live.length));
     if (owned.size < share) {
       for (const tenantId of await table.unowned(share - owned.size)) {
         if (leaving) return;

@@ -82,6 +82,13 @@ const hopByHop = new Set([
   'upgrade',
 ]);
 
+/** An answer's status line and headers as they were sent, for a client socket the relay writes to itself. */
+function responseHead(answer: http.IncomingMessage): string {
+  const lines = [`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`];
+  for (let i = 0; i < answer.rawHeaders.length; i += 2) lines.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
 function upstreamHeaders(request: FastifyRequest, signature: string, keepUpgrade: boolean): http.OutgoingHttpHeaders {
@@ -145,9 +152,7 @@ export function forward(
     clearTimeout(patience);
     if (upgrade) {
       // The owner refused the upgrade (401, 403…): its answer, then the connection ends.
-      const head = [`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`];
-      for (let i = 0; i < answer.rawHeaders.length; i += 2) head.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
-      client.write(`${head.join('\r\n')}\r\n\r\n`);
+      client.write(responseHead(answer));
       answer.pipe(client);
       return;
     }
@@ -159,9 +164,7 @@ export function forward(
   });
   upstream.on('upgrade', (answer, socket, head) => {
     clearTimeout(patience);
-    const lines = [`HTTP/1.1 ${answer.statusCode} ${answer.statusMessage}`];
-    for (let i = 0; i < answer.rawHeaders.length; i += 2) lines.push(`${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}`);
-    client.write(`${lines.join('\r\n')}\r\n\r\n`);
+    client.write(responseHead(answer));
     if (head.length > 0) client.write(head);
     socket.pipe(client);
     client.pipe(socket);
