@@ -9,32 +9,27 @@ import type { Clock } from './clock.js';
  * every one (a timer that fell due while the server was down fires at once).
  */
 export function createTimerService(deps: { clock: Clock; fire: (timer: StoredTimer) => Promise<unknown> }) {
-  const armed = new IdMap<() => void>();
-  /** The armed timers of each tenant, so a tenant that moves to another node takes its timers along. */
-  const byTenant = new Map<string, Set<string>>();
+  /** Each armed timer's cancel, with its tenant (a tenant that moves to another node takes its timers along). */
+  const armed = new IdMap<{ cancel: () => void; tenantId: string }>();
   let stopped = false;
 
   function disarm(id: string): void {
-    armed.get(id)?.();
+    armed.get(id)?.cancel();
     armed.delete(id);
   }
 
   function arm(timer: StoredTimer): void {
     if (stopped) return;
-    armed.get(timer.id)?.();
-    const ids = byTenant.get(timer.tenantId) ?? new Set<string>();
-    byTenant.set(timer.tenantId, ids);
-    ids.add(timer.id);
-    armed.set(
-      timer.id,
-      deps.clock.setTimer(timer.dueAt, () => {
+    armed.get(timer.id)?.cancel();
+    armed.set(timer.id, {
+      tenantId: timer.tenantId,
+      cancel: deps.clock.setTimer(timer.dueAt, () => {
         armed.delete(timer.id);
-        ids.delete(timer.id);
         void deps.fire(timer).catch(() => {
           // The row stays; the timer fires again at the next start. Nothing is lost.
         });
       }),
-    );
+    });
   }
 
   return {
@@ -51,12 +46,11 @@ export function createTimerService(deps: { clock: Clock; fire: (timer: StoredTim
     },
     /** Disarms a tenant's timers (its new owner arms them from the store). */
     forgetTenant(tenantId: string): void {
-      for (const id of byTenant.get(tenantId) ?? []) disarm(id);
-      byTenant.delete(tenantId);
+      for (const id of armed.keys()) if (armed.get(id)?.tenantId === tenantId) disarm(id);
     },
     stop(): void {
       stopped = true;
-      for (const cancel of armed.values()) cancel();
+      for (const { cancel } of armed.values()) cancel();
       armed.clear();
     },
   };
